@@ -1,0 +1,35 @@
+"""Progress bars for long builds on the terminal (tqdm, on stderr)."""
+
+from __future__ import annotations
+
+from tqdm import tqdm
+
+from index.builder import Progress
+
+
+class TerminalProgress:
+    """A `Progress` callback that shows one tqdm bar per stage."""
+
+    def __init__(self, enabled: bool = True) -> None:
+        self.enabled = enabled
+        self._bars: dict[str, tqdm] = {}
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        if not self.enabled or stage != "embedding":
+            return
+        bar = self._bars.get(stage)
+        if bar is None:
+            bar = self._bars[stage] = tqdm(total=total, desc=stage, unit="passage", leave=False)
+        bar.update(done - bar.n)
+        if done >= total:
+            bar.close()
+
+    def close(self) -> None:
+        """Close any bar left open (e.g. after an error)."""
+        for bar in self._bars.values():
+            bar.close()
+
+
+def as_progress(p: TerminalProgress) -> Progress:
+    """Typed view of the callback."""
+    return p

@@ -1,0 +1,104 @@
+"""Settings, read once from the environment (and `.env`) into a frozen object.
+
+Only the entry point calls `Settings.from_env`; everything else receives the
+object, so nothing reads the environment at import time and tests build
+settings directly.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+
+
+class SettingsError(Exception):
+    """A setting has a value that cannot be used; the message names it and the fix."""
+
+
+def _default_corpus() -> Path:
+    local = Path("seeds")
+    return local if local.is_dir() else PROJECT_ROOT / "seeds"
+
+
+def _int(env: Mapping[str, str], name: str, default: int, low: int = 0, high: int | None = None) -> int:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise SettingsError(f"{name}={raw!r} is not a whole number — fix it in .env or the environment") from None
+    if value < low or (high is not None and value > high):
+        bounds = f"between {low} and {high}" if high is not None else f"at least {low}"
+        raise SettingsError(f"{name}={value} must be {bounds} — fix it in .env or the environment")
+    return value
+
+
+def _ids(env: Mapping[str, str], name: str) -> tuple[int, ...]:
+    raw = env.get(name, "").replace(";", ",").strip()
+    out = []
+    for part in filter(None, (p.strip() for p in raw.split(","))):
+        if not part.isdigit():
+            raise SettingsError(f"{name} must be a comma-separated list of numeric ids, got {part!r}")
+        out.append(int(part))
+    return tuple(out)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every setting of newsbot; `.env.example` documents each one."""
+
+    corpus_dir: Path = field(default_factory=_default_corpus)
+    index_dir: Path = Path(".newsbot/index")
+    model_path: Path | None = None
+    results_per_answer: int = 3
+    per_article: int = 2
+    keep_versions: int = 3
+    discord_token: str = ""
+    guild_ids: tuple[int, ...] = ()
+    moderator_role_id: int | None = None
+    cooldown_seconds: int = 10
+    api_base: str | None = None
+    gateway_url: str | None = None
+    sync_commands: str = "auto"
+    feeds: tuple[str, ...] = ()
+    allow_private_urls: bool = False
+    max_page_bytes: int = 5_000_000
+    log_level: str = "INFO"
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        """Settings from an environment mapping (default: `os.environ`)."""
+        env = os.environ if env is None else env
+        role = env.get("NEWSBOT_MODERATOR_ROLE_ID", "").strip()
+        if role and not role.isdigit():
+            raise SettingsError(f"NEWSBOT_MODERATOR_ROLE_ID must be a numeric role id, got {role!r}")
+        model = env.get("NEWSBOT_MODEL_PATH", "").strip()
+        base = cls()
+        return cls(
+            corpus_dir=Path(env.get("NEWSBOT_CORPUS_DIR", "").strip() or base.corpus_dir),
+            index_dir=Path(env.get("NEWSBOT_INDEX_DIR", "").strip() or base.index_dir),
+            model_path=Path(model) if model else None,
+            results_per_answer=_int(env, "NEWSBOT_RESULTS", base.results_per_answer, 1, 10),
+            per_article=_int(env, "NEWSBOT_PER_ARTICLE", base.per_article, 0),
+            keep_versions=_int(env, "NEWSBOT_KEEP_VERSIONS", base.keep_versions, 1),
+            discord_token=env.get("DISCORD_TOKEN", "").strip(),
+            guild_ids=_ids(env, "DISCORD_GUILD_IDS"),
+            moderator_role_id=int(role) if role else None,
+            cooldown_seconds=_int(env, "NEWSBOT_COOLDOWN_SECONDS", base.cooldown_seconds, 0),
+            api_base=env.get("DISCORD_API_BASE", "").strip().rstrip("/") or None,
+            gateway_url=env.get("DISCORD_GATEWAY_URL", "").strip() or None,
+            sync_commands=env.get("NEWSBOT_SYNC_COMMANDS", "auto").strip().lower() or "auto",
+            feeds=tuple(f.strip() for f in env.get("NEWSBOT_FEEDS", "").split(",") if f.strip()),
+            allow_private_urls=env.get("NEWSBOT_ALLOW_PRIVATE_URLS", "").strip().lower() in ("1", "true", "yes"),
+            max_page_bytes=_int(env, "NEWSBOT_MAX_PAGE_BYTES", base.max_page_bytes, 1024),
+            log_level=env.get("NEWSBOT_LOG_LEVEL", "INFO").strip().upper() or "INFO",
+        )
+
+    def with_overrides(self, **changes: object) -> Settings:
+        """A copy with command-line flags applied (None means: keep the setting)."""
+        return replace(self, **{k: v for k, v in changes.items() if v is not None})

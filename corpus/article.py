@@ -1,0 +1,116 @@
+"""The article record every reader produces and every later stage consumes.
+
+An `Article` is immutable and self-describing: it carries its attribution
+(outlet, authors, date, title, link) and where it was read from, so any passage
+cut from it can always be traced back to a verifiable source.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from urllib.parse import urlsplit, urlunsplit
+
+PARAGRAPH_SEPARATOR = "\n\n"
+
+
+@dataclass(frozen=True)
+class Article:
+    """One news article.
+
+    Attributes:
+        id: stable id: from the record's own id, else the URL, else the content.
+        title: the headline, or a derived one (see `title_derived`).
+        outlet: the publisher, e.g. "CNN".
+        authors: bylines in order.
+        published: publication date, when known.
+        url: canonical link, when known.
+        text: the body, paragraphs separated by exactly one blank line.
+        source: where it was read from, as `path` or `path:line`.
+        title_derived: True when the title was made from the first sentence.
+    """
+
+    id: str
+    title: str
+    outlet: str
+    authors: tuple[str, ...]
+    published: date | None
+    url: str | None
+    text: str
+    source: str
+    title_derived: bool = False
+    paragraph_spans: tuple[tuple[int, int], ...] = field(default=(), compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        if not self.paragraph_spans:
+            object.__setattr__(self, "paragraph_spans", paragraph_spans(self.text))
+
+    @property
+    def paragraph_count(self) -> int:
+        """How many paragraphs the body has (for "paragraphs 1-2 of 15")."""
+        return len(self.paragraph_spans)
+
+    @property
+    def fingerprint(self) -> str:
+        """Hash of everything that is indexed or shown, to detect changed articles."""
+        parts = [self.id, self.title, self.outlet, "|".join(self.authors),
+                 self.published.isoformat() if self.published else "", self.url or "", self.text]
+        return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:32]
+
+
+def paragraph_spans(text: str) -> tuple[tuple[int, int], ...]:
+    """Character spans of the paragraphs of a normalised body."""
+    spans: list[tuple[int, int]] = []
+    start = 0
+    for match in re.finditer(re.escape(PARAGRAPH_SEPARATOR), text):
+        spans.append((start, match.start()))
+        start = match.end()
+    spans.append((start, len(text)))
+    return tuple(s for s in spans if s[1] > s[0])
+
+
+def normalise_body(paragraphs: list[str]) -> str:
+    """Join paragraphs with one blank line, collapsing inner whitespace runs.
+
+    Why: offsets into `Article.text` must be stable whatever line endings or
+    stray spaces the source file had.
+    """
+    cleaned = [" ".join(p.split()) for p in paragraphs]
+    return PARAGRAPH_SEPARATOR.join(p for p in cleaned if p)
+
+
+def split_paragraphs(raw: str) -> list[str]:
+    """Split raw text into paragraphs on blank lines (any line-ending style)."""
+    raw = raw.replace("\r\n", "\n").replace("\r", "\n")
+    return [p for p in re.split(r"\n\s*\n", raw) if p.strip()]
+
+
+def canonical_url(url: str) -> str:
+    """A URL without fragment, default trailing slash or case differences in the host."""
+    parts = urlsplit(url.strip())
+    path = parts.path.rstrip("/") or "/"
+    return urlunsplit((parts.scheme.lower(), parts.netloc.lower(), path, parts.query, ""))
+
+
+def article_id(url: str | None, text: str) -> str:
+    """Stable id: a hash of the canonical URL, else of the text."""
+    basis = canonical_url(url) if url else " ".join(text.split())
+    prefix = "u" if url else "c"
+    return prefix + hashlib.sha256(basis.encode()).hexdigest()[:15]
+
+
+_SENTENCE_END = re.compile(r"(?<=[.!?])[\"”’']?\s")
+
+
+def derive_title(text: str, limit: int = 90) -> str:
+    """A readable title from the first sentence, shortened at a word boundary."""
+    first = text.split(PARAGRAPH_SEPARATOR, 1)[0]
+    match = _SENTENCE_END.search(first)
+    sentence = first[: match.start() + 1] if match else first
+    sentence = re.sub(r"^\(\w+\)\s*", "", sentence).strip()
+    if len(sentence) <= limit:
+        return sentence.rstrip(".")
+    cut = sentence[:limit].rsplit(" ", 1)[0]
+    return cut.rstrip(",;:") + "…"

@@ -1,0 +1,172 @@
+"""Cut articles into passages that fit the embedding model's window.
+
+Pure: the token counter is passed in (the real one is the model's own
+tokenizer), so this module needs neither the model nor any file.
+
+Rules, in order of priority:
+1. a passage never exceeds the model window once its prefix (title, date) is
+   added, so nothing is silently truncated;
+2. a passage never cuts a sentence (a single sentence longer than the window is
+   the one exception: it is split at word boundaries, and the passage says so);
+3. passages follow paragraphs: whole paragraphs are packed together while they
+   fit the target size, and a long paragraph is split between sentences.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from bisect import bisect_right
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from corpus.article import Article
+from corpus.sentences import sentence_spans
+
+TokenCounter = Callable[[str], int]
+
+
+@dataclass(frozen=True)
+class ChunkConfig:
+    """How passages are cut and what text of them is embedded.
+
+    Attributes:
+        target_tokens: preferred passage size in word pieces (text only).
+        window_tokens: the model's hard limit, special tokens included.
+        overlap_sentences: sentences repeated from the previous passage when a
+            paragraph is split, so a fact across the cut is still found.
+        title_in_embedding: prepend the title to the embedded text.
+        date_in_embedding: prepend the publication date to the embedded text.
+    """
+
+    target_tokens: int = 200
+    window_tokens: int = 256
+    overlap_sentences: int = 0
+    title_in_embedding: bool = True
+    date_in_embedding: bool = False
+
+    def describe(self) -> dict[str, object]:
+        """Plain dict for the manifest: a change here means re-chunking."""
+        return dict(self.__dict__)
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A contiguous span of one article's text.
+
+    `article.text[start:end] == text` always holds. Paragraph numbers are
+    1-based and inclusive.
+    """
+
+    id: str
+    article_id: str
+    ordinal: int
+    text: str
+    start: int
+    end: int
+    paragraph_first: int
+    paragraph_last: int
+    split_sentence: bool = False
+
+
+def embedding_prefix(article: Article, config: ChunkConfig) -> str:
+    """The text put before every passage of `article` when it is embedded."""
+    parts = []
+    if config.date_in_embedding and article.published:
+        parts.append(article.published.strftime("%d %B %Y").lstrip("0"))
+    if config.title_in_embedding and article.title and not article.title_derived:
+        parts.append(article.title)
+    return (". ".join(parts) + ". ") if parts else ""
+
+
+def embedding_text(article: Article, passage: Passage, config: ChunkConfig) -> str:
+    """Exactly the text the encoder sees for a passage."""
+    return embedding_prefix(article, config) + passage.text
+
+
+def passage_id(article_id: str, start: int, end: int, text: str) -> str:
+    """Short stable id, typed by users in `/source`: same text, same place → same id."""
+    digest = hashlib.sha256(f"{article_id}\x1f{start}\x1f{end}\x1f{text}".encode()).hexdigest()
+    return "p" + digest[:9]
+
+
+def _split_long_sentence(text: str, start: int, end: int, budget: int, count: TokenCounter) -> list[tuple[int, int]]:
+    """Word-boundary pieces of one over-long sentence, each within `budget`."""
+    pieces: list[tuple[int, int]] = []
+    piece_start = start
+    last_good = None
+    cursor = start
+    while cursor < end:
+        nxt = text.find(" ", cursor + 1, end)
+        nxt = end if nxt == -1 else nxt
+        if count(text[piece_start:nxt]) <= budget:
+            last_good = nxt
+            cursor = nxt
+            continue
+        if last_good is None:  # a single "word" longer than the window: cut by characters
+            cut = piece_start + max(1, (nxt - piece_start) // 2)
+            while count(text[piece_start:cut]) > budget:
+                cut = piece_start + max(1, (cut - piece_start) // 2)
+            last_good = cut
+        pieces.append((piece_start, last_good))
+        piece_start = last_good + (1 if text[last_good:last_good + 1] == " " else 0)
+        cursor = piece_start
+        last_good = None
+    if piece_start < end:
+        pieces.append((piece_start, end))
+    return pieces
+
+
+def chunk_article(article: Article, count: TokenCounter, config: ChunkConfig = ChunkConfig()) -> list[Passage]:
+    """Cut one article into passages (see the module docstring for the rules)."""
+    text = article.text
+    prefix_tokens = count(embedding_prefix(article, config)) if embedding_prefix(article, config) else 0
+    hard_budget = config.window_tokens - 2 - prefix_tokens  # [CLS] and [SEP]
+    budget = max(16, min(config.target_tokens, hard_budget))
+    para_starts = [s for s, _ in article.paragraph_spans]
+
+    # units: (start, end, tokens, paragraph index, split flag); sentences or sentence pieces
+    units: list[tuple[int, int, int, int, bool]] = []
+    for p_index, (p_start, p_end) in enumerate(article.paragraph_spans):
+        for s_start, s_end in sentence_spans(text, p_start, p_end):
+            tokens = count(text[s_start:s_end])
+            if tokens <= budget:
+                units.append((s_start, s_end, tokens, p_index, False))
+            else:
+                for a, b in _split_long_sentence(text, s_start, s_end, budget, count):
+                    units.append((a, b, count(text[a:b]), p_index, True))
+
+    groups: list[list[int]] = []
+    current: list[int] = []
+    used = 0
+    for i, (_, _, tokens, p_index, _) in enumerate(units):
+        new_paragraph = bool(current) and units[current[-1]][3] != p_index
+        # a new paragraph starts a new passage if the current one is already half full
+        if current and (used + tokens > budget or (new_paragraph and used >= budget // 2)):
+            groups.append(current)
+            overlap = []
+            if config.overlap_sentences and not new_paragraph:
+                overlap = current[-config.overlap_sentences:]
+                while overlap and sum(units[j][2] for j in overlap) + tokens > budget:
+                    overlap = overlap[1:]
+            current, used = list(overlap), sum(units[j][2] for j in overlap)
+        current.append(i)
+        used += tokens
+    if current:
+        groups.append(current)
+
+    passages = []
+    for ordinal, group in enumerate(groups):
+        start, end = units[group[0]][0], units[group[-1]][1]
+        span_text = text[start:end]
+        passages.append(Passage(
+            id=passage_id(article.id, start, end, span_text),
+            article_id=article.id,
+            ordinal=ordinal,
+            text=span_text,
+            start=start,
+            end=end,
+            paragraph_first=bisect_right(para_starts, start),
+            paragraph_last=bisect_right(para_starts, end - 1),
+            split_sentence=any(units[j][4] for j in group),
+        ))
+    return passages

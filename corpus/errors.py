@@ -1,0 +1,62 @@
+"""Typed errors for reading articles.
+
+Every error names the file (and line, where one applies), says what was wrong
+and what to do about it, so that a moderator can fix the input without reading
+a traceback. Loading a folder collects these per file and carries on.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class CorpusError(Exception):
+    """Base of every problem with corpus input.
+
+    Attributes:
+        path: the file the problem is in.
+        line: 1-based line number, or None when the whole file is at fault.
+        problem: what is wrong, in a sentence.
+        fix: what the user should do about it.
+    """
+
+    def __init__(self, path: Path | str, problem: str, fix: str, line: int | None = None) -> None:
+        self.path = Path(path)
+        self.line = line
+        self.problem = problem
+        self.fix = fix
+        super().__init__(self.message)
+
+    @property
+    def location(self) -> str:
+        """`file` or `file:line`, the way editors and compilers print it."""
+        return f"{self.path}:{self.line}" if self.line is not None else str(self.path)
+
+    @property
+    def message(self) -> str:
+        """The one-line message shown to users."""
+        return f"{self.location}: {self.problem} — {self.fix}"
+
+
+class UnreadableFile(CorpusError):
+    """The file cannot be opened or read at all (permissions, I/O, bad gzip)."""
+
+
+class NotUtf8(CorpusError):
+    """The file's bytes are not UTF-8 text."""
+
+
+class MalformedHeader(CorpusError):
+    """A seed-format header line does not follow the documented shape."""
+
+
+class EmptyBody(CorpusError):
+    """The article has no text to index."""
+
+
+class BadJsonLine(CorpusError):
+    """A JSON Lines record does not parse or lacks a required field."""
+
+
+class UnsupportedFile(CorpusError):
+    """No reader handles this file type."""

@@ -1,0 +1,140 @@
+"""Read a folder tree of article files, choosing a reader by file type.
+
+Why a report and not an exception: one broken file must never keep the rest of
+the corpus from loading. Each problem is kept with its file and line so the CLI,
+the bot and refresh summaries can show it.
+"""
+
+from __future__ import annotations
+
+import gzip
+import logging
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from corpus.article import Article
+from corpus.errors import CorpusError, NotUtf8, UnreadableFile, UnsupportedFile
+from corpus.jsonlines import parse_jsonl
+from corpus.seedformat import parse_seed
+
+log = logging.getLogger(__name__)
+
+SKIPPED_DIRS = {"removed", "__pycache__"}
+IGNORED_NAMES = {"README", "README.md", "README.txt", "LICENSE"}
+
+
+@dataclass
+class LoadReport:
+    """What loading a folder produced: the articles and every problem met."""
+
+    articles: list[Article] = field(default_factory=list)
+    problems: list[CorpusError] = field(default_factory=list)
+    duplicates: list[tuple[Article, Article]] = field(default_factory=list)
+    files_read: int = 0
+
+
+def _read_text(path: Path) -> str:
+    try:
+        raw = path.read_bytes()
+        if path.suffix == ".gz":
+            raw = gzip.decompress(raw)
+    except (OSError, EOFError, gzip.BadGzipFile) as exc:
+        raise UnreadableFile(path, f"the file cannot be read ({exc})",
+                             "check that it exists, is readable and (for .gz) is a complete gzip file") from None
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise NotUtf8(path, f"byte {raw[exc.start]:#04x} at offset {exc.start} is not UTF-8",
+                      "save the file as UTF-8 text", line=line) from None
+
+
+def read_seed_file(path: Path) -> Iterator[Article | CorpusError]:
+    """Reader for `.txt` seed-format files."""
+    try:
+        yield parse_seed(_read_text(path), path)
+    except CorpusError as exc:
+        yield exc
+
+
+def read_jsonl_file(path: Path) -> Iterator[Article | CorpusError]:
+    """Reader for `.jsonl` and `.jsonl.gz` files."""
+    try:
+        text = _read_text(path)
+    except CorpusError as exc:
+        yield exc
+        return
+    yield from parse_jsonl(iter(text.splitlines()), path)
+
+
+Reader = Callable[[Path], Iterator["Article | CorpusError"]]
+READERS: dict[str, Reader] = {
+    ".txt": read_seed_file,
+    ".jsonl": read_jsonl_file,
+    ".jsonl.gz": read_jsonl_file,
+}
+
+
+def register_reader(suffix: str, reader: Reader) -> None:
+    """Add a reader for another file type (e.g. HTML), keyed by suffix."""
+    READERS[suffix] = reader
+
+
+def reader_for(path: Path) -> Reader | None:
+    """The reader for a file, by its longest matching suffix."""
+    name = path.name.lower()
+    for suffix in sorted(READERS, key=len, reverse=True):
+        if name.endswith(suffix):
+            return READERS[suffix]
+    return None
+
+
+def corpus_files(root: Path) -> list[Path]:
+    """Every candidate file under `root`, in a stable order, hidden ones skipped."""
+    if root.is_file():
+        return [root]
+    files = []
+    for path in sorted(root.rglob("*")):
+        rel = path.relative_to(root).parts
+        if any(p.startswith(".") or p in SKIPPED_DIRS for p in rel) or not path.is_file():
+            continue
+        if path.name in IGNORED_NAMES:
+            continue
+        files.append(path)
+    return files
+
+
+def read_file(path: Path) -> list[Article | CorpusError]:
+    """All articles and problems of one file."""
+    reader = reader_for(path)
+    if reader is None:
+        return [UnsupportedFile(path, f"no reader for {path.suffix or 'files without a suffix'}",
+                                "use .txt (seed format), .jsonl, .jsonl.gz or .html, or move the file out of the corpus")]
+    return list(reader(path))
+
+
+def load_corpus(root: Path | str) -> LoadReport:
+    """Load every article under `root`; duplicates by id keep the first copy.
+
+    Raises:
+        UnreadableFile: `root` itself does not exist (nothing else is fatal).
+    """
+    root = Path(root)
+    if not root.exists():
+        raise UnreadableFile(root, "the corpus folder does not exist",
+                             "create it, or point --corpus / NEWSBOT_CORPUS_DIR at your articles")
+    report = LoadReport()
+    seen: dict[str, Article] = {}
+    for path in corpus_files(root):
+        report.files_read += 1
+        for item in read_file(path):
+            if isinstance(item, CorpusError):
+                log.warning("skipped %s", item.message)
+                report.problems.append(item)
+            elif item.id in seen:
+                report.duplicates.append((item, seen[item.id]))
+            else:
+                seen[item.id] = item
+                report.articles.append(item)
+    return report

@@ -1,0 +1,146 @@
+"""Where index versions live on disk and how the current one is switched.
+
+    INDEX_DIR/
+      CURRENT              name of the version in service (written atomically)
+      versions/v0001-…/    one complete, immutable index version
+      versions/.tmp-…/     a version being written (removed at next start if left)
+      state.sqlite         state that outlives versions (feedback, history)
+
+Why versions: a refresh writes a whole new version beside the one serving and
+switches with one atomic rename, so readers only ever see a complete index and
+a crash leaves the previous version intact.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import time
+import uuid
+from pathlib import Path
+
+from index.errors import IndexCorrupt, IndexMissing
+
+log = logging.getLogger(__name__)
+
+CURRENT = "CURRENT"
+VERSIONS = "versions"
+TMP_PREFIX = ".tmp-"
+
+
+def fsync_dir(path: Path) -> None:
+    """Flush a directory entry so a rename inside it survives a crash."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write a file so that readers see the old or the new content, never a mix."""
+    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
+    with tmp.open("wb") as f:
+        f.write(data)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+    fsync_dir(path.parent)
+
+
+def new_tmp_version(index_dir: Path) -> Path:
+    """A fresh scratch folder for a version being written."""
+    versions = index_dir / VERSIONS
+    versions.mkdir(parents=True, exist_ok=True)
+    path = versions / f"{TMP_PREFIX}{os.getpid()}-{uuid.uuid4().hex[:8]}"
+    path.mkdir()
+    return path
+
+
+def list_versions(index_dir: Path) -> list[str]:
+    """Complete versions, oldest first."""
+    versions = index_dir / VERSIONS
+    if not versions.is_dir():
+        return []
+    return sorted(p.name for p in versions.iterdir() if p.is_dir() and p.name.startswith("v"))
+
+
+def publish_version(index_dir: Path, tmp: Path) -> str:
+    """Give a fully written scratch folder its final name and make it current."""
+    existing = list_versions(index_dir)
+    number = int(existing[-1][1:5]) + 1 if existing else 1
+    name = f"v{number:04d}-{time.strftime('%Y%m%dT%H%M%S')}"
+    final = index_dir / VERSIONS / name
+    os.replace(tmp, final)
+    fsync_dir(final.parent)
+    set_current(index_dir, name)
+    return name
+
+
+def set_current(index_dir: Path, name: str) -> None:
+    """Point CURRENT at a version: the one atomic step of every switch."""
+    if not (index_dir / VERSIONS / name).is_dir():
+        raise IndexMissing(f"index version {name} does not exist in {index_dir}")
+    write_atomic(index_dir / CURRENT, (name + "\n").encode())
+
+
+def current_version(index_dir: Path) -> str:
+    """The name of the version in service.
+
+    Raises:
+        IndexMissing: nothing has been built yet.
+        IndexCorrupt: CURRENT names a version that is gone.
+    """
+    pointer = index_dir / CURRENT
+    if not pointer.exists():
+        raise IndexMissing(f"no index in {index_dir} yet — run `newsbot build` (or `newsbot ask`, which builds it)")
+    name = pointer.read_text().strip()
+    if not (index_dir / VERSIONS / name).is_dir():
+        raise IndexCorrupt(f"{pointer} names version {name!r}, which is missing — run `newsbot rollback` "
+                           "to serve an older version or `newsbot build` to rebuild")
+    return name
+
+
+def version_path(index_dir: Path, name: str | None = None) -> Path:
+    """Folder of a version (the current one by default)."""
+    return index_dir / VERSIONS / (name or current_version(index_dir))
+
+
+def clean_partial_versions(index_dir: Path) -> list[str]:
+    """Remove scratch folders left by a crashed build; returns their names for the log."""
+    versions = index_dir / VERSIONS
+    if not versions.is_dir():
+        return []
+    removed = []
+    for path in versions.iterdir():
+        if path.name.startswith(TMP_PREFIX):
+            pid = path.name[len(TMP_PREFIX):].split("-", 1)[0]
+            if pid.isdigit() and _alive(int(pid)) and int(pid) != os.getpid():
+                continue  # another live process is still writing it
+            shutil.rmtree(path, ignore_errors=True)
+            removed.append(path.name)
+    if removed:
+        log.warning("removed %d partial index version(s) left by an interrupted build: %s",
+                    len(removed), ", ".join(removed))
+    return removed
+
+
+def prune_versions(index_dir: Path, keep: int) -> list[str]:
+    """Delete the oldest complete versions beyond `keep`, never the current one."""
+    current = (index_dir / CURRENT).read_text().strip() if (index_dir / CURRENT).exists() else None
+    names = list_versions(index_dir)
+    doomed = [n for n in names[: max(0, len(names) - keep)] if n != current]
+    for name in doomed:
+        shutil.rmtree(index_dir / VERSIONS / name, ignore_errors=True)
+    return doomed
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

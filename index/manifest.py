@@ -1,0 +1,106 @@
+"""The manifest: what an index version holds and how it was made.
+
+Loading compares the manifest's model fingerprint with the configured model
+(never mix embeddings of two models) and its file sizes with the files on disk
+(catch truncation); `verify` also checks every file's checksum.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+from index.encoder import ModelInfo
+from index.errors import IndexCorrupt, ModelMismatch
+
+FORMAT_VERSION = 1
+MANIFEST = "manifest.json"
+
+
+@dataclass
+class Manifest:
+    """Everything recorded about one index version."""
+
+    model: dict
+    dim: int
+    chunking: dict
+    articles: int
+    passages: int
+    corpus_fingerprint: str
+    created_at: str = field(default_factory=lambda: datetime.now(timezone.utc).isoformat(timespec="seconds"))
+    format_version: int = FORMAT_VERSION
+    files: dict[str, dict] = field(default_factory=dict)
+    extra: dict = field(default_factory=dict)
+
+    def save(self, folder: Path) -> None:
+        """Write the manifest after all the files it describes, with their checksums."""
+        self.files = {p.name: {"size": p.stat().st_size, "sha256": sha256_file(p)}
+                      for p in sorted(folder.iterdir()) if p.is_file() and p.name != MANIFEST}
+        (folder / MANIFEST).write_text(json.dumps(asdict(self), indent=2, sort_keys=True))
+
+    @classmethod
+    def load(cls, folder: Path) -> Manifest:
+        """Read and sanity-check a manifest.
+
+        Raises:
+            IndexCorrupt: missing, unparsable, of an unknown format, or a file's size differs.
+        """
+        path = folder / MANIFEST
+        try:
+            data = json.loads(path.read_text())
+            manifest = cls(**data)
+        except FileNotFoundError:
+            raise IndexCorrupt(f"{path} is missing: the index version is incomplete — run `newsbot build`") from None
+        except (json.JSONDecodeError, TypeError) as exc:
+            raise IndexCorrupt(f"{path} is unreadable ({exc}) — run `newsbot build` to rebuild the index") from None
+        if manifest.format_version != FORMAT_VERSION:
+            raise IndexCorrupt(f"{folder} has index format {manifest.format_version}, this newsbot reads "
+                               f"{FORMAT_VERSION} — run `newsbot build` to rebuild it")
+        for name, meta in manifest.files.items():
+            file = folder / name
+            if not file.exists():
+                raise IndexCorrupt(f"{file} is missing — run `newsbot build` to rebuild the index")
+            if file.stat().st_size != meta["size"]:
+                raise IndexCorrupt(f"{file} has {file.stat().st_size} bytes, the manifest says {meta['size']}: "
+                                   "the file is damaged — run `newsbot build` to rebuild the index")
+        return manifest
+
+    def verify(self, folder: Path) -> None:
+        """Full integrity check: every file's checksum matches.
+
+        Raises:
+            IndexCorrupt: naming the first file that differs.
+        """
+        for name, meta in self.files.items():
+            if sha256_file(folder / name) != meta["sha256"]:
+                raise IndexCorrupt(f"{folder / name} does not match its checksum — run `newsbot build`")
+
+    def check_model(self, info: ModelInfo) -> None:
+        """Refuse to mix embeddings of different models.
+
+        Raises:
+            ModelMismatch: with the command that rebuilds the index for the configured model.
+        """
+        if self.model.get("fingerprint") != info.fingerprint or self.dim != info.dim:
+            raise ModelMismatch(
+                f"this index was built with the model {self.model.get('name')!r} ({self.model.get('path')}, "
+                f"fingerprint {self.model.get('fingerprint')}), but the configured model is {info.name!r} "
+                f"({info.path}, fingerprint {info.fingerprint}); embeddings of different models cannot be mixed — "
+                "rebuild with `newsbot build --rebuild` or set NEWSBOT_MODEL_PATH back to the index's model")
+
+
+def model_record(info: ModelInfo) -> dict:
+    """The manifest's record of a model."""
+    return {"name": info.name, "path": info.path, "fingerprint": info.fingerprint, "dim": info.dim}
+
+
+def sha256_file(path: Path) -> str:
+    """Checksum of a file, read in blocks."""
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()

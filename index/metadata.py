@@ -1,0 +1,168 @@
+"""Passage and article metadata of one index version, in SQLite.
+
+The vector index knows only integer ids; this store maps them back to
+passages and articles with their full attribution. A version's database is
+written once by the builder and then only read.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from collections.abc import Iterable, Iterator
+from datetime import date
+from pathlib import Path
+
+from corpus.article import Article
+from corpus.chunking import Passage
+from index.errors import IndexCorrupt
+
+META_FILE = "meta.sqlite"
+
+SCHEMA = """
+CREATE TABLE articles (
+    id TEXT PRIMARY KEY, title TEXT NOT NULL, title_derived INTEGER NOT NULL, outlet TEXT NOT NULL,
+    authors TEXT NOT NULL, published TEXT, url TEXT, source TEXT NOT NULL, text TEXT NOT NULL,
+    fingerprint TEXT NOT NULL, indexed_at TEXT NOT NULL, also_published_by TEXT NOT NULL DEFAULT '[]'
+);
+CREATE TABLE passages (
+    row INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, article_id TEXT NOT NULL REFERENCES articles(id),
+    ordinal INTEGER NOT NULL, start INTEGER NOT NULL, "end" INTEGER NOT NULL,
+    paragraph_first INTEGER NOT NULL, paragraph_last INTEGER NOT NULL, text TEXT NOT NULL,
+    embed_hash TEXT NOT NULL, split_sentence INTEGER NOT NULL
+);
+CREATE INDEX passages_article ON passages(article_id, ordinal);
+CREATE INDEX articles_published ON articles(published);
+"""
+
+_ARTICLE_COLUMNS = "id, title, title_derived, outlet, authors, published, url, source, text, fingerprint, indexed_at"
+_PASSAGE_COLUMNS = 'row, id, article_id, ordinal, start, "end", paragraph_first, paragraph_last, text, split_sentence'
+
+
+def write_metadata(folder: Path, articles: Iterable[Article], passages: Iterable[Passage],
+                   embed_hashes: Iterable[str], indexed_at: dict[str, str]) -> None:
+    """Create a version's metadata database; passage order defines the row ids."""
+    db = sqlite3.connect(folder / META_FILE)
+    try:
+        db.executescript(SCHEMA)
+        db.executemany(
+            f"INSERT INTO articles ({_ARTICLE_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+            ((a.id, a.title, int(a.title_derived), a.outlet, json.dumps(list(a.authors)),
+              a.published.isoformat() if a.published else None, a.url, a.source, a.text, a.fingerprint,
+              indexed_at[a.id]) for a in articles))
+        db.executemany(
+            f"INSERT INTO passages ({_PASSAGE_COLUMNS}, embed_hash) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+            ((row, p.id, p.article_id, p.ordinal, p.start, p.end, p.paragraph_first, p.paragraph_last, p.text,
+              int(p.split_sentence), h) for row, (p, h) in enumerate(zip(passages, embed_hashes, strict=True))))
+        db.commit()
+    finally:
+        db.close()
+
+
+def _article(row: sqlite3.Row) -> Article:
+    return Article(id=row["id"], title=row["title"], title_derived=bool(row["title_derived"]), outlet=row["outlet"],
+                   authors=tuple(json.loads(row["authors"])),
+                   published=date.fromisoformat(row["published"]) if row["published"] else None,
+                   url=row["url"], text=row["text"], source=row["source"])
+
+
+def _passage(row: sqlite3.Row) -> Passage:
+    return Passage(id=row["id"], article_id=row["article_id"], ordinal=row["ordinal"], text=row["text"],
+                   start=row["start"], end=row["end"], paragraph_first=row["paragraph_first"],
+                   paragraph_last=row["paragraph_last"], split_sentence=bool(row["split_sentence"]))
+
+
+class MetadataStore:
+    """Read-only access to a version's metadata, safe to share between threads."""
+
+    def __init__(self, folder: Path) -> None:
+        path = folder / META_FILE
+        if not path.exists():
+            raise IndexCorrupt(f"{path} is missing — run `newsbot build` to rebuild the index")
+        self._db = sqlite3.connect(f"file:{path}?mode=ro&immutable=1", uri=True, check_same_thread=False)
+        self._db.row_factory = sqlite3.Row
+        self._lock = threading.Lock()
+        try:
+            self._query("SELECT count(*) FROM passages")
+        except sqlite3.DatabaseError as exc:
+            raise IndexCorrupt(f"{path} is not a readable database ({exc}) — run `newsbot build`") from None
+
+    def _query(self, sql: str, params: Iterable = ()) -> list[sqlite3.Row]:
+        with self._lock:
+            return self._db.execute(sql, tuple(params)).fetchall()
+
+    def close(self) -> None:
+        """Release the database handle."""
+        self._db.close()
+
+    def passages_by_rows(self, rows: Iterable[int]) -> dict[int, Passage]:
+        """Passages for FAISS ids."""
+        rows = [int(r) for r in rows]
+        if not rows:
+            return {}
+        found = self._query(f"SELECT {_PASSAGE_COLUMNS} FROM passages WHERE row IN ({','.join('?' * len(rows))})", rows)
+        return {r["row"]: _passage(r) for r in found}
+
+    def passage(self, passage_id: str) -> tuple[int, Passage] | None:
+        """A passage and its row by its public id (exact, or a unique prefix)."""
+        found = self._query(f"SELECT {_PASSAGE_COLUMNS} FROM passages WHERE id = ? OR id LIKE ? LIMIT 2",
+                            (passage_id, passage_id + "%"))
+        exact = [r for r in found if r["id"] == passage_id]
+        chosen = exact[0] if exact else (found[0] if len(found) == 1 else None)
+        return (chosen["row"], _passage(chosen)) if chosen else None
+
+    def passages_of(self, article_id: str) -> list[tuple[int, Passage]]:
+        """All passages of one article, in order."""
+        found = self._query(f"SELECT {_PASSAGE_COLUMNS} FROM passages WHERE article_id = ? ORDER BY ordinal",
+                            (article_id,))
+        return [(r["row"], _passage(r)) for r in found]
+
+    def articles(self, ids: Iterable[str]) -> dict[str, Article]:
+        """Articles by id."""
+        ids = list(dict.fromkeys(ids))
+        if not ids:
+            return {}
+        found = self._query(f"SELECT {_ARTICLE_COLUMNS} FROM articles WHERE id IN ({','.join('?' * len(ids))})", ids)
+        return {r["id"]: _article(r) for r in found}
+
+    def article(self, article_id: str) -> Article | None:
+        """One article by id."""
+        return self.articles([article_id]).get(article_id)
+
+    def indexed_at(self, article_id: str) -> str | None:
+        """When the article's passages were first embedded into the index."""
+        found = self._query("SELECT indexed_at FROM articles WHERE id = ?", (article_id,))
+        return found[0]["indexed_at"] if found else None
+
+    def list_articles(self) -> list[Article]:
+        """Every article, newest first (undated last)."""
+        found = self._query(f"SELECT {_ARTICLE_COLUMNS} FROM articles "
+                            "ORDER BY published IS NULL, published DESC, title")
+        return [_article(r) for r in found]
+
+    def iter_passage_rows(self) -> Iterator[tuple[int, str, str, str]]:
+        """(row, passage id, article id, embed hash) for every passage, in row order."""
+        for r in self._query('SELECT row, id, article_id, embed_hash FROM passages ORDER BY row'):
+            yield r["row"], r["id"], r["article_id"], r["embed_hash"]
+
+    def rows_where(self, outlet_keys: set[str] | None, since: date | None, until: date | None,
+                   outlet_key_of: dict[str, str]) -> list[int]:
+        """Rows of passages whose article passes the filters (used to restrict search)."""
+        clauses, params = [], []
+        if since:
+            clauses.append("a.published >= ?")
+            params.append(since.isoformat())
+        if until:
+            clauses.append("a.published <= ?")
+            params.append(until.isoformat())
+        where = (" WHERE " + " AND ".join(clauses)) if clauses else ""
+        found = self._query(f"SELECT p.row, a.outlet FROM passages p JOIN articles a ON a.id = p.article_id{where}",
+                            params)
+        return [r["row"] for r in found if outlet_keys is None or outlet_key_of.get(r["outlet"]) in outlet_keys]
+
+    def counts(self) -> tuple[int, int]:
+        """(articles, passages)."""
+        a = self._query("SELECT count(*) FROM articles")[0][0]
+        p = self._query("SELECT count(*) FROM passages")[0][0]
+        return int(a), int(p)

@@ -1,0 +1,89 @@
+"""Search results as plain data, and their attribution, shared by CLI, bot and benchmarks."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from corpus.article import Article
+from corpus.chunking import Passage
+
+
+@dataclass(frozen=True)
+class Highlight:
+    """The sentence(s) of a passage that best answer the question; offsets into the article text."""
+
+    text: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One passage returned for a question, with everything needed to attribute it."""
+
+    passage: Passage
+    article: Article
+    score: float
+    rank: int
+    highlight: Highlight | None = None
+
+    def to_dict(self) -> dict:
+        """The `--json` shape documented in the README."""
+        a = self.article
+        data = {
+            "passage_id": self.passage.id,
+            "score": round(float(self.score), 4),
+            "text": self.passage.text,
+            "article": {"id": a.id, "title": a.title, "outlet": a.outlet, "authors": list(a.authors),
+                        "published": a.published.isoformat() if a.published else None, "url": a.url},
+            "paragraphs": [self.passage.paragraph_first, self.passage.paragraph_last],
+            "paragraph_count": a.paragraph_count,
+            "start": self.passage.start,
+            "end": self.passage.end,
+        }
+        if self.highlight:
+            data["highlight"] = {"text": self.highlight.text, "start": self.highlight.start, "end": self.highlight.end}
+        return data
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    """The answer to one question: hits best first, and whether they are trustworthy."""
+
+    question: str
+    hits: list[Hit]
+    index_version: str
+    confident: bool = True
+    extra: dict = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        """The `--json` document."""
+        return {"question": self.question, "confident": self.confident, "index_version": self.index_version,
+                "results": [h.to_dict() for h in self.hits]}
+
+
+def format_date(value: date | None) -> str:
+    """`3 May 2023`, or `undated`."""
+    return f"{value.day} {value.strftime('%B %Y')}" if value else "undated"
+
+
+def join_authors(authors: tuple[str, ...] | list[str]) -> str:
+    """`A`, `A and B`, `A, B and C`; empty → ``."""
+    authors = list(authors)
+    if len(authors) <= 1:
+        return "".join(authors)
+    return ", ".join(authors[:-1]) + " and " + authors[-1]
+
+
+def paragraph_range(passage: Passage, article: Article) -> str:
+    """`paragraph 3 of 15` or `paragraphs 1-2 of 15`."""
+    first, last, total = passage.paragraph_first, passage.paragraph_last, article.paragraph_count
+    return f"paragraph {first} of {total}" if first == last else f"paragraphs {first}-{last} of {total}"
+
+
+def attribution_line(hit: Hit) -> str:
+    """`CNN · Sebastian Shukla and Nathan Hodge · 3 May 2023 · paragraphs 1-2 of 15`."""
+    parts = [hit.article.outlet, join_authors(hit.article.authors), format_date(hit.article.published),
+             paragraph_range(hit.passage, hit.article)]
+    return " · ".join(p for p in parts if p)
