@@ -30,6 +30,9 @@ log = logging.getLogger(__name__)
 
 # stage name, done, total — for progress bars and Discord progress edits
 Progress = Callable[[str, int, int], None]
+# extra index files written into a version before its manifest: (folder, passages with articles, embedded texts)
+# → a dict recorded in the manifest's `extra` under the writer's name
+ExtraWriter = Callable[[Path, "list[tuple[Article, Passage]]", "list[str]"], dict]
 
 
 @dataclass
@@ -103,7 +106,8 @@ def chunk_all(articles: Sequence[Article], encoder: Encoder, config: ChunkConfig
 def build_version(articles: Sequence[Article], encoder: Encoder, index_dir: Path,
                   config: ChunkConfig = ChunkConfig(), cache: VectorCache | None = None,
                   progress: Progress | None = None, reuse_current: bool = True,
-                  extra_manifest: dict | None = None) -> BuildStats:
+                  extra_manifest: dict | None = None,
+                  extra_writers: dict[str, ExtraWriter] | None = None) -> BuildStats:
     """Write a new index version and make it current; the old one keeps serving until the switch.
 
     Args:
@@ -114,7 +118,9 @@ def build_version(articles: Sequence[Article], encoder: Encoder, index_dir: Path
         cache: extra known vectors; the current version's are added when `reuse_current`.
         progress: called with (stage, done, total).
         reuse_current: reuse vectors of the version now serving (same model only).
-        extra_manifest: stored under `extra` in the manifest (e.g. lexical index settings).
+        extra_manifest: stored under `extra` in the manifest.
+        extra_writers: name → writer of further index files (e.g. the lexical index), run
+            before the manifest so their files are checksummed with the rest.
     """
     started = time.perf_counter()
     index_dir.mkdir(parents=True, exist_ok=True)
@@ -161,9 +167,12 @@ def build_version(articles: Sequence[Article], encoder: Encoder, index_dir: Path
     save_vectors(tmp, vectors)
     VectorIndex.from_vectors(vectors).save(tmp)
     write_metadata(tmp, articles, [p for _, p in pairs], hashes, indexed_at)
+    extra = dict(extra_manifest or {})
+    for writer_name, writer in (extra_writers or {}).items():
+        extra[writer_name] = writer(tmp, pairs, texts)
     manifest = Manifest(model=model_record(encoder.info), dim=encoder.info.dim, chunking=config.describe(),
                         articles=len(articles), passages=len(pairs),
-                        corpus_fingerprint=corpus_fingerprint(articles), extra=extra_manifest or {})
+                        corpus_fingerprint=corpus_fingerprint(articles), extra=extra)
     manifest.save(tmp)
     _fsync_tree(tmp)
     name = publish_version(index_dir, tmp)
