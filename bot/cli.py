@@ -10,10 +10,11 @@ import argparse
 import json
 import logging
 import sys
-import textwrap
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from bot.cli_ask import add_filter_flags, filters_from_args, render_hit_body, render_unconfident
+from bot.cli_eval import add_eval_parser, cmd_eval
 from bot.settings import Settings, SettingsError
 from corpus.errors import CorpusError
 from index.errors import NewsIndexError
@@ -44,10 +45,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("question", help="the question, in quotes")
     p.add_argument("-k", type=int, default=None, help="how many passages (default: NEWSBOT_RESULTS or 3)")
     p.add_argument("--json", action="store_true", help="print the answer as JSON (see README)")
+    add_filter_flags(p)
 
     p = sub.add_parser("sources", help="list the articles in the index")
     _add_paths(p)
     p.add_argument("--json", action="store_true", help="one JSON object per article")
+
+    add_eval_parser(sub)
     return parser
 
 
@@ -95,15 +99,17 @@ def _ensure(library) -> None:  # noqa: ANN001
         _build(library, sys.stderr)
 
 
-def render_answer_text(result) -> str:  # noqa: ANN001
+def render_answer_text(result, bold: str = "markdown") -> str:  # noqa: ANN001
     """Human-readable answer: each passage, then its attribution, title, link and score."""
     from index.results import attribution_line
 
     if not result.hits:
         return f"No passage in the corpus answers {result.question!r}."
+    if not result.confident:
+        return render_unconfident(result)
     blocks = []
     for hit in result.hits:
-        body = "\n".join(textwrap.fill(para, width=100) for para in hit.passage.text.split("\n\n"))
+        body = render_hit_body(hit, bold=bold)
         lines = [f"[{hit.rank}] {body}", f"    — {attribution_line(hit)}"]
         title = hit.article.title + (" (title derived from the text)" if hit.article.title_derived else "")
         lines.append(f"    {title}" + (f" <{hit.article.url}>" if hit.article.url else ""))
@@ -122,11 +128,12 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     k = args.k or settings.results_per_answer
     if k < 1:
         raise SettingsError("-k must be at least 1")
-    result = library.service.search(question, k=k, per_article=settings.per_article)
+    result = library.service.search(question, k=k, per_article=settings.per_article,
+                                    filters=filters_from_args(args, library.service))
     if args.json:
         print(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
     else:
-        print(render_answer_text(result))
+        print(render_answer_text(result, bold="ansi" if sys.stdout.isatty() else "markdown"))
     return 0
 
 
@@ -151,6 +158,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, Settings], int]] = {
     "build": cmd_build,
     "ask": cmd_ask,
     "sources": cmd_sources,
+    "eval": cmd_eval,
 }
 
 

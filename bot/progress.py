@@ -7,6 +7,9 @@ from tqdm import tqdm
 from index.builder import Progress
 
 
+_UNITS = {"embedding": "passage", "questions": "question"}
+
+
 class TerminalProgress:
     """A `Progress` callback that shows one tqdm bar per stage."""
 
@@ -15,11 +18,11 @@ class TerminalProgress:
         self._bars: dict[str, tqdm] = {}
 
     def __call__(self, stage: str, done: int, total: int) -> None:
-        if not self.enabled or stage != "embedding":
+        if not self.enabled or stage not in _UNITS:
             return
         bar = self._bars.get(stage)
-        if bar is None:
-            bar = self._bars[stage] = tqdm(total=total, desc=stage, unit="passage", leave=False)
+        if bar is None or bar.total != total:
+            bar = self._bars[stage] = tqdm(total=total, desc=stage, unit=_UNITS[stage], leave=False)
         bar.update(done - bar.n)
         if done >= total:
             bar.close()

@@ -13,9 +13,11 @@ from pathlib import Path
 
 from corpus.chunking import ChunkConfig
 from corpus.loader import LoadReport, load_corpus
-from index.builder import BuildStats, Progress, build_version
+from index.builder import BuildStats, ExtraWriter, Progress, build_version
 from index.encoder import Encoder
+from index.fusion import RetrievalConfig
 from index.layout import CURRENT
+from index.lexical import LexicalConfig, lexical_writer
 from index.search import SearchService
 
 log = logging.getLogger(__name__)
@@ -25,11 +27,14 @@ class Library:
     """Corpus + index + search service, with the model loaded once."""
 
     def __init__(self, corpus_dir: Path, index_dir: Path, encoder: Encoder,
-                 chunking: ChunkConfig = ChunkConfig()) -> None:
+                 chunking: ChunkConfig = ChunkConfig(), retrieval: RetrievalConfig = RetrievalConfig(),
+                 lexical: LexicalConfig = LexicalConfig()) -> None:
         self.corpus_dir = Path(corpus_dir)
         self.index_dir = Path(index_dir)
         self.encoder = encoder
         self.chunking = chunking
+        self.retrieval = retrieval
+        self.lexical = lexical
         self._service: SearchService | None = None
         self._swap_lock = threading.Lock()
 
@@ -48,12 +53,20 @@ class Library:
         """
         with self._swap_lock:
             if self._service is None:
-                self._service = SearchService.open(self.index_dir, self.encoder)
+                self._service = SearchService.open(self.index_dir, self.encoder, retrieval=self.retrieval)
             return self._service
+
+    @property
+    def extra_writers(self) -> dict[str, ExtraWriter]:
+        """The files every new version needs besides vectors and metadata: the lexical index.
+
+        Whoever writes a version (build, refresh) passes these to `build_version`.
+        """
+        return {"lexical": lexical_writer(self.lexical)}
 
     def reload(self) -> SearchService:
         """Load the current version again (after another process switched it) and swap it in."""
-        fresh = SearchService.open(self.index_dir, self.encoder)
+        fresh = SearchService.open(self.index_dir, self.encoder, retrieval=self.retrieval)
         with self._swap_lock:
             old, self._service = self._service, fresh
         if old is not None and old.folder != fresh.folder:
@@ -71,7 +84,7 @@ class Library:
         if progress:
             progress("read", report.files_read, report.files_read)
         stats = build_version(report.articles, self.encoder, self.index_dir, self.chunking,
-                              progress=progress, reuse_current=reuse)
+                              progress=progress, reuse_current=reuse, extra_writers=self.extra_writers)
         self.reload()
         return report, stats
 

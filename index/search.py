@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 
@@ -19,11 +19,16 @@ from corpus.article import Article
 from corpus.chunking import Passage
 from corpus.outlets import outlet_key
 from index.encoder import Encoder
+from index.fusion import RetrievalConfig
+from index.highlight import Highlighter
+from index.hybrid import HybridRetriever
 from index.layout import version_path
+from index.lexical import PARAMS_FILE as LEXICAL_PARAMS
+from index.lexical import LexicalIndex
 from index.manifest import Manifest
 from index.metadata import MetadataStore
 from index.results import Hit, SearchResult
-from index.vectors import VectorIndex
+from index.vectors import VectorIndex, load_vectors
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +50,8 @@ class Filters:
 class SearchService:
     """Answers questions from one index version."""
 
-    def __init__(self, folder: Path, encoder: Encoder, verify: bool = False) -> None:
+    def __init__(self, folder: Path, encoder: Encoder, verify: bool = False,
+                 retrieval: RetrievalConfig = RetrievalConfig()) -> None:
         self.folder = folder
         self.version = folder.name
         self.encoder = encoder
@@ -55,13 +61,27 @@ class SearchService:
             self.manifest.verify(folder)
         self.vectors = VectorIndex.load(folder, self.manifest.passages, self.manifest.dim)
         self.meta = MetadataStore(folder)
+        # versions built before the lexical index existed still answer, densely
+        lexical = (LexicalIndex.load(folder, self.manifest.passages)
+                   if (folder / LEXICAL_PARAMS).exists() else None)
+        if lexical is None and retrieval.mode != "dense":
+            log.warning("index version %s has no lexical index: answering with dense retrieval only — "
+                        "run `newsbot build` for hybrid retrieval", self.version)
+        numbers: dict[str, int] = {}  # article id -> small int, for grouping passages by article
+        article_of_row = np.array([numbers.setdefault(a, len(numbers)) for _, _, a, _ in self.meta.iter_passage_rows()],
+                                  dtype=np.int64)
+        self.retriever = HybridRetriever(load_vectors(folder), self.vectors, lexical, article_of_row)
+        self.retrieval = self.retriever.effective(retrieval)
+        self.highlighter = Highlighter(encoder, retrieval.highlight_lexical, retrieval.highlight_pair)
         self._filter_cache: dict[Filters, np.ndarray] = {}
+        self._query_cache: dict[str, np.ndarray] = {}
         self._lock = threading.Lock()
 
     @classmethod
-    def open(cls, index_dir: Path, encoder: Encoder, version: str | None = None, verify: bool = False) -> SearchService:
+    def open(cls, index_dir: Path, encoder: Encoder, version: str | None = None, verify: bool = False,
+             retrieval: RetrievalConfig = RetrievalConfig()) -> SearchService:
         """Load the current (or a named) version of the index in `index_dir`."""
-        return cls(version_path(index_dir, version), encoder, verify=verify)
+        return cls(version_path(index_dir, version), encoder, verify=verify, retrieval=retrieval)
 
     def close(self) -> None:
         """Release the metadata database."""
@@ -84,42 +104,46 @@ class SearchService:
         return cached
 
     def embed_query(self, question: str) -> np.ndarray:
-        """The question's vector (the same model as the passages)."""
-        return self.encoder.encode([question])[0]
+        """The question's vector (the same model as the passages); repeated questions are not re-embedded."""
+        with self._lock:
+            cached = self._query_cache.get(question)
+        if cached is not None:
+            return cached
+        vector = self.encoder.encode([question])[0]
+        with self._lock:
+            if len(self._query_cache) >= 512:
+                self._query_cache.pop(next(iter(self._query_cache)))
+            self._query_cache[question] = vector
+        return vector
 
-    def search(self, question: str, k: int = 5, per_article: int = 2, filters: Filters = Filters()) -> SearchResult:
-        """The top `k` passages for a question, at most `per_article` from one article.
+    def search(self, question: str, k: int = 5, per_article: int = 2, filters: Filters = Filters(),
+               highlight: bool = True) -> SearchResult:
+        """The top `k` passages for a question, diverse across articles.
 
         Args:
             question: free text.
             k: how many passages to return.
-            per_article: cap per article, so the first results show several sources.
-            filters: outlet/date restrictions, applied before taking the top k.
+            per_article: most passages one article may contribute (0 = no cap); the
+                first results come from different articles unless one clearly dominates.
+            filters: outlet/date restrictions, applied before taking any top k.
+            highlight: pick each passage's best sentence(s) (one extra model pass).
+
+        Returns:
+            The hits, with `confident` False when even the best passage scores
+            below the calibrated threshold (the caller should say it found nothing reliable).
         """
         allowed = self._allowed_rows(filters)
         if allowed is not None and len(allowed) == 0:
-            return SearchResult(question, [], self.version)
+            return SearchResult(question, [], self.version, confident=False)
         query = self.embed_query(question)
-        fetch = max(k * (4 if per_article else 1), 20)
-        scores, rows = self.vectors.search(query, fetch, allowed)
-        ranked = self._diversify(list(zip(rows.tolist(), scores.tolist())), k, per_article)
-        return SearchResult(question, self._hits(ranked), self.version)
-
-    def _diversify(self, ranked: list[tuple[int, float]], k: int, per_article: int) -> list[tuple[int, float]]:
-        if not per_article:
-            return ranked[:k]
-        passages = self.meta.passages_by_rows(r for r, _ in ranked)
-        taken: dict[str, int] = {}
-        out = []
-        for row, score in ranked:
-            article_id = passages[row].article_id
-            if taken.get(article_id, 0) >= per_article:
-                continue
-            taken[article_id] = taken.get(article_id, 0) + 1
-            out.append((row, score))
-            if len(out) == k:
-                break
-        return out
+        ranked = self.retriever.rank(question, query, self.retrieval, k, per_article, allowed)
+        hits = self._hits(ranked.passages)
+        if highlight and hits:
+            marks = self.highlighter.highlight(question, query, [(h.passage, h.article) for h in hits])
+            hits = [replace(h, highlight=m) for h, m in zip(hits, marks)]
+        confident = bool(hits) and ranked.top_score >= self.retrieval.min_confidence
+        return SearchResult(question, hits, self.version, confident=confident,
+                            extra={"top_score": round(ranked.top_score, 4), "mode": self.retrieval.mode})
 
     def _hits(self, ranked: list[tuple[int, float]]) -> list[Hit]:
         passages = self.meta.passages_by_rows(r for r, _ in ranked)

@@ -28,7 +28,7 @@ def test_seed_question_returns_opening_paragraph_first(seed_index: Path, encoder
     assert top.passage.text.startswith("Moscow alleged Wednesday Ukraine flew two drones toward the Kremlin")
     assert top.article.outlet == "CNN" and top.article.published == date(2023, 5, 3)
     assert top.article.authors == ("Sebastian Shukla", "Nathan Hodge")
-    assert top.score > 0.5
+    assert result.confident and top.score >= service.retrieval.min_confidence  # fused score, see index/fusion.py
     assert len(result.hits) == 2  # at most two passages of the same article by default
 
 
@@ -43,7 +43,7 @@ def test_reload_never_reembeds(seed_index: Path, encoder) -> None:  # noqa: ANN0
     encoder.encode = lambda texts, progress=None: (calls.append(len(texts)), original(texts, progress))[1]
     try:
         service = SearchService.open(seed_index, encoder)
-        service.search(SEED_QUESTION)
+        service.search(SEED_QUESTION, highlight=False)  # highlighting embeds sentences: not passages
     finally:
         del encoder.encode
     assert calls == [1]  # only the question was embedded

@@ -1,0 +1,74 @@
+"""One eval report per retrieval setting, as JSON-ready dicts (what `newsbot eval` prints)."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Sequence
+from datetime import datetime, timezone
+from pathlib import Path
+
+import numpy as np
+
+from corpus.chunking import ChunkConfig
+from index.builder import Progress
+from index.encoder import Encoder
+from index.evaluation.benchmark import Benchmark
+from index.evaluation.metrics import QuestionOutcome, summarise, threshold_table
+from index.evaluation.runner import prepare_index, run_benchmark
+from index.fusion import RetrievalConfig
+from index.lexical import LexicalConfig
+from index.search import SearchService
+
+log = logging.getLogger(__name__)
+
+
+def evaluate(benchmark: Benchmark, encoder: Encoder, cache_dir: Path,
+             ladder: Sequence[tuple[str, RetrievalConfig]], chunking: ChunkConfig = ChunkConfig(),
+             lexical: LexicalConfig = LexicalConfig(), k: int = 10, results: int = 3, per_article: int = 2,
+             progress: Progress | None = None, per_question: Path | None = None,
+             highlight: bool = True) -> list[dict]:
+    """Build (or reuse) the benchmark index, then run every named retrieval setting on it."""
+    run = prepare_index(benchmark, encoder, cache_dir, chunking, lexical, progress=progress)
+    reports = []
+    for name, retrieval in ladder:
+        service = SearchService.open(run.index_dir, encoder, retrieval=retrieval)
+        try:
+            outcomes = run_benchmark(service, benchmark, k=k, results=results, per_article=per_article,
+                                     highlight=highlight,
+                                     progress=(lambda d, t: progress("questions", d, t)) if progress else None)
+            report = {
+                "name": name,
+                "date": datetime.now(timezone.utc).date().isoformat(),
+                "benchmark": str(benchmark.folder),
+                "repeated": benchmark.repeated,
+                "k": k,
+                "results": results,
+                "per_article": per_article,
+                "index": {"fingerprint": run.fingerprint, "version": service.version, "articles": run.articles,
+                          "passages": service.manifest.passages, "built": run.built is not None,
+                          "embedded": run.built.embedded if run.built else 0},
+                "settings": {"retrieval": service.retrieval.describe(), "chunking": chunking.describe(),
+                             "lexical": lexical.describe()},
+                **summarise(outcomes, k),
+                "calibration": threshold_table(outcomes, np.round(np.arange(0.2, 0.81, 0.025), 3)),
+            }
+            report["confidence"]["threshold"] = service.retrieval.min_confidence
+            if not highlight:
+                report["highlight"]["rate"] = None
+                report["latency_ms"]["note"] = "measured without highlighting"
+        finally:
+            service.close()
+        if per_question:
+            _write_outcomes(per_question, name, outcomes)
+        reports.append(report)
+    return reports
+
+
+def _write_outcomes(path: Path, name: str, outcomes: Sequence[QuestionOutcome]) -> None:
+    with path.open("a", encoding="utf-8") as f:
+        for o in outcomes:
+            f.write(json.dumps({"setting": name, "id": o.id, "ranking": list(o.ranking), "gold": sorted(o.gold),
+                                "shown": list(o.shown), "confident": o.confident, "top_score": o.top_score,
+                                "highlight": o.highlight, "answer": o.answer,
+                                "latency_ms": round(o.latency_ms, 2)}, ensure_ascii=False) + "\n")

@@ -1,0 +1,115 @@
+"""Run a benchmark through the search service the bot uses.
+
+The benchmark corpus is built into an index once per (corpus, chunking,
+lexical settings, model) fingerprint under the eval cache and reused while
+they are unchanged; query-time settings (fusion, thresholds) never rebuild.
+Vectors come from the persistent `VectorStore`, so each distinct embedded text
+is embedded once across all settings ever tried.
+
+Two calls per question, both through `SearchService.search`:
+- the bot's default call (k and per-article cap from the settings, with
+  highlights): its latency, confidence, highlight and shown documents;
+- a ranking call (one passage per article, no highlight) that yields the
+  first k distinct documents for hit@k and mrr@k.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from corpus.chunking import ChunkConfig, embedding_text
+from corpus.loader import load_corpus
+from index.builder import BuildStats, Progress, build_version, chunk_all, corpus_fingerprint
+from index.encoder import Encoder
+from index.evaluation.benchmark import Benchmark, BenchmarkError
+from index.evaluation.metrics import QuestionOutcome
+from index.evaluation.store import VectorStore
+from index.layout import CURRENT
+from index.lexical import LexicalConfig, lexical_writer
+from index.search import SearchService
+
+log = logging.getLogger(__name__)
+
+FORMAT = 1
+QuestionProgress = Callable[[int, int], None]
+
+
+@dataclass(frozen=True)
+class EvalRun:
+    """The index a benchmark run uses and whether it had to be built."""
+
+    index_dir: Path
+    fingerprint: str
+    built: BuildStats | None
+    articles: int
+
+
+def index_fingerprint(corpus_fp: str, chunking: ChunkConfig, lexical: LexicalConfig, model_fp: str) -> str:
+    """Key of a benchmark index: anything that changes the index's files changes it."""
+    blob = json.dumps({"format": FORMAT, "corpus": corpus_fp, "chunking": chunking.describe(),
+                       "lexical": lexical.describe(), "model": model_fp}, sort_keys=True)
+    return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+
+def prepare_index(benchmark: Benchmark, encoder: Encoder, cache_dir: Path, chunking: ChunkConfig = ChunkConfig(),
+                  lexical: LexicalConfig = LexicalConfig(), progress: Progress | None = None) -> EvalRun:
+    """The benchmark's index for these settings: reused when cached, else built from stored vectors.
+
+    Raises:
+        BenchmarkError: the articles file holds no usable article.
+    """
+    report = load_corpus(benchmark.articles_file)
+    if not report.articles:
+        raise BenchmarkError(f"{benchmark.articles_file} holds no readable article — "
+                             f"{len(report.problems)} problem(s), first: "
+                             f"{report.problems[0].message if report.problems else 'the file is empty'}")
+    fingerprint = index_fingerprint(corpus_fingerprint(report.articles), chunking, lexical, encoder.info.fingerprint)
+    index_dir = Path(cache_dir) / "indexes" / fingerprint
+    if (index_dir / CURRENT).exists():
+        log.info("reusing the benchmark index %s", index_dir)
+        return EvalRun(index_dir, fingerprint, None, len(report.articles))
+    store = VectorStore(cache_dir, encoder.info.fingerprint)
+    pairs = chunk_all(report.articles, encoder, chunking)
+    texts = [embedding_text(a, p, chunking) for a, p in pairs]
+    if hasattr(encoder, "load"):
+        encoder.load()
+    store.embed_missing(texts, encoder, progress=(lambda d, t: progress("embedding", d, t)) if progress else None)
+    stats = build_version(report.articles, encoder, index_dir, chunking, cache=store.as_cache(), progress=progress,
+                          reuse_current=False, extra_writers={"lexical": lexical_writer(lexical)})
+    return EvalRun(index_dir, fingerprint, stats, len(report.articles))
+
+
+def run_benchmark(service: SearchService, benchmark: Benchmark, k: int = 10, results: int = 3,
+                  per_article: int = 2, highlight: bool = True,
+                  progress: QuestionProgress | None = None) -> list[QuestionOutcome]:
+    """Ask every question; returns one outcome per question, in benchmark order."""
+    if benchmark.questions:
+        service.search(benchmark.questions[0].question, k=results, per_article=per_article)  # warm-up
+    outcomes = []
+    total = len(benchmark.questions)
+    for done, q in enumerate(benchmark.questions, start=1):
+        started = time.perf_counter()
+        shown = service.search(q.question, k=results, per_article=per_article, highlight=highlight)
+        latency = (time.perf_counter() - started) * 1000
+        ranked = service.search(q.question, k=k, per_article=1, highlight=False)
+        outcomes.append(QuestionOutcome(
+            id=q.id, ranking=tuple(h.article.id for h in ranked.hits), gold=frozenset(q.gold),
+            article_gold=q.article_gold, shown=tuple(dict.fromkeys(h.article.id for h in shown.hits)),
+            confident=shown.confident, highlight=shown.hits[0].highlight.text if shown.hits and
+            shown.hits[0].highlight else None, answer=q.answer, latency_ms=latency,
+            top_score=float(shown.extra.get("top_score", 0.0))))
+        if progress:
+            progress(done, total)
+    return outcomes
+
+
+def missing_gold(benchmark: Benchmark, article_ids: Sequence[str]) -> list[str]:
+    """Gold ids that are not in the corpus (a broken benchmark scores them as misses)."""
+    known = set(article_ids)
+    return sorted({g for q in benchmark.questions for g in q.gold if g not in known})

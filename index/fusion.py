@@ -1,0 +1,148 @@
+"""Ranking, pure: fuse dense and lexical scores, rank articles, order passages for display.
+
+No I/O and no model here, so the evaluation harness and the search service run
+exactly the same arithmetic, and every choice can be unit-tested on numbers.
+
+The pipeline for one question:
+1. each candidate passage gets a fused relevance in [0, 1]: a weighted sum of
+   its cosine similarity and its normalised BM25 score (both absolute, so the
+   fused score means the same thing in every query and can be thresholded),
+   or reciprocal-rank fusion for comparison;
+2. each article is scored by its best passage plus a small share of its second
+   best: an article that answers in several places beats a one-line mention;
+3. passages are shown best article first, one per article, unless a second
+   passage of an article clearly beats the next article.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Sequence
+from dataclasses import asdict, dataclass
+
+import numpy as np
+
+MODES = ("hybrid", "dense", "lexical")
+FUSIONS = ("score", "rrf")
+
+
+@dataclass(frozen=True)
+class RetrievalConfig:
+    """Every query-time retrieval setting (none of them needs a rebuild).
+
+    Attributes:
+        mode: "hybrid", or "dense"/"lexical" alone (for ablations).
+        fusion: "score" (weighted sum of absolute scores) or "rrf" (reciprocal rank fusion).
+        dense_weight: share of the cosine similarity in the fused score; the rest is BM25.
+        rrf_k: the constant of reciprocal rank fusion.
+        depth: candidate passages taken from each side before fusing.
+        second_passage: share of an article's second-best passage added to its score.
+        dominance: how far a second passage of an article must beat the next
+            article to be shown before it.
+        min_confidence: fused score of the best passage below which the answer is
+            "nothing reliable" (calibrated on rtqa-dev, see docs/retrieval.md).
+        highlight_lexical: weight of question-term overlap next to sentence cosine in highlighting.
+        highlight_pair: a neighbour sentence joins the highlight when it scores within this of the best.
+    """
+
+    mode: str = "hybrid"
+    fusion: str = "score"
+    dense_weight: float = 0.5
+    rrf_k: int = 60
+    depth: int = 100
+    second_passage: float = 0.0
+    dominance: float = 0.1
+    min_confidence: float = 0.4
+    highlight_lexical: float = 0.3
+    highlight_pair: float = 0.05
+
+    def __post_init__(self) -> None:
+        if self.mode not in MODES:
+            raise ValueError(f"retrieval mode {self.mode!r} is not one of {', '.join(MODES)}")
+        if self.fusion not in FUSIONS:
+            raise ValueError(f"fusion {self.fusion!r} is not one of {', '.join(FUSIONS)}")
+        if not 0.0 <= self.dense_weight <= 1.0:
+            raise ValueError(f"dense_weight must be between 0 and 1, got {self.dense_weight}")
+        if self.depth < 1 or self.rrf_k < 1:
+            raise ValueError("depth and rrf_k must be at least 1")
+
+    def describe(self) -> dict[str, object]:
+        """Plain dict, for eval reports."""
+        return asdict(self)
+
+
+def fuse(dense: np.ndarray, lexical: np.ndarray, config: RetrievalConfig) -> np.ndarray:
+    """Fused relevance of candidates from their cosine and normalised BM25 scores (same order)."""
+    if config.mode == "dense":
+        return dense.astype(np.float32)
+    if config.mode == "lexical":
+        return lexical.astype(np.float32)
+    if config.fusion == "rrf":
+        return (_rrf(dense, config.rrf_k) + _rrf(lexical, config.rrf_k)).astype(np.float32)
+    w = config.dense_weight
+    return (w * dense + (1.0 - w) * lexical).astype(np.float32)
+
+
+def _rrf(scores: np.ndarray, k: int) -> np.ndarray:
+    ranks = np.empty(len(scores), dtype=np.float64)
+    ranks[np.argsort(-scores, kind="stable")] = np.arange(1, len(scores) + 1)
+    return 1.0 / (k + ranks)
+
+
+def rank_articles(rows: Sequence[int], scores: Sequence[float], article_of: Sequence[Hashable],
+                  second_passage: float) -> list[tuple[Hashable, float, list[tuple[int, float]]]]:
+    """Articles best first, each with its score and its passages (row, score) best first.
+
+    An article's score is its best passage's plus `second_passage` times its
+    second best, so corroboration counts but never outweighs a clearly better match.
+    """
+    by_article: dict[Hashable, list[tuple[int, float]]] = {}
+    for row, score, article in zip(rows, scores, article_of, strict=True):
+        by_article.setdefault(article, []).append((int(row), float(score)))
+    ranked = []
+    for article, passages in by_article.items():
+        passages.sort(key=lambda x: (-x[1], x[0]))
+        total = passages[0][1] + (second_passage * passages[1][1] if len(passages) > 1 else 0.0)
+        ranked.append((article, total, passages))
+    ranked.sort(key=lambda x: (-x[1], x[2][0][0]))
+    return ranked
+
+
+def arrange(articles: list[tuple[Hashable, float, list[tuple[int, float]]]], k: int, per_article: int,
+            dominance: float) -> list[tuple[int, float]]:
+    """The passages to show, in order: diverse first, with the cap of `per_article` (0 = no cap).
+
+    The best passage of each article comes in article order. A further passage
+    of an article already shown jumps ahead of the next article only when it
+    beats that article's score by `dominance`; otherwise further passages fill
+    the list after one passage from every article, best first.
+    """
+    cap = per_article if per_article > 0 else None
+    shown: list[tuple[int, float]] = []
+    later: list[tuple[float, int, int]] = []  # (-score, row, article position) of further passages
+    taken: dict[int, int] = {}
+    for position, (_, article_score, passages) in enumerate(articles):
+        if len(shown) >= k:
+            break
+        # further passages of earlier articles that clearly beat this article come first
+        while later and -later[0][0] >= article_score + dominance and len(shown) < k:
+            _, row, owner = later.pop(0)
+            shown.append((row, _score_of(articles[owner][2], row)))
+            taken[owner] = taken.get(owner, 0) + 1
+        if len(shown) >= k:
+            break
+        shown.append(passages[0])
+        taken[position] = 1
+        for row, score in passages[1:(cap if cap else len(passages))]:
+            later.append((-score, row, position))
+        later.sort()
+    for neg, row, owner in later:
+        if len(shown) >= k:
+            break
+        if cap is None or taken.get(owner, 0) < cap:
+            shown.append((row, -neg))
+            taken[owner] = taken.get(owner, 0) + 1
+    return shown
+
+
+def _score_of(passages: list[tuple[int, float]], row: int) -> float:
+    return next(score for r, score in passages if r == row)

@@ -1,0 +1,86 @@
+"""Hybrid candidate retrieval: dense (FAISS) and lexical (BM25) candidates, rescored exactly.
+
+Each side proposes its best `depth` passages among the allowed rows (filters
+apply before any top-k, so a filter never loses recall). Every candidate is
+then scored on BOTH sides exactly: its cosine from the stored vectors and its
+normalised BM25 from the full score array, so a passage found by one side only
+is not penalised for a missing score. `index.fusion` does the rest.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+import numpy as np
+
+from index.fusion import RetrievalConfig, arrange, fuse, rank_articles
+from index.lexical import LexicalIndex
+from index.vectors import VectorIndex
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Ranked:
+    """The passages to show (row, fused score), and the best fused score of all candidates."""
+
+    passages: list[tuple[int, float]]
+    top_score: float
+
+
+class HybridRetriever:
+    """Candidate generation and fusion over one index version's arrays."""
+
+    def __init__(self, vectors: np.ndarray, index: VectorIndex, lexical: LexicalIndex | None,
+                 article_of_row: np.ndarray) -> None:
+        self.vectors = vectors
+        self.index = index
+        self.lexical = lexical
+        self.article_of_row = article_of_row
+
+    def effective(self, config: RetrievalConfig) -> RetrievalConfig:
+        """The config actually usable: without a lexical index only dense retrieval is possible."""
+        if self.lexical is None and config.mode != "dense":
+            return RetrievalConfig(**{**config.describe(), "mode": "dense"})
+        return config
+
+    def rank(self, question: str, query: np.ndarray, config: RetrievalConfig, k: int, per_article: int,
+             allowed: np.ndarray | None = None) -> Ranked:
+        """Rank passages for one question; `allowed` restricts to those rows (None: all)."""
+        config = self.effective(config)
+        candidates: list[np.ndarray] = []
+        lexical_all = None
+        if config.mode != "lexical":
+            _, dense_rows = self.index.search(query, config.depth, allowed)
+            candidates.append(dense_rows.astype(np.int64))
+        if config.mode != "dense":
+            lexical_all = self.lexical.normalised(question)
+            candidates.append(_top_rows(lexical_all, config.depth, allowed))
+        rows = np.unique(np.concatenate(candidates)) if candidates else np.zeros(0, dtype=np.int64)
+        if len(rows) == 0:
+            return Ranked([], 0.0)
+        dense = np.asarray(self.vectors[rows] @ query, dtype=np.float32)
+        lexical = lexical_all[rows] if lexical_all is not None else np.zeros(len(rows), dtype=np.float32)
+        fused = fuse(dense, lexical, config)
+        articles = rank_articles(rows.tolist(), fused.tolist(), self.article_of_row[rows].tolist(),
+                                 config.second_passage)
+        shown = arrange(articles, k, per_article, config.dominance)
+        # confidence is judged on the absolute score, even when RRF orders the list
+        absolute = fused if config.fusion == "score" or config.mode != "hybrid" else (
+            config.dense_weight * dense + (1 - config.dense_weight) * lexical)
+        return Ranked(shown, float(absolute.max()))
+
+
+def _top_rows(scores: np.ndarray, depth: int, allowed: np.ndarray | None) -> np.ndarray:
+    """Rows of the `depth` best positive scores, among `allowed` rows when given."""
+    if allowed is not None:
+        pool = allowed[scores[allowed] > 0]
+        values = scores[pool]
+    else:
+        pool = np.flatnonzero(scores > 0)
+        values = scores[pool]
+    if len(pool) > depth:
+        keep = np.argpartition(-values, depth - 1)[:depth]
+        pool = pool[keep]
+    return pool.astype(np.int64)

@@ -1,0 +1,57 @@
+"""Fusion, article ranking and diversity: pure arithmetic, checked on numbers."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from index.fusion import RetrievalConfig, arrange, fuse, rank_articles
+
+
+def test_score_fusion_is_a_weighted_sum_and_modes_pick_one_side() -> None:
+    dense, lexical = np.array([0.8, 0.2]), np.array([0.0, 1.0])
+    assert fuse(dense, lexical, RetrievalConfig(dense_weight=0.75)).tolist() == pytest.approx([0.6, 0.4])
+    assert fuse(dense, lexical, RetrievalConfig(mode="dense")).tolist() == pytest.approx([0.8, 0.2])
+    assert fuse(dense, lexical, RetrievalConfig(mode="lexical")).tolist() == pytest.approx([0.0, 1.0])
+
+
+def test_rrf_rewards_agreement_between_the_two_sides() -> None:
+    dense, lexical = np.array([0.9, 0.8, 0.1]), np.array([0.1, 0.9, 0.8])
+    fused = fuse(dense, lexical, RetrievalConfig(fusion="rrf", rrf_k=1))
+    assert int(np.argmax(fused)) == 1  # second on one side, first on the other
+
+
+def test_bad_settings_are_refused() -> None:
+    with pytest.raises(ValueError, match="mode"):
+        RetrievalConfig(mode="magic")
+    with pytest.raises(ValueError, match="dense_weight"):
+        RetrievalConfig(dense_weight=1.5)
+
+
+def test_second_passage_breaks_near_ties_towards_corroborated_articles() -> None:
+    rows, scores, owner = [0, 1, 2], [0.60, 0.59, 0.55], ["brief", "article", "article"]
+    assert [a for a, _, _ in rank_articles(rows, scores, owner, 0.0)] == ["brief", "article"]
+    ranked = rank_articles(rows, scores, owner, 0.1)
+    assert [a for a, _, _ in ranked] == ["article", "brief"]
+    assert ranked[0][1] == pytest.approx(0.59 + 0.1 * 0.55)
+    assert ranked[0][2] == [(1, 0.59), (2, 0.55)]
+
+
+def test_first_results_come_from_different_articles() -> None:
+    articles = rank_articles([0, 1, 2, 3], [0.9, 0.85, 0.8, 0.78], ["a", "a", "b", "c"], 0.0)
+    assert arrange(articles, 3, 2, dominance=0.1) == [(0, 0.9), (2, 0.8), (3, 0.78)]
+    assert arrange(articles, 4, 2, dominance=0.1)[3] == (1, 0.85)  # a's second passage comes after them
+    # without the diversity rule the list would be plain score order
+    assert arrange(articles, 3, 2, dominance=-1.0) == [(0, 0.9), (1, 0.85), (2, 0.8)]
+
+
+def test_a_clearly_dominant_article_keeps_its_second_passage_up_front() -> None:
+    articles = rank_articles([0, 1, 2], [0.9, 0.88, 0.5], ["a", "a", "b"], 0.0)
+    assert arrange(articles, 3, 2, dominance=0.1) == [(0, 0.9), (1, 0.88), (2, 0.5)]
+
+
+def test_cap_per_article_and_filling_after_diversity() -> None:
+    articles = rank_articles([0, 1, 2, 3], [0.9, 0.8, 0.7, 0.3], ["a", "a", "a", "b"], 0.0)
+    assert arrange(articles, 4, 2, dominance=0.1) == [(0, 0.9), (1, 0.8), (3, 0.3)]
+    assert arrange(articles, 4, 0, dominance=0.1) == [(0, 0.9), (1, 0.8), (2, 0.7), (3, 0.3)]
+    assert arrange(articles, 2, 1, dominance=0.1) == [(0, 0.9), (3, 0.3)]
