@@ -27,11 +27,13 @@ DEFAULT_CACHE = Path(".newsbot/eval-cache")
 
 # the ablation ladder: each row switches one more component on (query-time only: one index for all)
 ABLATION: list[tuple[str, dict[str, Any]]] = [
-    ("dense only (MiniLM, FAISS inner product)", {"mode": "dense", "second_passage": 0.0}),
-    ("BM25 only (stemmed, stopwords, title)", {"mode": "lexical", "second_passage": 0.0}),
-    ("hybrid, reciprocal rank fusion k=60", {"fusion": "rrf", "second_passage": 0.0}),
-    ("hybrid, weighted score fusion", {"second_passage": 0.0}),
-    ("+ article evidence (second passage)", {}),
+    ("dense only (MiniLM, FAISS inner product)", {"mode": "dense", "focus": 0.0, "second_passage": 0.0}),
+    ("BM25 only (stemmed, stopwords, title)", {"mode": "lexical", "focus": 0.0, "second_passage": 0.0}),
+    ("hybrid, reciprocal rank fusion k=60", {"fusion": "rrf", "focus": 0.0, "second_passage": 0.0}),
+    ("hybrid, weighted score fusion", {"focus": 0.0, "second_passage": 0.0}),
+    ("+ focus prior", {"second_passage": 0.0}),
+    ("+ article evidence (second passage) = default", {}),
+    ("default without per-article diversity", {"dominance": -1.0}),
 ]
 
 
@@ -113,7 +115,10 @@ def render_report(report: dict) -> str:
                  "questions whose first result is gold")
     lines.append(f"confidence          threshold {c['threshold']}: coverage {c['coverage']:.3f}, "
                  f"precision {c['precision']:.3f} (gold among the {report['results']} passages shown)")
-    lines.append(f"latency             p50 {lat['p50']:.1f} ms  p95 {lat['p95']:.1f} ms (default search with highlights)")
+    lines.append(f"latency             p50 {lat['p50']:.1f} ms  p95 {lat['p95']:.1f} ms (the bot's search, with highlights); "
+                 f"retrieval alone p50 {lat['retrieval_p50']:.1f} ms  p95 {lat['retrieval_p95']:.1f} ms")
+    if "load_average" in report:
+        lines.append(f"                    (machine load average {report['load_average']} while measuring)")
     return "\n".join(lines)
 
 

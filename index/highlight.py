@@ -51,7 +51,7 @@ def choose_span(spans: Sequence[tuple[int, int]], scores: Sequence[float], pair_
 class Highlighter:
     """Picks highlights for passages; thread-safe, with a bounded cache of sentence vectors."""
 
-    def __init__(self, encoder: Encoder, lexical_weight: float = 0.3, pair_margin: float = 0.05,
+    def __init__(self, encoder: Encoder, lexical_weight: float = 0.3, pair_margin: float = 1.0,
                  cache_size: int = 20_000) -> None:
         self.encoder = encoder
         self.lexical_weight = lexical_weight

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from index.fusion import RetrievalConfig, arrange, fuse, rank_articles
+from index.fusion import RetrievalConfig, arrange, confidence, focus_prior, fuse, rank_articles
 from index.lexical import LexicalIndex
 from index.vectors import VectorIndex
 
@@ -23,10 +23,11 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class Ranked:
-    """The passages to show (row, fused score), and the best fused score of all candidates."""
+    """The passages to show (row, ranking score), the best ranking score and the confidence."""
 
     passages: list[tuple[int, float]]
     top_score: float
+    confidence: float = 0.0
 
 
 class HybridRetriever:
@@ -38,6 +39,7 @@ class HybridRetriever:
         self.index = index
         self.lexical = lexical
         self.article_of_row = article_of_row
+        self.passages_in_article = np.bincount(article_of_row) if len(article_of_row) else np.zeros(0, np.int64)
 
     def effective(self, config: RetrievalConfig) -> RetrievalConfig:
         """The config actually usable: without a lexical index only dense retrieval is possible."""
@@ -59,17 +61,20 @@ class HybridRetriever:
             candidates.append(_top_rows(lexical_all, config.depth, allowed))
         rows = np.unique(np.concatenate(candidates)) if candidates else np.zeros(0, dtype=np.int64)
         if len(rows) == 0:
-            return Ranked([], 0.0)
+            return Ranked([], 0.0, 0.0)
         dense = np.asarray(self.vectors[rows] @ query, dtype=np.float32)
         lexical = lexical_all[rows] if lexical_all is not None else np.zeros(len(rows), dtype=np.float32)
-        fused = fuse(dense, lexical, config)
-        articles = rank_articles(rows.tolist(), fused.tolist(), self.article_of_row[rows].tolist(),
-                                 config.second_passage)
+        owners = self.article_of_row[rows]
+        prior = focus_prior(self.passages_in_article[owners], config.focus)
+        fused = fuse(dense, lexical, config) - prior
+        articles = rank_articles(rows.tolist(), fused.tolist(), owners.tolist(), config.second_passage)
         shown = arrange(articles, k, per_article, config.dominance)
-        # confidence is judged on the absolute score, even when RRF orders the list
-        absolute = fused if config.fusion == "score" or config.mode != "hybrid" else (
-            config.dense_weight * dense + (1 - config.dense_weight) * lexical)
-        return Ranked(shown, float(absolute.max()))
+        if config.fusion == "rrf" and config.mode == "hybrid":
+            # RRF scores are ranks, not evidence: judge confidence on the weighted scores
+            absolute = config.dense_weight * dense + (1 - config.dense_weight) * lexical - prior
+            articles = rank_articles(rows.tolist(), absolute.tolist(), owners.tolist(), config.second_passage)
+        sure = confidence(articles, config.margin_weight, config.min_score)
+        return Ranked(shown, float(articles[0][2][0][1]), sure)
 
 
 def _top_rows(scores: np.ndarray, depth: int, allowed: np.ndarray | None) -> np.ndarray:

@@ -47,13 +47,14 @@ class LexicalConfig:
 
     Attributes:
         k1: term-frequency saturation of BM25.
-        b: length normalisation of BM25 (0: none, 1: full).
+        b: length normalisation of BM25 (0: none, 1: full); 0.9 measured best on rtqa-dev
+            (passages are of similar length, so a long one is long because it rambles).
         title: index each passage with its article's headline, so a passage
             that never repeats the subject still matches it.
     """
 
     k1: float = 1.2
-    b: float = 0.75
+    b: float = 0.9
     title: bool = True
 
     def describe(self) -> dict[str, object]:

@@ -129,8 +129,9 @@ class SearchService:
             highlight: pick each passage's best sentence(s) (one extra model pass).
 
         Returns:
-            The hits, with `confident` False when even the best passage scores
-            below the calibrated threshold (the caller should say it found nothing reliable).
+            The hits, with `confident` False when the calibrated confidence (best
+            score and its lead over the next article, see `index.fusion.confidence`)
+            is below the threshold: the caller should say it found nothing reliable.
         """
         allowed = self._allowed_rows(filters)
         if allowed is not None and len(allowed) == 0:
@@ -141,9 +142,10 @@ class SearchService:
         if highlight and hits:
             marks = self.highlighter.highlight(question, query, [(h.passage, h.article) for h in hits])
             hits = [replace(h, highlight=m) for h, m in zip(hits, marks)]
-        confident = bool(hits) and ranked.top_score >= self.retrieval.min_confidence
+        confident = bool(hits) and ranked.confidence >= self.retrieval.min_confidence
         return SearchResult(question, hits, self.version, confident=confident,
-                            extra={"top_score": round(ranked.top_score, 4), "mode": self.retrieval.mode})
+                            extra={"top_score": round(ranked.top_score, 4), "confidence": round(ranked.confidence, 4),
+                                   "mode": self.retrieval.mode})
 
     def _hits(self, ranked: list[tuple[int, float]]) -> list[Hit]:
         passages = self.meta.passages_by_rows(r for r, _ in ranked)

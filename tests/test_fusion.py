@@ -55,3 +55,21 @@ def test_cap_per_article_and_filling_after_diversity() -> None:
     assert arrange(articles, 4, 2, dominance=0.1) == [(0, 0.9), (1, 0.8), (3, 0.3)]
     assert arrange(articles, 4, 0, dominance=0.1) == [(0, 0.9), (1, 0.8), (2, 0.7), (3, 0.3)]
     assert arrange(articles, 2, 1, dominance=0.1) == [(0, 0.9), (3, 0.3)]
+
+
+def test_confidence_rewards_a_clear_lead_and_has_a_floor() -> None:
+    from index.fusion import confidence
+
+    lead = rank_articles([0, 1], [0.5, 0.3], ["a", "b"], 0.0)
+    crowd = rank_articles([0, 1], [0.5, 0.49], ["a", "b"], 0.0)
+    assert confidence(lead, 3.0, 0.2) == pytest.approx(0.5 + 3.0 * 0.2)
+    assert confidence(crowd, 3.0, 0.2) == pytest.approx(0.5 + 3.0 * 0.01)
+    alone = rank_articles([0], [0.15], ["a"], 0.0)
+    assert confidence(alone, 3.0, 0.2) == 0.0  # below the floor: never confident, however alone
+    assert confidence([], 3.0, 0.2) == 0.0
+
+
+def test_focus_prior_spares_one_passage_articles() -> None:
+    from index.fusion import focus_prior
+
+    assert focus_prior(np.array([1, 10]), 0.03).tolist() == pytest.approx([0.0, 0.03 * np.log(10)])

@@ -28,7 +28,7 @@ def test_seed_question_returns_opening_paragraph_first(seed_index: Path, encoder
     assert top.passage.text.startswith("Moscow alleged Wednesday Ukraine flew two drones toward the Kremlin")
     assert top.article.outlet == "CNN" and top.article.published == date(2023, 5, 3)
     assert top.article.authors == ("Sebastian Shukla", "Nathan Hodge")
-    assert result.confident and top.score >= service.retrieval.min_confidence  # fused score, see index/fusion.py
+    assert result.confident and top.score >= service.retrieval.min_score  # ranking score, see index/fusion.py
     assert len(result.hits) == 2  # at most two passages of the same article by default
 
 

@@ -22,13 +22,14 @@ def test_analysis_stems_and_drops_stopwords_and_possessives() -> None:
     assert analyze("") == []
 
 
-def test_normalised_scores_are_fractions_of_the_best_possible(tmp_path: Path) -> None:
+def test_normalised_scores_are_fractions_of_what_the_question_could_score(tmp_path: Path) -> None:
     texts = ["Patriot Front members arrested in Idaho", "Idaho weather today", "Nothing relevant here"]
     index = LexicalIndex.build(texts)
     scores = index.normalised("Patriot Front arrests Idaho")
-    assert scores.argmax() == 0 and 0.9 < scores[0] <= 1.0 and scores[2] == 0.0
-    assert 0 < scores[1] < 0.5 and np.all(scores <= 1.0)
-    assert index.normalised("Patriot").max() == pytest.approx(1.0)  # the best passage for one term
+    assert 0 < scores[1] < scores[0] < 1.0 and scores[2] == 0.0
+    # words the corpus never saw still count in the yardstick: matching one common word is not enough
+    diluted = index.normalised("Patriot Front arrests Idaho zebra quantum")
+    assert diluted[0] < scores[0]
     assert not index.normalised("zebra quantum").any()  # unknown terms only: all zero
     index.save(tmp_path)
     again = LexicalIndex.load(tmp_path, expected_count=3)

@@ -30,7 +30,9 @@ class QuestionOutcome:
         confident: whether the answer was given with confidence.
         highlight: the highlight of the first passage shown, if any.
         answer: the benchmark's answer text.
-        latency_ms: time of the default search call.
+        latency_ms: time of the default search call (question embedding, ranking, highlights).
+        confidence: the calibrated confidence of the default call.
+        retrieval_ms: question embedding plus ranking alone, without highlights.
     """
 
     id: str
@@ -42,7 +44,8 @@ class QuestionOutcome:
     highlight: str | None
     answer: str
     latency_ms: float
-    top_score: float = 0.0
+    confidence: float = 0.0
+    retrieval_ms: float = 0.0
 
 
 def normalise_text(text: str) -> str:
@@ -91,6 +94,7 @@ def summarise(outcomes: Sequence[QuestionOutcome], k: int = 10) -> dict[str, obj
     confident = [o for o in outcomes if o.confident]
     correct = sum(1 for o in confident if any(d in o.gold for d in o.shown))
     latencies = np.array([o.latency_ms for o in outcomes]) if outcomes else np.zeros(1)
+    retrieval = np.array([o.retrieval_ms for o in outcomes]) if outcomes else np.zeros(1)
     return {
         "overall": overall,
         "full_article_subset": subset,
@@ -101,15 +105,17 @@ def summarise(outcomes: Sequence[QuestionOutcome], k: int = 10) -> dict[str, obj
                        "coverage": round(len(confident) / len(outcomes), 4) if outcomes else 0.0,
                        "precision": round(correct / len(confident), 4) if confident else 0.0},
         "latency_ms": {"p50": round(float(np.percentile(latencies, 50)), 1),
-                       "p95": round(float(np.percentile(latencies, 95)), 1)},
+                       "p95": round(float(np.percentile(latencies, 95)), 1),
+                       "retrieval_p50": round(float(np.percentile(retrieval, 50)), 1),
+                       "retrieval_p95": round(float(np.percentile(retrieval, 95)), 1)},
     }
 
 
 def threshold_table(outcomes: Sequence[QuestionOutcome], thresholds: Sequence[float]) -> list[dict[str, float]]:
-    """Coverage and precision if `confident` meant top_score >= t, for calibrating the default."""
+    """Coverage and precision if `confident` meant confidence >= t, for calibrating the default."""
     rows = []
     for t in thresholds:
-        answered = [o for o in outcomes if o.top_score >= t and o.shown]
+        answered = [o for o in outcomes if o.confidence >= t and o.shown]
         correct = sum(1 for o in answered if any(d in o.gold for d in o.shown))
         rows.append({"threshold": round(float(t), 3),
                      "coverage": round(len(answered) / len(outcomes), 4) if outcomes else 0.0,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 from collections.abc import Sequence
 from datetime import datetime, timezone
 from pathlib import Path
@@ -51,9 +52,11 @@ def evaluate(benchmark: Benchmark, encoder: Encoder, cache_dir: Path,
                 "settings": {"retrieval": service.retrieval.describe(), "chunking": chunking.describe(),
                              "lexical": lexical.describe()},
                 **summarise(outcomes, k),
-                "calibration": threshold_table(outcomes, np.round(np.arange(0.2, 0.81, 0.025), 3)),
+                "calibration": threshold_table(outcomes, np.round(np.arange(0.2, 1.21, 0.025), 3)),
             }
             report["confidence"]["threshold"] = service.retrieval.min_confidence
+            # latency means little without the load it was measured under (shared CI machines)
+            report["load_average"] = [round(x, 2) for x in os.getloadavg()]
             if not highlight:
                 report["highlight"]["rate"] = None
                 report["latency_ms"]["note"] = "measured without highlighting"
@@ -69,6 +72,6 @@ def _write_outcomes(path: Path, name: str, outcomes: Sequence[QuestionOutcome]) 
     with path.open("a", encoding="utf-8") as f:
         for o in outcomes:
             f.write(json.dumps({"setting": name, "id": o.id, "ranking": list(o.ranking), "gold": sorted(o.gold),
-                                "shown": list(o.shown), "confident": o.confident, "top_score": o.top_score,
+                                "shown": list(o.shown), "confident": o.confident, "confidence": o.confidence,
                                 "highlight": o.highlight, "answer": o.answer,
-                                "latency_ms": round(o.latency_ms, 2)}, ensure_ascii=False) + "\n")
+                                "latency_ms": round(o.latency_ms, 2), "retrieval_ms": round(o.retrieval_ms, 2)}, ensure_ascii=False) + "\n")
