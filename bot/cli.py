@@ -14,6 +14,7 @@ import textwrap
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from bot import feedback_cli, run
 from bot.settings import Settings, SettingsError
 from corpus.errors import CorpusError
 from index.errors import NewsIndexError
@@ -48,6 +49,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("sources", help="list the articles in the index")
     _add_paths(p)
     p.add_argument("--json", action="store_true", help="one JSON object per article")
+    run.add_parser(sub, _add_paths)
+    feedback_cli.add_parser(sub)
     return parser
 
 
@@ -151,6 +154,8 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, Settings], int]] = {
     "build": cmd_build,
     "ask": cmd_ask,
     "sources": cmd_sources,
+    "run": run.cmd_run,
+    "feedback": feedback_cli.cmd_feedback,
 }
 
 

@@ -75,6 +75,19 @@ class Library:
         self.reload()
         return report, stats
 
+    def refresh(self, progress: Progress | None = None, dry_run: bool = False, actor: str | None = None):  # noqa: ANN201
+        """Re-read the corpus and update the index; the current version keeps serving meanwhile.
+
+        INTERIM (bot branch): a full rebuild behind the interface the refresh
+        branch implements; replace with that implementation when merging.
+
+        Raises:
+            IndexBusy: another refresh is running.
+        """
+        from index.interim_refresh import refresh_by_rebuild
+
+        return refresh_by_rebuild(self, progress=progress, dry_run=dry_run, actor=actor)
+
     def ensure_index(self, progress: Progress | None = None) -> tuple[LoadReport, BuildStats] | None:
         """Build the index from the corpus if there is none yet; returns what was built, if anything."""
         if self.has_index:

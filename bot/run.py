@@ -1,0 +1,128 @@
+"""`newsbot run`: check the token, make sure the index exists, then bring the bot online.
+
+Every way start-up can fail for a reason the operator can fix (no token, a
+token Discord rejects, an unreachable API) ends in one clear message and a
+non-zero exit, never a traceback. discord.py is imported only here, when the
+bot actually starts, so other commands stay quick.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import signal
+import sys
+from typing import TYPE_CHECKING
+
+from bot.settings import Settings, SettingsError
+
+if TYPE_CHECKING:
+    from bot.client import NewsBot
+    from index.library import Library
+
+log = logging.getLogger(__name__)
+
+TOKEN_HELP = (
+    "To get a token: open https://discord.com/developers/applications, click \"New Application\" (or open yours), "
+    "go to \"Bot\", click \"Reset Token\" and copy it. Put it in a .env file in the folder you run newsbot from "
+    "as DISCORD_TOKEN=<the token> (or set it in the environment). README, \"Run it in your server\", has every step."
+)
+
+
+class StartupError(SettingsError):
+    """The bot cannot go online for a reason the operator can fix; the message says which and how."""
+
+
+def check_token(raw: str) -> str:
+    """The token as discord.py wants it (without a `Bot ` prefix).
+
+    Raises:
+        StartupError: missing, or obviously not a bot token (e.g. the client secret was pasted).
+    """
+    token = raw.strip()
+    if token.lower().startswith("bot "):
+        token = token[4:].strip()
+    if not token:
+        raise StartupError("DISCORD_TOKEN is not set. " + TOKEN_HELP)
+    if any(c.isspace() for c in token) or token.count(".") != 2:
+        raise StartupError("DISCORD_TOKEN does not look like a bot token (those have three parts separated by "
+                           "dots); the client secret, public key or application id do not work here. " + TOKEN_HELP)
+    return token
+
+
+def create_bot(settings: Settings, library: Library) -> NewsBot:
+    """The bot exactly as `newsbot run` builds it (the end-to-end tests use this too)."""
+    from bot.client import NewsBot
+
+    return NewsBot(library, settings)
+
+
+def prepare_library(settings: Settings, out: object = sys.stderr) -> Library:
+    """The library with its index built (when missing) and loaded, and the model loaded: before going online."""
+    from bot.cli import _build, make_library
+
+    library = make_library(settings)
+    if not library.has_index:
+        print(f"no index yet: building it from {library.corpus_dir} before going online …", file=out)
+        _build(library, out)
+    library.service  # noqa: B018 - load the index now, so a damaged one fails here, not on the first question
+    if hasattr(library.encoder, "load"):
+        library.encoder.load()
+    return library
+
+
+async def serve(bot: NewsBot, token: str, handle_signals: bool = True) -> None:
+    """Run the bot until it is closed (SIGTERM or SIGINT close it cleanly when `handle_signals`).
+
+    Raises:
+        StartupError: Discord rejected the token, or the API or gateway cannot be reached.
+    """
+    import aiohttp
+    import discord
+
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT) if handle_signals else ():
+        try:
+            loop.add_signal_handler(sig, lambda: asyncio.ensure_future(bot.close()))
+        except (NotImplementedError, RuntimeError):  # not on the main thread, or not supported here
+            pass
+    base = bot.settings.api_base or "https://discord.com/api/v10"
+    try:
+        async with bot:
+            await bot.start(token)
+    except discord.LoginFailure:
+        raise StartupError("Discord rejected DISCORD_TOKEN (401 Unauthorized): it was reset, revoked or copied "
+                           "incompletely. " + TOKEN_HELP) from None
+    except discord.PrivilegedIntentsRequired:
+        raise StartupError("Discord refused an intent this bot asked for; newsbot needs no privileged intent, "
+                           "so update newsbot or check the Bot page of your application.") from None
+    except (aiohttp.ClientConnectionError, discord.GatewayNotFound, OSError) as exc:
+        raise StartupError(f"cannot reach Discord ({base}): {exc}. Check the network, and DISCORD_API_BASE / "
+                           "DISCORD_GATEWAY_URL if you set them.") from None
+    except discord.HTTPException as exc:
+        raise StartupError(f"Discord answered {exc.status} while the bot was starting: {exc.text or exc}. "
+                           "Try again in a minute; if it persists, check https://discordstatus.com.") from None
+
+
+def add_parser(sub: argparse._SubParsersAction, add_paths) -> None:  # noqa: ANN001 - cli's helper
+    """The `run` subcommand."""
+    p = sub.add_parser("run", help="start the Discord bot (builds the index first when there is none)")
+    add_paths(p)
+
+
+def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
+    """`newsbot run`."""
+    if not args.verbose:
+        try:
+            logging.getLogger().setLevel(settings.log_level)
+        except ValueError:
+            raise StartupError(f"NEWSBOT_LOG_LEVEL={settings.log_level!r} is not a level: use DEBUG, INFO, "
+                               "WARNING or ERROR") from None
+    token = check_token(settings.discord_token)
+    library = prepare_library(settings)
+    bot = create_bot(settings, library)
+    print(f"starting newsbot: corpus {settings.corpus_dir}, index {library.service.version}; Ctrl+C stops it",
+          file=sys.stderr)
+    asyncio.run(serve(bot, token))
+    return 0
