@@ -95,9 +95,13 @@ class NewsBot(commands.Bot):
                                                self.settings.api_base or DISCORD_API_BASE)
 
     async def on_ready(self) -> None:
-        """Log where the bot is, once connected."""
+        """Log where the bot is, once connected, and load the article catalogue for autocomplete."""
         log.info("connected as %s (id %s) to %d server(s)", self.user, self.user.id if self.user else "?",
                  len(self.guilds))
+        try:
+            await self.catalog()
+        except (NewsIndexError, CorpusError) as exc:
+            log.error("the index cannot be read: %s", exc.message)
 
     async def on_message(self, message: discord.Message) -> None:
         """No prefix commands: mentions and DMs are handled by the Ask cog's listener."""
@@ -144,9 +148,15 @@ class NewsBot(commands.Bot):
 
 
 async def send_private(interaction: discord.Interaction, text: str) -> None:
-    """An ephemeral message, whether or not the interaction was already answered."""
+    """An ephemeral message, whether or not the interaction was already answered.
+
+    After a defer, the "thinking…" message is replaced (a follow-up would leave it hanging).
+    """
     try:
-        if interaction.response.is_done():
+        if interaction.response.type == discord.InteractionResponseType.deferred_channel_message:
+            await interaction.edit_original_response(content=text, embeds=[], view=None,
+                                                     allowed_mentions=NO_MENTIONS)
+        elif interaction.response.is_done():
             await interaction.followup.send(text, ephemeral=True, allowed_mentions=NO_MENTIONS)
         else:
             await interaction.response.send_message(text, ephemeral=True, allowed_mentions=NO_MENTIONS)

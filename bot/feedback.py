@@ -82,15 +82,6 @@ class FeedbackStore:
                  channel_id, json.dumps(passage_ids)))
             return int(cur.lastrowid)
 
-    def add_passages(self, answer_id: int, passage_ids: list[str]) -> None:
-        """Remember passages shown later for the same answer ("more results")."""
-        with self._lock:
-            row = self._db.execute("SELECT passage_ids FROM answers WHERE id = ?", (answer_id,)).fetchone()
-            if row:
-                known = json.loads(row["passage_ids"])
-                merged = known + [p for p in passage_ids if p not in known]
-                self._db.execute("UPDATE answers SET passage_ids = ? WHERE id = ?", (json.dumps(merged), answer_id))
-
     def answer(self, answer_id: int) -> AnswerRecord | None:
         """An answer by number, or None when unknown (e.g. the state file was deleted)."""
         with self._lock:

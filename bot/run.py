@@ -13,7 +13,9 @@ import asyncio
 import logging
 import signal
 import sys
-from typing import TYPE_CHECKING
+import threading
+from collections.abc import Callable
+from typing import TYPE_CHECKING, TextIO
 
 from bot.settings import Settings, SettingsError
 
@@ -58,22 +60,33 @@ def create_bot(settings: Settings, library: Library) -> NewsBot:
     return NewsBot(library, settings)
 
 
-def prepare_library(settings: Settings, out: object = sys.stderr) -> Library:
-    """The library with its index built (when missing) and loaded, and the model loaded: before going online."""
-    from bot.cli import _build, make_library
+def prepare_library(library: Library, out: TextIO = sys.stderr) -> None:
+    """Build the index when there is none, then load it and the model: all before the bot goes online.
 
-    library = make_library(settings)
+    Raises:
+        CorpusError, NewsIndexError: the corpus cannot be read or the index cannot be used.
+    """
+    from bot.cli import _build
+
     if not library.has_index:
         print(f"no index yet: building it from {library.corpus_dir} before going online …", file=out)
         _build(library, out)
     library.service  # noqa: B018 - load the index now, so a damaged one fails here, not on the first question
     if hasattr(library.encoder, "load"):
         library.encoder.load()
-    return library
 
 
-async def serve(bot: NewsBot, token: str, handle_signals: bool = True) -> None:
-    """Run the bot until it is closed (SIGTERM or SIGINT close it cleanly when `handle_signals`).
+async def serve(bot: NewsBot, token: str, prepare: Callable[[], None] | None = None,
+                handle_signals: bool = True) -> None:
+    """Log in, run `prepare` (in a thread), connect; run until the bot is closed.
+
+    Why log in first: a rejected token is reported at once, not after minutes of
+    building an index. The gateway connection, and with it the first question,
+    comes only once `prepare` has made the index ready.
+
+    Args:
+        prepare: blocking start-up work (see `prepare_library`).
+        handle_signals: SIGTERM and SIGINT close the bot cleanly (only where the loop can take them).
 
     Raises:
         StartupError: Discord rejected the token, or the API or gateway cannot be reached.
@@ -82,15 +95,24 @@ async def serve(bot: NewsBot, token: str, handle_signals: bool = True) -> None:
     import discord
 
     loop = asyncio.get_running_loop()
+    stop = asyncio.Event()
+
+    def on_signal() -> None:
+        stop.set()
+        asyncio.ensure_future(bot.close())
+
     for sig in (signal.SIGTERM, signal.SIGINT) if handle_signals else ():
         try:
-            loop.add_signal_handler(sig, lambda: asyncio.ensure_future(bot.close()))
-        except (NotImplementedError, RuntimeError):  # not on the main thread, or not supported here
+            loop.add_signal_handler(sig, on_signal)
+        except (NotImplementedError, RuntimeError, ValueError):  # not the main thread, or not supported here
             pass
     base = bot.settings.api_base or "https://discord.com/api/v10"
     try:
         async with bot:
-            await bot.start(token)
+            await bot.login(token)
+            if prepare is not None and not await _until_done_or_stopped(prepare, stop):
+                return
+            await bot.connect()
     except discord.LoginFailure:
         raise StartupError("Discord rejected DISCORD_TOKEN (401 Unauthorized): it was reset, revoked or copied "
                            "incompletely. " + TOKEN_HELP) from None
@@ -103,6 +125,40 @@ async def serve(bot: NewsBot, token: str, handle_signals: bool = True) -> None:
     except discord.HTTPException as exc:
         raise StartupError(f"Discord answered {exc.status} while the bot was starting: {exc.text or exc}. "
                            "Try again in a minute; if it persists, check https://discordstatus.com.") from None
+
+
+async def _until_done_or_stopped(fn: Callable[[], None], stop: asyncio.Event) -> bool:
+    """Run blocking `fn` in a daemon thread; False when a signal asked to stop first.
+
+    Why a daemon thread: building an index can take minutes, and Ctrl+C must
+    not wait for it. Abandoning a build is safe: a half-written version is
+    never made current and is cleaned up at the next start.
+    """
+    loop = asyncio.get_running_loop()
+    done: asyncio.Future[None] = loop.create_future()
+
+    def settle(error: BaseException | None) -> None:
+        if not done.done():
+            done.set_exception(error) if error else done.set_result(None)
+
+    def target() -> None:
+        try:
+            fn()
+        except BaseException as exc:  # noqa: BLE001 - handed to the event loop as is
+            loop.call_soon_threadsafe(settle, exc)
+        else:
+            loop.call_soon_threadsafe(settle, None)
+
+    threading.Thread(target=target, name="newsbot-prepare", daemon=True).start()
+    stopped = asyncio.ensure_future(stop.wait())
+    try:
+        await asyncio.wait({done, stopped}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        stopped.cancel()
+    if done.done():
+        done.result()
+        return True
+    return False
 
 
 def add_parser(sub: argparse._SubParsersAction, add_paths) -> None:  # noqa: ANN001 - cli's helper
@@ -119,10 +175,11 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
         except ValueError:
             raise StartupError(f"NEWSBOT_LOG_LEVEL={settings.log_level!r} is not a level: use DEBUG, INFO, "
                                "WARNING or ERROR") from None
+    from bot.cli import make_library
+
     token = check_token(settings.discord_token)
-    library = prepare_library(settings)
-    bot = create_bot(settings, library)
-    print(f"starting newsbot: corpus {settings.corpus_dir}, index {library.service.version}; Ctrl+C stops it",
+    library = make_library(settings)
+    print(f"starting newsbot: corpus {settings.corpus_dir}, index {settings.index_dir}; Ctrl+C stops it",
           file=sys.stderr)
-    asyncio.run(serve(bot, token))
+    asyncio.run(serve(create_bot(settings, library), token, prepare=lambda: prepare_library(library)))
     return 0

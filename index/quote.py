@@ -36,6 +36,7 @@ COMPARED_PASSAGES = 4
 WORDING_MATCH = 88.0
 MEANING_MATCH = 0.75
 BOTH_MATCH = (70.0, 0.65)
+WORDING_SHORTLIST = 12  # windows closest in wording that are also compared by meaning
 MIN_WORDS = 3  # shorter "quotes" are keywords: they match anywhere, so only their meaning may count
 MAX_GAP = 400  # normalised characters allowed between the parts of a quote with omissions
 
@@ -102,8 +103,14 @@ class QuoteMatch:
 
     @property
     def similarity(self) -> float:
-        """One 0-1 figure for ranking and display: the better of the two measures."""
-        return max(self.wording / 100.0, self.meaning or 0.0)
+        """One 0-1 figure for ranking and display: the mean of wording and meaning (wording alone if exact).
+
+        Why the mean: meaning alone cannot tell "waited 9 hours" from "waited 11
+        hours", and wording alone misses paraphrases.
+        """
+        if self.meaning is None:
+            return self.wording / 100.0
+        return (self.wording / 100.0 + max(0.0, self.meaning)) / 2
 
 
 @dataclass(frozen=True)
@@ -210,20 +217,29 @@ class QuoteFinder:
         return QuoteResult(quote, None, tuple(closest))
 
     def _compare(self, quote: str, result: SearchResult, use_wording: bool = True) -> list[QuoteMatch]:
-        """Sentence windows of the best candidate passages, scored and sorted best first."""
+        """Sentence windows of the candidate passages, scored and sorted best first.
+
+        Wording is scored on every window (cheap); meaning only on the windows
+        of the best dense candidates and on the closest by wording, which keeps
+        the embedding work to a few dozen short texts. Near-duplicates (the same
+        sentence with another number) are told apart by wording.
+        """
         quote_norm = " ".join(quote_parts(quote))
         size = min(3, len(sentence_spans(quote)) + 1)
         windows: list[tuple[Article, Passage, int, int]] = []
-        for hit in result.hits[: self.compared]:
+        for hit in result.hits:
             windows.extend((hit.article, hit.passage, a, b) for a, b in _windows(hit.article, hit.passage, size))
         if not windows:
             return []
         texts = [article.text[a:b] for article, _, a, b in windows]
-        vectors = np.asarray(self.service.encoder.encode([quote] + texts))
+        wordings = [wording_score(quote_norm, normalise(t).text) if use_wording else 0.0 for t in texts]
+        dense_best = {hit.passage.id for hit in result.hits[: self.compared]}
+        by_wording = sorted(range(len(windows)), key=lambda i: wordings[i], reverse=True)[:WORDING_SHORTLIST]
+        chosen = sorted({i for i, w in enumerate(windows) if w[1].id in dense_best} | set(by_wording))
+        vectors = np.asarray(self.service.encoder.encode([quote] + [texts[i] for i in chosen]))
         meanings = vectors[1:] @ vectors[0]
-        scored = [QuoteMatch(article, passage, a, b, "candidate",
-                             wording_score(quote_norm, normalise(text).text) if use_wording else 0.0, float(meaning))
-                  for (article, passage, a, b), text, meaning in zip(windows, texts, meanings)]
+        scored = [QuoteMatch(windows[i][0], windows[i][1], windows[i][2], windows[i][3], "candidate", wordings[i],
+                             float(meaning)) for i, meaning in zip(chosen, meanings)]
         scored.sort(key=lambda m: (is_match(m.wording, m.meaning), m.similarity, m.wording), reverse=True)
         return scored
 

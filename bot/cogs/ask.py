@@ -72,8 +72,13 @@ class AskCog(commands.Cog, name="Ask"):
 
     # -- the shared path -------------------------------------------------------------------
     async def answer(self, request: Request, user: discord.abc.User, guild_id: int | None, channel_id: int | None,
-                     skip: int = 0, answer_id: int | None = None, anyway: bool = False) -> tuple[Answer, int, bool]:
-        """Search in a thread, compose, record; returns (answer, answer number, whether more may exist)."""
+                     skip: int = 0, anyway: bool = False) -> tuple[Answer, int, bool]:
+        """Search in a thread, compose, record; returns (answer, answer number, whether more may exist).
+
+        Args:
+            skip: passages already shown for this question (the "More results" offset).
+            anyway: the passages will be shown even if the answer is not confident.
+        """
         settings = self.bot.settings
 
         def search():  # noqa: ANN202 - runs in a worker thread
@@ -83,15 +88,10 @@ class AskCog(commands.Cog, name="Ask"):
         result = await self.bot.run_blocking(search)
         answer = compose_answer(result, skip=skip, filters_note=request.note())
         shown = [item.passage_id for item in answer.items] if (answer.confident or anyway) else []
-        store = self.bot.feedback
-        if answer_id is None:
-            answer_id = await self.bot.run_blocking(store.record_answer, request.question, request.as_record(),
-                                                    request.k, result.index_version, shown, user.id, guild_id,
-                                                    channel_id)
-        else:
-            await self.bot.run_blocking(store.add_passages, answer_id, shown)
-        more = len(result.hits) >= request.k + skip
-        return answer, answer_id, more
+        answer_id = await self.bot.run_blocking(self.bot.feedback.record_answer, request.question,
+                                                request.as_record(), request.k, result.index_version, shown,
+                                                user.id, guild_id, channel_id)
+        return answer, answer_id, len(result.hits) >= request.k + skip
 
     def message_parts(self, answer: Answer, answer_id: int, more: bool, shown: int, anyway: bool = False) -> dict:
         """Keyword arguments of a send/edit call for an answer (never pinging anyone).
@@ -167,13 +167,13 @@ class AskCog(commands.Cog, name="Ask"):
             return
         await interaction.response.defer(ephemeral=True, thinking=True)
         request = Request.from_record(record)
-        answer, _, more = await self.answer(request, interaction.user, interaction.guild_id,
-                                            interaction.channel_id, skip=shown, answer_id=answer_id, anyway=True)
+        answer, new_id, more = await self.answer(request, interaction.user, interaction.guild_id,
+                                                 interaction.channel_id, skip=shown, anyway=True)
         if answer.empty:
-            await interaction.followup.send("No further passage answers this question.", ephemeral=True,
-                                            allowed_mentions=NO_MENTIONS)
+            await interaction.edit_original_response(content="No further passage answers this question.",
+                                                     allowed_mentions=NO_MENTIONS)
             return
-        await interaction.followup.send(ephemeral=True, **self.message_parts(answer, answer_id, more, shown, True))
+        await interaction.edit_original_response(**self.message_parts(answer, new_id, more, shown, True))
 
     # -- mentions and DMs --------------------------------------------------------------------------
     @commands.Cog.listener()

@@ -66,8 +66,7 @@ class SourceCog(commands.Cog, name="Source"):
         await interaction.response.defer(thinking=True, ephemeral=ephemeral)
         answer, version = await self.lookup(query)
         embed = source_embed(answer, self.bot.library.corpus_dir, version)
-        await interaction.followup.send(content=note or None, embed=embed, ephemeral=ephemeral,
-                                        allowed_mentions=NO_MENTIONS)
+        await interaction.edit_original_response(content=note or None, embed=embed, allowed_mentions=NO_MENTIONS)
 
     @app_commands.command(name="source", description="Where does this come from? A passage id, a title or a quote")
     @app_commands.describe(query="A passage id (p…), an article title, or a quote pasted from anywhere")
