@@ -36,7 +36,7 @@ def load_catalog(service: SearchService) -> Catalog:
 
 
 class CatalogCache:
-    """The catalogue of whatever version `get_service()` returns now."""
+    """The catalogue of the version a service serves, reloaded when a refresh swapped in another."""
 
     def __init__(self) -> None:
         self._catalog: Catalog | None = None
@@ -51,7 +51,3 @@ class CatalogCache:
             if self._catalog is None or self._catalog.version != service.version:
                 self._catalog = await asyncio.to_thread(load_catalog, service)
             return self._catalog
-
-    def peek(self) -> Catalog | None:
-        """The last loaded catalogue without any I/O (for autocomplete under time pressure)."""
-        return self._catalog

@@ -30,11 +30,18 @@ def who_may(moderator_role_id: int | None) -> str:
     return who + (f" or the <@&{moderator_role_id}> role" if moderator_role_id else "")
 
 
-def member_is_moderator(user: discord.abc.User, moderator_role_id: int | None) -> bool:
-    """The rule applied to an interaction's user (never true outside a server)."""
-    if not isinstance(user, discord.Member):
+def interaction_is_moderator(interaction: discord.Interaction, moderator_role_id: int | None) -> bool:
+    """The rule applied to an interaction's user (never true outside a server).
+
+    Manage Server is read from the permissions Discord computed for this
+    interaction (owner and Administrator included), so it holds even when the
+    guild's roles are not cached.
+    """
+    user = interaction.user
+    if interaction.guild_id is None or not isinstance(user, discord.Member):
         return False
-    return is_moderator(user.guild_permissions.manage_guild, (r.id for r in user.roles), moderator_role_id)
+    manage = interaction.permissions.manage_guild or user.guild_permissions.manage_guild
+    return is_moderator(manage, (role.id for role in user.roles), moderator_role_id)
 
 
 def moderator_only() -> Callable[[T], T]:
@@ -42,7 +49,7 @@ def moderator_only() -> Callable[[T], T]:
 
     async def predicate(interaction: discord.Interaction) -> bool:
         role_id = interaction.client.settings.moderator_role_id  # type: ignore[attr-defined]
-        if member_is_moderator(interaction.user, role_id):
+        if interaction_is_moderator(interaction, role_id):
             return True
         name = interaction.command.qualified_name if interaction.command else "this command"
         raise NotModerator(f"Only {who_may(role_id)} may use `/{name}`. Ask one of them to run it for you.")

@@ -63,6 +63,9 @@ class NewsBot(commands.Bot):
     """newsbot on Discord: /ask, /source, /sources, /stats, /refresh, mentions and DMs."""
 
     def __init__(self, library: Library, settings: Settings, **options: Any) -> None:
+        # a text-only bot: no warnings about the voice libraries it does not need
+        discord.VoiceClient.warn_nacl = False
+        discord.VoiceClient.warn_dave = False
         super().__init__(command_prefix=commands.when_mentioned, intents=bot_intents(), help_command=None,
                          allowed_mentions=NO_MENTIONS, **options)
         self.library = library

@@ -91,9 +91,6 @@ async def serve(bot: NewsBot, token: str, prepare: Callable[[], None] | None = N
     Raises:
         StartupError: Discord rejected the token, or the API or gateway cannot be reached.
     """
-    import aiohttp
-    import discord
-
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()
 
@@ -107,24 +104,37 @@ async def serve(bot: NewsBot, token: str, prepare: Callable[[], None] | None = N
         except (NotImplementedError, RuntimeError, ValueError):  # not the main thread, or not supported here
             pass
     base = bot.settings.api_base or "https://discord.com/api/v10"
-    try:
-        async with bot:
+    async with bot:
+        try:
             await bot.login(token)
-            if prepare is not None and not await _until_done_or_stopped(prepare, stop):
-                return
+        except Exception as exc:  # noqa: BLE001 - mapped to an operator message, or re-raised as is
+            raise _startup_error(exc, base) from None
+        if prepare is not None and not await _until_done_or_stopped(prepare, stop):
+            return
+        try:
             await bot.connect()
-    except discord.LoginFailure:
-        raise StartupError("Discord rejected DISCORD_TOKEN (401 Unauthorized): it was reset, revoked or copied "
-                           "incompletely. " + TOKEN_HELP) from None
-    except discord.PrivilegedIntentsRequired:
-        raise StartupError("Discord refused an intent this bot asked for; newsbot needs no privileged intent, "
-                           "so update newsbot or check the Bot page of your application.") from None
-    except (aiohttp.ClientConnectionError, discord.GatewayNotFound, OSError) as exc:
-        raise StartupError(f"cannot reach Discord ({base}): {exc}. Check the network, and DISCORD_API_BASE / "
-                           "DISCORD_GATEWAY_URL if you set them.") from None
-    except discord.HTTPException as exc:
-        raise StartupError(f"Discord answered {exc.status} while the bot was starting: {exc.text or exc}. "
-                           "Try again in a minute; if it persists, check https://discordstatus.com.") from None
+        except Exception as exc:  # noqa: BLE001 - as above
+            raise _startup_error(exc, base) from None
+
+
+def _startup_error(exc: Exception, base: str) -> Exception:
+    """What to tell the operator about a failure to log in or connect (other errors pass unchanged)."""
+    import aiohttp
+    import discord
+
+    if isinstance(exc, discord.LoginFailure):
+        return StartupError("Discord rejected DISCORD_TOKEN (401 Unauthorized): it was reset, revoked or copied "
+                            "incompletely. " + TOKEN_HELP)
+    if isinstance(exc, discord.PrivilegedIntentsRequired):
+        return StartupError("Discord refused an intent this bot asked for; newsbot needs no privileged intent, "
+                            "so update newsbot or check the Bot page of your application.")
+    if isinstance(exc, (aiohttp.ClientConnectionError, discord.GatewayNotFound, discord.ConnectionClosed, OSError)):
+        return StartupError(f"cannot reach Discord ({base}): {exc}. Check the network, and DISCORD_API_BASE / "
+                            "DISCORD_GATEWAY_URL if you set them.")
+    if isinstance(exc, discord.HTTPException):
+        return StartupError(f"Discord answered {exc.status} while the bot was starting: {exc.text or exc}. "
+                            "Try again in a minute; if it persists, check https://discordstatus.com.")
+    return exc
 
 
 async def _until_done_or_stopped(fn: Callable[[], None], stop: asyncio.Event) -> bool:
@@ -169,6 +179,8 @@ def add_parser(sub: argparse._SubParsersAction, add_paths) -> None:  # noqa: ANN
 
 def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     """`newsbot run`."""
+    for handler in logging.getLogger().handlers:  # a long-running process: timestamps in its log
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     if not args.verbose:
         try:
             logging.getLogger().setLevel(settings.log_level)

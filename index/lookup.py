@@ -139,8 +139,3 @@ class SourceLookup:
         m = result.match
         location = locate(m.article, m.start, m.end, m.passage, self.service.meta.indexed_at(m.article.id))
         return SourceAnswer("quote", query, location, result)
-
-    def candidate_location(self, index: int, result: QuoteResult) -> Location:
-        """Location of one of the closest candidates of an unmatched quote."""
-        c = result.candidates[index]
-        return locate(c.article, c.start, c.end, c.passage)

@@ -180,6 +180,16 @@ async def test_bad_questions_get_an_ephemeral_error_that_names_the_limit(
         fake.assert_no_violations()
 
 
+async def test_nothing_found_is_said_plainly(fake: FakeDiscord, library: Library, index_copy: Path) -> None:
+    async with online(fake, e2e_settings(fake, SEEDS, index_copy), library):
+        ix = await fake.slash("ask", {"question": SEED_QUESTION, "since": "2030-01-01"})
+        await fake.wait_for_original_edit(ix, timeout=10)
+        [embed] = fake.final_message(ix)["embeds"]
+        assert embed["title"] == "No reliable answer" and "Searched only articles since 2030-01-01" in embed["description"]
+        assert custom_ids(fake.final_message(ix)) == [], "no passage to rate or show"
+        fake.assert_no_violations()
+
+
 async def test_two_users_asking_at_once_both_get_answers(fake: FakeDiscord, library: Library,
                                                          index_copy: Path) -> None:
     async with online(fake, e2e_settings(fake, SEEDS, index_copy), library):

@@ -78,3 +78,17 @@ def test_sources_page_and_links(tmp_path: Path) -> None:
     assert md_link("a", "https://x.test/a_(b)") == "[a](https://x.test/a_%28b%29)"
     assert display_source(str(tmp_path / "sub" / "f.jsonl") + ":12", tmp_path) == "sub/f.jsonl:12"
     assert display_source("/elsewhere/f.txt", tmp_path) == "f.txt"
+
+
+def test_answer_buttons_two_results_a_row_then_more() -> None:
+    from bot.views import answer_view
+
+    answer = Answer("q", tuple(item(i) for i in range(1, 6)), True, "v1")
+    view = answer_view(7, answer, more=True, shown=5)
+    buttons = [(c.item.custom_id, c.item.row, c.item.label) for c in view.children]  # type: ignore[attr-defined]
+    assert buttons[:2] == [("nb:fb:ok:7:p000000001", 0, "Helpful (1)"), ("nb:fb:bad:7:p000000001", 0, "Wrong source (1)")]
+    assert buttons[-2][1] == 2 and buttons[-1] == ("nb:more:7:5", 3, "More results")
+    doubtful = Answer("q", (item(1),), False, "v1")
+    assert [(c.item.custom_id, c.item.label) for c in answer_view(8, doubtful, True, 0).children] == [  # type: ignore[attr-defined]
+        ("nb:more:8:0", "Show the closest passages anyway")]
+    assert len(answer_view(9, doubtful, True, 0, shown_anyway=True).children) == 3

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING
@@ -62,6 +64,21 @@ class Request:
         if f.until:
             parts.append(f"until {f.until.isoformat()}")
         return " ".join(parts)
+
+
+@contextlib.asynccontextmanager
+async def typing_indicator(channel: discord.abc.Messageable) -> AsyncIterator[None]:
+    """"newsbot is typing…" while a mention is answered; never fails the answer (e.g. without permission)."""
+    typing = channel.typing()
+    try:
+        await typing.__aenter__()
+    except discord.HTTPException:
+        typing = None
+    try:
+        yield
+    finally:
+        if typing is not None:
+            await typing.__aexit__(None, None, None)
 
 
 class AskCog(commands.Cog, name="Ask"):
@@ -199,9 +216,10 @@ class AskCog(commands.Cog, name="Ask"):
             return
         k = min(self.bot.settings.results_per_answer, MAX_RESULTS)
         try:
-            answer, answer_id, more = await self.answer(Request(question, k), message.author,
-                                                        message.guild.id if message.guild else None,
-                                                        message.channel.id)
+            async with typing_indicator(message.channel):
+                answer, answer_id, more = await self.answer(Request(question, k), message.author,
+                                                            message.guild.id if message.guild else None,
+                                                            message.channel.id)
         except Exception:  # noqa: BLE001 - the user must hear back; details go to the log
             log.exception("answering a mention failed")
             await self._reply(message, content="Something went wrong on the bot's side; the error was logged.")
