@@ -73,9 +73,10 @@ async def test_moderator_refresh_adds_an_article_that_the_next_answer_finds(
         await fake.wait_for_original_edit(
             first, timeout=30, predicate=lambda r: r.json.get("content", "").startswith("Refresh finished"))
         summary = fake.final_message(first)["content"]
-        assert f"added 1: “{LIGHTHOUSE_TITLE}” (Reuters)" in summary
-        assert "updated 0" in summary and "removed 0" in summary and "unchanged 1" in summary
-        assert "skipped 1:" in summary and "broken.txt:1:" in summary and "not in the seed format" in summary
+        # what was added (by title), updated, removed, and what was skipped with its reason
+        assert "added 1" in summary and LIGHTHOUSE_TITLE in summary
+        assert "updated 0" in summary and "removed 0" in summary
+        assert "skipped 1" in summary and "broken.txt:1:" in summary and "not in the seed format" in summary
         assert current_version(index).startswith("v0002")
 
         ix = await fake.slash("ask", {"question": "Who will live at the Skerryvore lighthouse this summer?"})
