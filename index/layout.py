@@ -132,7 +132,10 @@ def prune_versions(index_dir: Path, keep: int) -> list[str]:
     names = list_versions(index_dir)
     doomed = [n for n in names[: max(0, len(names) - keep)] if n != current]
     for name in doomed:
-        shutil.rmtree(index_dir / VERSIONS / name, ignore_errors=True)
+        # renamed first (atomic), so a crash mid-delete leaves a scratch folder, never a half version
+        trash = index_dir / VERSIONS / f"{TMP_PREFIX}{os.getpid()}-pruned-{name}"
+        os.replace(index_dir / VERSIONS / name, trash)
+        shutil.rmtree(trash, ignore_errors=True)
     return doomed
 
 
