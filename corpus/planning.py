@@ -62,14 +62,15 @@ class ArticleRef:
                    published=article.published.isoformat() if article.published else None,
                    source=article.source, file=file)
 
-    def to_json(self) -> dict:
-        """Plain dict for the file cache."""
-        return dict(self.__dict__)
+    def to_json(self) -> list:
+        """Plain list (fields in order) for the file cache: compact, and quick to read back."""
+        return [self.id, self.fingerprint, self.title, self.outlet, self.url, self.text_key, self.published,
+                self.source, self.file]
 
     @classmethod
-    def from_json(cls, data: Mapping) -> ArticleRef:
+    def from_json(cls, data: Sequence) -> ArticleRef:
         """Inverse of `to_json`."""
-        return cls(**{k: data[k] for k in cls.__dataclass_fields__})
+        return cls(*data)
 
 
 @dataclass(frozen=True)
@@ -111,25 +112,29 @@ def _group_pass(refs: list[ArticleRef], key: Callable[[ArticleRef], str | None],
                 reason_of: Callable[[ArticleRef, ArticleRef], str], rank: Callable[[ArticleRef], tuple],
                 out: list[Duplicate], merged: dict[str, list[ArticleRef]]) -> list[ArticleRef]:
     """One pass: group by `key`, keep the best-ranked of each group, record the others."""
-    groups: dict[str, list[ArticleRef]] = {}
+    first: dict[str, ArticleRef] = {}
+    groups: dict[str, list[ArticleRef]] = {}  # only keys seen more than once: most keys are unique
     for ref in refs:
         k = key(ref)
         if k is None:
-            groups[f"\0{id(ref)}"] = [ref]
+            continue
+        if k in first:
+            groups.setdefault(k, [first[k]]).append(ref)
         else:
-            groups.setdefault(k, []).append(ref)
-    survivors: set[int] = set()
+            first[k] = ref
+    if not groups:
+        return refs
+    dropped: set[int] = set()
     for members in groups.values():
         keeper = min(members, key=rank)
-        survivors.add(id(keeper))
         for other in members:
             if other is keeper:
                 continue
-            reason = reason_of(other, keeper)
+            dropped.add(id(other))
             out.append(Duplicate(other.id, other.title, other.source, other.outlet, keeper.id, keeper.source,
-                                 keeper.outlet, reason))
+                                 keeper.outlet, reason_of(other, keeper)))
             merged.setdefault(keeper.id, []).append(other)
-    return [r for r in refs if id(r) in survivors]
+    return [r for r in refs if id(r) not in dropped]
 
 
 def deduplicate(refs: Sequence[ArticleRef], prefer: Collection[str] = ()) -> Dedup:
@@ -143,24 +148,31 @@ def deduplicate(refs: Sequence[ArticleRef], prefer: Collection[str] = ()) -> Ded
     def text_reason(other: ArticleRef, keeper: ArticleRef) -> str:
         return SYNDICATED if outlet_key(other.outlet) != outlet_key(keeper.outlet) else SAME_TEXT
 
+    def id_reason(other: ArticleRef, keeper: ArticleRef) -> str:
+        # ids made from the text (records without URL or id) are equal for syndicated copies too
+        if other.text_key == keeper.text_key and outlet_key(other.outlet) != outlet_key(keeper.outlet):
+            return SYNDICATED
+        return SAME_ID
+
     duplicates: list[Duplicate] = []
     merged: dict[str, list[ArticleRef]] = {}
-    kept = _group_pass(list(refs), lambda r: r.id, lambda o, k: SAME_ID, lambda r: (order[id(r)],),
-                       duplicates, merged)
-    own_ids: dict[str, set[str]] = {}
+    syndicated: dict[str, list[ArticleRef]] = {}
+    kept = _group_pass(list(refs), lambda r: r.id, id_reason, lambda r: (order[id(r)],), duplicates, syndicated)
+    by_url: dict[str, list[ArticleRef]] = {}
     for ref in kept:
-        if ref.url and ref.id != article_id(ref.url, ""):
-            own_ids.setdefault(ref.url, set()).add(ref.id)
+        if ref.url:
+            by_url.setdefault(ref.url, []).append(ref)
+    own_ids = {url: {r.id for r in group if r.id != article_id(url, "")}
+               for url, group in by_url.items() if len(group) > 1}
     kept = _group_pass(kept, lambda r: r.url if r.url and len(own_ids.get(r.url, ())) <= 1 else None,
                        lambda o, k: SAME_URL, rank, duplicates, merged)
-    syndicated: dict[str, list[ArticleRef]] = {}
     kept = _group_pass(kept, lambda r: r.text_key, text_reason, rank, duplicates, syndicated)
     also: dict[str, tuple[str, ...]] = {}
     for ref in kept:
         own = outlet_key(ref.outlet)
         outlets: dict[str, str] = {}
         for other in syndicated.get(ref.id, []):
-            if outlet_key(other.outlet) != own:
+            if outlet_key(other.outlet) != own and other.text_key == ref.text_key:
                 outlets.setdefault(outlet_key(other.outlet), other.outlet)
         also[ref.id] = tuple(sorted(outlets.values(), key=str.casefold))
     return Dedup(kept=kept, duplicates=_point_at_final_keepers(duplicates, kept), also_published_by=also)

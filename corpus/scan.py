@@ -20,11 +20,11 @@ from pathlib import Path
 from corpus import errors as corpus_errors
 from corpus.article import Article
 from corpus.errors import CorpusError, UnreadableFile
-from corpus.loader import READERS, corpus_files, read_file
+from corpus.loader import READERS, corpus_file_names, read_file
 from corpus.planning import ArticleRef
 
 # Bump when a reader's output changes, so cached file records are not trusted across versions.
-PARSE_VERSION = 1
+PARSE_VERSION = 2
 RACY_NS = 2_000_000_000
 
 ScanProgress = Callable[[int, int], None]
@@ -96,18 +96,17 @@ def scan_corpus(root: Path, cached: Mapping[str, FileRecord] | None = None,
         raise UnreadableFile(root, "the corpus folder does not exist",
                              "create it, or point --corpus / NEWSBOT_CORPUS_DIR at your articles")
     cached = cached or {}
-    files = corpus_files(root)
+    files = corpus_file_names(root)
     scan = Scan(files_total=len(files))
     step = max(1, len(files) // 50)
-    for number, path in enumerate(files, start=1):
-        key = str(path)
+    for number, key in enumerate(files, start=1):
         try:
-            st = path.stat()
+            st = os.stat(key)
         except OSError:
             continue  # removed while scanning: it is simply not in this refresh
         record = cached.get(key)
         if record is None or not record.matches(st):
-            record, articles = _read(path, st)
+            record, articles = _read(Path(key), st)
             scan.files_read += 1
             for article in articles:
                 scan.parsed[(article.id, article.source)] = article

@@ -25,6 +25,7 @@ import os
 import shutil
 import sqlite3
 import time
+from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timezone
 from pathlib import Path
@@ -38,7 +39,7 @@ from index.encoder import Encoder
 from index.layout import fsync_dir, new_tmp_version, publish_version
 from index.manifest import FORMAT_VERSION, Manifest, model_record
 from index.metadata import META_FILE, _ARTICLE_COLUMNS, _PASSAGE_COLUMNS, _article, _passage, article_row
-from index.vectors import VectorIndex, load_vectors, save_vectors
+from index.vectors import FAISS_FILE, VECTORS_FILE, VectorIndex, load_vectors, save_vectors
 
 log = logging.getLogger(__name__)
 
@@ -167,29 +168,34 @@ def patch_version(index_dir: Path, base: Path, encoder: Encoder, config: ChunkCo
     if progress:
         progress("writing", 1, 3)
 
-    for frm, to in moves:
-        base_vectors[to] = base_vectors[frm]
-    if n_new <= n_old:
-        vectors = base_vectors[:n_new]
-    else:
-        vectors = np.empty((n_new, base_vectors.shape[1]), dtype=np.float32)
-        vectors[:n_old] = base_vectors
-    if len(targets):
-        vectors[np.asarray(targets)] = new_vectors
-    save_vectors(tmp, vectors)
-    VectorIndex.from_vectors(vectors).save(tmp)
-    if progress:
-        progress("writing", 2, 3)
-
-    extra = dict(extra_manifest or {})
-    for writer_name, writer in (extra_writers or {}).items():
-        all_pairs, all_texts = writer_input  # type: ignore[misc]
-        extra[writer_name] = writer(tmp, all_pairs, all_texts)
+    # each finished file is flushed to disk and checksummed in the background while the next is written
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        checks = {META_FILE: pool.submit(_flush_and_hash, tmp / META_FILE)}
+        for frm, to in moves:
+            base_vectors[to] = base_vectors[frm]
+        if n_new <= n_old:
+            vectors = base_vectors[:n_new]
+        else:
+            vectors = np.empty((n_new, base_vectors.shape[1]), dtype=np.float32)
+            vectors[:n_old] = base_vectors
+        if len(targets):
+            vectors[np.asarray(targets)] = new_vectors
+        save_vectors(tmp, vectors)
+        checks[VECTORS_FILE] = pool.submit(_flush_and_hash, tmp / VECTORS_FILE)
+        VectorIndex.from_vectors(vectors).save(tmp)
+        checks[FAISS_FILE] = pool.submit(_flush_and_hash, tmp / FAISS_FILE)
+        if progress:
+            progress("writing", 2, 3)
+        extra = dict(extra_manifest or {})
+        for writer_name, writer in (extra_writers or {}).items():
+            all_pairs, all_texts = writer_input  # type: ignore[misc]
+            extra[writer_name] = writer(tmp, all_pairs, all_texts)
+        checksums = {name: future.result() for name, future in checks.items()}
     corpus_fp = hashlib.sha256("".join(fingerprints).encode()).hexdigest()[:32]
     manifest = Manifest(model=model_record(encoder.info), dim=encoder.info.dim, chunking=config.describe(),
                         articles=articles, passages=n_new, corpus_fingerprint=corpus_fp, extra=extra)
-    manifest.save(tmp)
-    _fsync_files(tmp)
+    manifest.save(tmp, checksums)
+    _fsync_files(tmp)  # the manifest and any extra writer's files (the others are already flushed)
     if progress:
         progress("writing", 3, 3)
         progress("switching", 0, 1)
@@ -231,6 +237,16 @@ def _all_pairs(db: sqlite3.Connection, config: ChunkConfig) -> tuple[list[tuple[
     pairs = [(articles[r["article_id"]], _passage(r))
              for r in db.execute(f"SELECT {_PASSAGE_COLUMNS} FROM passages ORDER BY row")]
     return pairs, [embedding_text(a, p, config) for a, p in pairs]
+
+
+def _flush_and_hash(path: Path) -> str:
+    """Flush a written file to disk, then checksum it (from the page cache) for the manifest."""
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        os.fsync(f.fileno())
+        for block in iter(lambda: f.read(1 << 22), b""):
+            h.update(block)
+    return h.hexdigest()
 
 
 def _fsync_files(folder: Path) -> None:

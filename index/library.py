@@ -22,7 +22,7 @@ from index.layout import CURRENT, clean_partial_versions
 from index.lock import RefreshLock
 from index.refresh import RefreshReport, refresh_index, rollback_index
 from index.search import SearchService
-from index.state import HistoryEntry, StateStore
+from index.state import HistoryEntry, RecordsMemo, StateStore
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +43,7 @@ class Library:
         self._service: SearchService | None = None
         self._swap_lock = threading.Lock()
         self._recovered = False
+        self._records = RecordsMemo()
 
     @property
     def has_index(self) -> bool:
@@ -125,7 +126,7 @@ class Library:
                 return ingest_feeds(self.feeds, self.corpus_dir, progress=p, known_urls=known)
         report = refresh_index(self.corpus_dir, self.index_dir, self.encoder, self.chunking, progress=progress,
                                dry_run=dry_run, ingest=ingest, actor=actor, keep_versions=self.keep_versions,
-                               extra_writers=self.extra_writers, rescan=rescan)
+                               extra_writers=self.extra_writers, rescan=rescan, memo=self._records)
         if not dry_run and (self._service is None or self._service.version != report.version):
             self.reload()
         if progress and not dry_run:

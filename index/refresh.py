@@ -36,7 +36,7 @@ from index.layout import (CURRENT, clean_partial_versions, current_version, list
 from index.lock import RefreshLock
 from index.manifest import Manifest
 from index.metadata import MetadataStore
-from index.state import StateStore
+from index.state import RecordsMemo, StateStore
 
 log = logging.getLogger(__name__)
 
@@ -135,7 +135,8 @@ def indexed_articles(index_dir: Path) -> dict[str, IndexedArticle]:
 def refresh_index(corpus_dir: Path, index_dir: Path, encoder: Encoder, config: ChunkConfig = ChunkConfig(), *,
                   progress: Progress | None = None, dry_run: bool = False, ingest: FeedIngest | None = None,
                   actor: str | None = None, keep_versions: int = 3,
-                  extra_writers: Mapping[str, ExtraWriter] | None = None, rescan: bool = False) -> RefreshReport:
+                  extra_writers: Mapping[str, ExtraWriter] | None = None, rescan: bool = False,
+                  memo: RecordsMemo | None = None) -> RefreshReport:
     """Bring the index in line with the corpus folder (see the module docstring).
 
     Args:
@@ -143,6 +144,7 @@ def refresh_index(corpus_dir: Path, index_dir: Path, encoder: Encoder, config: C
         actor: who asked (a Discord user, `cli`), for the history and the lock.
         keep_versions: complete versions kept for rollback, the serving one included.
         rescan: parse every file again instead of trusting unchanged files' records.
+        memo: the last scan's file records kept in memory by a long-lived caller.
 
     Raises:
         IndexBusy: another refresh, build or rollback is running.
@@ -156,7 +158,7 @@ def refresh_index(corpus_dir: Path, index_dir: Path, encoder: Encoder, config: C
         entry = state.start("dry run" if dry_run else "refresh", actor, before, os.getpid())
         try:
             report = _refresh(corpus_dir, index_dir, encoder, config, state, progress, dry_run, ingest,
-                              keep_versions, extra_writers, rescan, before, started)
+                              keep_versions, extra_writers, rescan, memo, before, started)
         except BaseException as exc:
             state.finish(entry, "failed", before, seconds=time.perf_counter() - started,
                          summary=[getattr(exc, "message", None) or str(exc) or type(exc).__name__])
@@ -171,10 +173,16 @@ def refresh_index(corpus_dir: Path, index_dir: Path, encoder: Encoder, config: C
 
 def _refresh(corpus_dir: Path, index_dir: Path, encoder: Encoder, config: ChunkConfig, state: StateStore,
              progress: Progress | None, dry_run: bool, ingest: FeedIngest | None, keep_versions: int,
-             extra_writers: Mapping[str, ExtraWriter] | None, rescan: bool, before: str | None,
-             started: float) -> RefreshReport:
+             extra_writers: Mapping[str, ExtraWriter] | None, rescan: bool, memo: RecordsMemo | None,
+             before: str | None, started: float) -> RefreshReport:
     signature = reader_signature()
-    cached = {} if rescan else state.file_records(signature)
+    generation = state.records_generation()
+    if rescan:
+        cached = {}
+    elif memo is not None and (memo.generation, memo.reader) == (generation, signature):
+        cached = memo.records
+    else:
+        cached = state.file_records(signature)
     feeds = None
     if ingest is not None and not dry_run:
         feeds = ingest(progress, {r.url for record in cached.values() for r in record.refs if r.url})
@@ -192,7 +200,9 @@ def _refresh(corpus_dir: Path, index_dir: Path, encoder: Encoder, config: ChunkC
 
     if dry_run:
         return report(None, before or "")
-    state.save_file_records(signature, scan.records, cached, corpus_dir)
+    generation = state.save_file_records(signature, scan.records, cached, corpus_dir)
+    if memo is not None:
+        memo.generation, memo.reader, memo.records = generation, signature, scan.records
     if before is not None and not plan.has_changes:
         return report(None, before)
 
@@ -216,7 +226,7 @@ def _refresh(corpus_dir: Path, index_dir: Path, encoder: Encoder, config: ChunkC
         log.info("building the new index version in full: %s", reason)
         stats = build_version([articles[r.id] for r in plan.kept if r.id in articles], encoder, index_dir, config,
                               progress=progress, extra_writers=dict(extra_writers or {}))
-    pruned = prune_versions(index_dir, keep_versions)
+    pruned = prune_versions(index_dir, keep_versions, background=True)
     if pruned:
         log.info("removed old index version(s) %s (keeping %d)", ", ".join(pruned), keep_versions)
     return report(stats, stats.version, reason)

@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 import logging
 import sqlite3
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -37,6 +37,7 @@ CREATE TABLE IF NOT EXISTS history (
     embedded INTEGER NOT NULL DEFAULT 0, seconds REAL NOT NULL DEFAULT 0,
     summary TEXT NOT NULL DEFAULT '', details TEXT NOT NULL DEFAULT '{}', pid INTEGER
 );
+CREATE TABLE IF NOT EXISTS kv (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS corpus_files (
     path TEXT PRIMARY KEY, reader TEXT NOT NULL, size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL,
     ctime_ns INTEGER NOT NULL, inode INTEGER NOT NULL, recorded_ns INTEGER NOT NULL,
@@ -145,18 +146,31 @@ class StateStore:
 
     def file_records(self, reader: str) -> dict[str, FileRecord]:
         """Cached scan records made by the same readers."""
-        rows = self._db.execute("SELECT * FROM corpus_files WHERE reader = ?", (reader,)).fetchall()
-        return {r["path"]: FileRecord(path=r["path"], size=r["size"], mtime_ns=r["mtime_ns"], ctime_ns=r["ctime_ns"],
-                                      inode=r["inode"], recorded_ns=r["recorded_ns"],
-                                      refs=tuple(ArticleRef.from_json(x) for x in json.loads(r["refs"])),
-                                      problems=tuple(json.loads(r["problems"])))
-                for r in rows}
+        rows = self._db.execute("SELECT path, size, mtime_ns, ctime_ns, inode, recorded_ns, refs, problems "
+                                "FROM corpus_files WHERE reader = ?", (reader,)).fetchall()
+        out = {}
+        for path, size, mtime_ns, ctime_ns, inode, recorded_ns, refs, problems in rows:
+            out[path] = FileRecord(path, size, mtime_ns, ctime_ns, inode, recorded_ns,
+                                   tuple(ArticleRef(*x) for x in json.loads(refs)),
+                                   tuple(json.loads(problems)) if problems != "[]" else ())
+        return out
+
+    def records_generation(self) -> int:
+        """A number that changes whenever any process stores file records (so in-memory copies can be trusted)."""
+        row = self._db.execute("SELECT value FROM kv WHERE key = 'files_generation'").fetchone()
+        return int(row[0]) if row else 0
 
     def save_file_records(self, reader: str, records: dict[str, FileRecord], previous: dict[str, FileRecord],
-                          root: Path) -> None:
-        """Store this scan's records: changed ones written, vanished ones under `root` dropped."""
+                          root: Path) -> int:
+        """Store this scan's records: changed ones written, vanished ones under `root` dropped.
+
+        Returns:
+            the records generation after the save.
+        """
         changed = [r for key, r in records.items() if previous.get(key) != r]
         gone = [key for key in previous if key not in records and _under(key, root)]
+        if not changed and not gone:
+            return self.records_generation()
         self._db.execute("BEGIN")
         try:
             self._db.executemany(
@@ -165,10 +179,26 @@ class StateStore:
                   json.dumps([x.to_json() for x in r.refs], ensure_ascii=False),
                   json.dumps(list(r.problems), ensure_ascii=False)) for r in changed))
             self._db.executemany("DELETE FROM corpus_files WHERE path = ?", ((k,) for k in gone))
+            self._db.execute("DELETE FROM corpus_files WHERE reader != ?", (reader,))  # made by older readers
+            self._db.execute("INSERT INTO kv VALUES ('files_generation', 1) "
+                             "ON CONFLICT(key) DO UPDATE SET value = value + 1")
             self._db.execute("COMMIT")
         except BaseException:
             self._db.execute("ROLLBACK")
             raise
+        return self.records_generation()
+
+
+@dataclass
+class RecordsMemo:
+    """The file records of the last scan, kept in memory by a long-lived process (the bot).
+
+    Trusted only while `generation` matches the store's, i.e. no other process saved records since.
+    """
+
+    generation: int = -1
+    reader: str = ""
+    records: dict[str, FileRecord] = field(default_factory=dict)
 
 
 def _under(path: str, root: Path) -> bool:
