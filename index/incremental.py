@@ -118,6 +118,18 @@ def patch_version(index_dir: Path, base: Path, encoder: Encoder, config: ChunkCo
         relabel: id → (source, also published by) of articles whose text is unchanged but whose
             file moved or whose syndicated copies changed.
     """
+    tmp = new_tmp_version(index_dir)
+    try:
+        return _patch(index_dir, tmp, base, encoder, config, drop, add, relabel, progress, extra_manifest,
+                      extra_writers)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)  # a failed refresh leaves nothing behind (a killed one: see layout)
+        raise
+
+
+def _patch(index_dir: Path, tmp: Path, base: Path, encoder: Encoder, config: ChunkConfig, drop: Sequence[str],
+           add: Sequence[Article], relabel: Mapping[str, tuple[str, tuple[str, ...]]], progress: Progress | None,
+           extra_manifest: dict | None, extra_writers: Mapping[str, ExtraWriter] | None) -> BuildStats:
     started = time.perf_counter()
     pairs = [(a, p) for a in add for p in chunk_article(a, encoder.count_tokens, config)]
     if progress:
@@ -125,7 +137,6 @@ def patch_version(index_dir: Path, base: Path, encoder: Encoder, config: ChunkCo
     texts = [embedding_text(a, p, config) for a, p in pairs]
     hashes = [embed_hash(encoder.info.fingerprint, t) for t in texts]
 
-    tmp = new_tmp_version(index_dir)
     shutil.copyfile(base / META_FILE, tmp / META_FILE)
     db = sqlite3.connect(tmp / META_FILE, isolation_level=None)
     try:

@@ -127,8 +127,10 @@ class Library:
         report = refresh_index(self.corpus_dir, self.index_dir, self.encoder, self.chunking, progress=progress,
                                dry_run=dry_run, ingest=ingest, actor=actor, keep_versions=self.keep_versions,
                                extra_writers=self.extra_writers, rescan=rescan, memo=self._records)
-        if not dry_run and (self._service is None or self._service.version != report.version):
-            self.reload()
+        with self._swap_lock:
+            stale = self._service is not None and self._service.version != report.version
+        if stale:
+            self.reload()  # (not loaded yet: the first search loads the new version anyway)
         if progress and not dry_run:
             progress("switching", 1, 1)
         return report
