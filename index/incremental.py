@@ -21,7 +21,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
 import shutil
 import sqlite3
 import time
@@ -36,9 +35,11 @@ from corpus.article import Article
 from corpus.chunking import ChunkConfig, Passage, chunk_article, embedding_text
 from index.builder import BuildStats, ExtraWriter, Progress, embed_hash
 from index.encoder import Encoder
-from index.layout import fsync_dir, new_tmp_version, publish_version
+from index.durability import flush_in_background
+from index.layout import VERSIONS, new_tmp_version, publish_version
 from index.manifest import FORMAT_VERSION, Manifest, model_record
 from index.metadata import META_FILE, _ARTICLE_COLUMNS, _PASSAGE_COLUMNS, _article, _passage, article_row
+from index.rowfiles import patch_flat_index, patch_npy
 from index.vectors import FAISS_FILE, VECTORS_FILE, VectorIndex, load_vectors, save_vectors
 
 log = logging.getLogger(__name__)
@@ -145,7 +146,7 @@ def _patch(index_dir: Path, tmp: Path, base: Path, encoder: Encoder, config: Chu
         n_old = db.execute("SELECT count(*) FROM passages").fetchone()[0]
         freed = _rows_of(db, drop)
         known = _known_vectors(db, hashes)
-        base_vectors = load_vectors(base, mmap=False)
+        base_vectors = load_vectors(base)  # memory-mapped: only the rows that move or are reused are read
         if len(base_vectors) != n_old:
             raise ValueError(f"{base} has {len(base_vectors)} vectors for {n_old} passages")
         new_vectors, embedded, embed_seconds = _vectors_for(encoder, texts, hashes, known, base_vectors, progress)
@@ -179,22 +180,31 @@ def _patch(index_dir: Path, tmp: Path, base: Path, encoder: Encoder, config: Chu
     if progress:
         progress("writing", 1, 3)
 
-    # each finished file is flushed to disk and checksummed in the background while the next is written
-    with ThreadPoolExecutor(max_workers=3) as pool:
-        checks = {META_FILE: pool.submit(_flush_and_hash, tmp / META_FILE)}
-        for frm, to in moves:
-            base_vectors[to] = base_vectors[frm]
-        if n_new <= n_old:
-            vectors = base_vectors[:n_new]
-        else:
-            vectors = np.empty((n_new, base_vectors.shape[1]), dtype=np.float32)
-            vectors[:n_old] = base_vectors
-        if len(targets):
-            vectors[np.asarray(targets)] = new_vectors
-        save_vectors(tmp, vectors)
-        checks[VECTORS_FILE] = pool.submit(_flush_and_hash, tmp / VECTORS_FILE)
-        VectorIndex.from_vectors(vectors).save(tmp)
-        checks[FAISS_FILE] = pool.submit(_flush_and_hash, tmp / FAISS_FILE)
+    # each finished file is checksummed in the background while the next is written
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        checks = {META_FILE: pool.submit(_hash, tmp / META_FILE)}
+        rows = {to: np.asarray(base_vectors[frm]) for frm, to in moves}
+        rows.update(zip(targets, new_vectors))
+        full: list[np.ndarray] = []
+
+        def all_vectors() -> np.ndarray:
+            """The whole new matrix, only needed when a file's layout rules out patching it."""
+            if not full:
+                out = np.zeros((n_new, encoder.info.dim), dtype=np.float32)
+                keep = min(n_old, n_new)
+                out[:keep] = base_vectors[:keep]
+                for row, vector in rows.items():
+                    out[row] = vector
+                full.append(out)
+            return full[0]
+
+        dim = encoder.info.dim
+        if not patch_npy(base / VECTORS_FILE, tmp / VECTORS_FILE, n_old, n_new, dim, rows):
+            save_vectors(tmp, all_vectors())
+        checks[VECTORS_FILE] = pool.submit(_hash, tmp / VECTORS_FILE)
+        if not patch_flat_index(base / FAISS_FILE, tmp / FAISS_FILE, n_old, n_new, dim, rows):
+            VectorIndex.from_vectors(all_vectors()).save(tmp)
+        checks[FAISS_FILE] = pool.submit(_hash, tmp / FAISS_FILE)
         if progress:
             progress("writing", 2, 3)
         extra = dict(extra_manifest or {})
@@ -206,11 +216,12 @@ def _patch(index_dir: Path, tmp: Path, base: Path, encoder: Encoder, config: Chu
     manifest = Manifest(model=model_record(encoder.info), dim=encoder.info.dim, chunking=config.describe(),
                         articles=articles, passages=n_new, corpus_fingerprint=corpus_fp, extra=extra)
     manifest.save(tmp, checksums)
-    _fsync_files(tmp)  # the manifest and any extra writer's files (the others are already flushed)
     if progress:
         progress("writing", 3, 3)
         progress("switching", 0, 1)
+    # complete and checksummed: switch now, flush to disk in the background (see index.durability)
     name = publish_version(index_dir, tmp)
+    flush_in_background(index_dir / VERSIONS / name)
     stats = BuildStats(version=name, articles=articles, passages=n_new, embedded=embedded,
                        reused=n_new - embedded, seconds=time.perf_counter() - started, embed_seconds=embed_seconds,
                        extra=extra)
@@ -250,19 +261,10 @@ def _all_pairs(db: sqlite3.Connection, config: ChunkConfig) -> tuple[list[tuple[
     return pairs, [embedding_text(a, p, config) for a, p in pairs]
 
 
-def _flush_and_hash(path: Path) -> str:
-    """Flush a written file to disk, then checksum it (from the page cache) for the manifest."""
+def _hash(path: Path) -> str:
+    """Checksum of a just-written file (read back from the page cache), for the manifest."""
     h = hashlib.sha256()
     with path.open("rb") as f:
-        os.fsync(f.fileno())
         for block in iter(lambda: f.read(1 << 22), b""):
             h.update(block)
     return h.hexdigest()
-
-
-def _fsync_files(folder: Path) -> None:
-    """Flush every file of a version before it is published."""
-    for path in folder.iterdir():
-        with path.open("rb") as f:
-            os.fsync(f.fileno())
-    fsync_dir(folder)

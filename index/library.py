@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
+from dataclasses import replace
 from pathlib import Path
 
 from collections.abc import Mapping
@@ -18,7 +20,9 @@ from corpus.feeds import FeedConfig, FeedOutcome, ingest_feeds
 from corpus.loader import LoadReport, load_corpus
 from index.builder import BuildStats, ExtraWriter, Progress, build_version
 from index.encoder import Encoder
-from index.layout import CURRENT, clean_partial_versions
+from index.durability import ensure_durable, make_durable
+from index.errors import IndexBusy
+from index.layout import CURRENT, clean_partial_versions, version_path
 from index.lock import RefreshLock
 from index.refresh import RefreshReport, refresh_index, rollback_index
 from index.search import SearchService
@@ -69,6 +73,11 @@ class Library:
         if not self._recovered and self.index_dir.is_dir():
             self._recovered = True
             clean_partial_versions(self.index_dir)
+            try:
+                with RefreshLock(self.index_dir, "startup check", "startup check"):
+                    ensure_durable(self.index_dir)
+            except IndexBusy:
+                pass  # a refresh is running: it checks the serving version itself
 
     def reload(self) -> SearchService:
         """Load the current version again (after another process switched it) and swap it in."""
@@ -92,6 +101,7 @@ class Library:
                 progress("read", report.files_read, report.files_read)
             stats = build_version(report.articles, self.encoder, self.index_dir, self.chunking,
                                   progress=progress, reuse_current=reuse, extra_writers=self.extra_writers)
+            make_durable(version_path(self.index_dir, stats.version))  # flushed by the build: this only marks it
         self.reload()
         return report, stats
 
@@ -130,7 +140,9 @@ class Library:
         with self._swap_lock:
             stale = self._service is not None and self._service.version != report.version
         if stale:
+            started = time.perf_counter()
             self.reload()  # (not loaded yet: the first search loads the new version anyway)
+            report = replace(report, swap_seconds=time.perf_counter() - started)
         if progress and not dry_run:
             progress("switching", 1, 1)
         return report

@@ -28,6 +28,7 @@ from corpus.feeds import FeedOutcome
 from corpus.planning import IndexedArticle, RefreshPlan, plan_refresh
 from corpus.scan import materialise, reader_signature, scan_corpus
 from index.builder import BuildStats, ExtraWriter, Progress, build_version
+from index.durability import ensure_durable, make_durable
 from index.encoder import Encoder
 from index.errors import IndexCorrupt, IndexMissing, NewsIndexError
 from index.incremental import patch_unusable, patch_version
@@ -57,6 +58,8 @@ class RefreshReport:
         previous_version: the version serving before (None when there was none).
         feeds: what the feed fetch did (None when no feed was fetched).
         full_build_reason: why the version was fully rebuilt instead of patched (None for a patch).
+        swap_seconds: time the caller's `Library` then took to load the new version and swap it in
+            (searches kept being answered from the old one meanwhile).
     """
 
     plan: RefreshPlan
@@ -67,6 +70,7 @@ class RefreshReport:
     previous_version: str | None = None
     feeds: FeedOutcome | None = None
     full_build_reason: str | None = None
+    swap_seconds: float = 0.0
 
     def summary_lines(self, limit: int = 10) -> list[str]:
         """Human lines: counts, every skipped input with its reason, duplicates, then the version.
@@ -154,6 +158,7 @@ def refresh_index(corpus_dir: Path, index_dir: Path, encoder: Encoder, config: C
     with RefreshLock(index_dir, actor, "dry run" if dry_run else "refresh"), StateStore(index_dir) as state:
         state.mark_interrupted()
         clean_partial_versions(index_dir)
+        ensure_durable(index_dir)
         before = current_version(index_dir) if (index_dir / CURRENT).exists() else None
         entry = state.start("dry run" if dry_run else "refresh", actor, before, os.getpid())
         try:
@@ -226,6 +231,7 @@ def _refresh(corpus_dir: Path, index_dir: Path, encoder: Encoder, config: ChunkC
         log.info("building the new index version in full: %s", reason)
         stats = build_version([articles[r.id] for r in plan.kept if r.id in articles], encoder, index_dir, config,
                               progress=progress, extra_writers=dict(extra_writers or {}))
+        make_durable(version_path(index_dir, stats.version))  # flushed by the build: this only marks it
     pruned = prune_versions(index_dir, keep_versions, background=True)
     if pruned:
         log.info("removed old index version(s) %s (keeping %d)", ", ".join(pruned), keep_versions)
@@ -273,6 +279,7 @@ def rollback_index(index_dir: Path, encoder: Encoder, actor: str | None = None, 
                 log.warning("not rolling back to %s: %s", name, exc.message)
                 failures.append(f"{name}: {exc.message}")
                 continue
+            make_durable(folder)
             set_current(index_dir, name)
             log.info("rolled back from index version %s to %s", current, name)
             state.finish(entry, "ok", name, seconds=time.perf_counter() - started,

@@ -6,6 +6,8 @@ import json
 import random
 from pathlib import Path
 
+import faiss
+import numpy as np
 import pytest
 
 from index.errors import IndexBusy, IndexCorrupt, IndexMissing
@@ -92,7 +94,10 @@ def test_patched_version_equals_a_full_build(tmp_path: Path, seed: int) -> None:
         assert report.full_build_reason is None
         fresh = Library(folder, tmp_path / f"full-{step}", HashEncoder())
         fresh.build()
-        assert version_content(version_path(tmp_path / "idx")) == version_content(version_path(tmp_path / f"full-{step}"))
+        served = version_path(tmp_path / "idx")
+        assert version_content(served) == version_content(version_path(tmp_path / f"full-{step}"))
+        flat = faiss.read_index(str(served / "faiss.index"))
+        assert np.array_equal(flat.reconstruct_n(0, flat.ntotal), np.load(served / "vectors.npy"))
         manifest = Manifest.load(version_path(tmp_path / "idx"))
         assert manifest.corpus_fingerprint == Manifest.load(version_path(tmp_path / f"full-{step}")).corpus_fingerprint
 
@@ -226,3 +231,40 @@ def test_old_service_keeps_answering_while_a_new_version_is_published(corpus, tm
     edit(paths[0], "Entirely new words: quokka marsupial island.")
     library.refresh()
     assert old.search("quokka marsupial", k=1).index_version == old.version != library.service.version
+
+
+def test_a_version_that_never_reached_the_disk_is_replaced_by_the_previous_one(
+        corpus, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:  # noqa: ANN001
+    """Simulates a power loss right after a switch: the newest version's data is not what its manifest says."""
+    import logging
+
+    from index.durability import MARKER, wait_for_flushes
+
+    folder, paths = corpus
+    v1 = Library(folder, tmp_path / "idx", HashEncoder()).refresh().version
+    edit(paths[0], "Words that were never flushed.")
+    v2 = Library(folder, tmp_path / "idx", HashEncoder()).refresh().version
+    wait_for_flushes()
+    v2_folder = version_path(tmp_path / "idx", v2)
+    assert (v2_folder / MARKER).exists() and (version_path(tmp_path / "idx", v1) / MARKER).exists()
+    (v2_folder / MARKER).unlink()
+    vectors = v2_folder / "vectors.npy"
+    vectors.write_bytes(vectors.read_bytes()[:200] + b"\0" * (vectors.stat().st_size - 200))
+    library = Library(folder, tmp_path / "idx", HashEncoder())
+    with caplog.at_level(logging.ERROR):
+        assert library.service.version == v1
+    assert f"index version {v2} did not reach the disk" in caplog.text
+    assert current_version(tmp_path / "idx") == v1
+    # the next refresh redoes the lost work
+    assert [e.source for e in library.refresh().plan.changed] == [f"{paths[0]}:1"]
+
+
+def test_an_unmarked_intact_version_is_checked_and_kept(corpus, tmp_path: Path) -> None:  # noqa: ANN001
+    from index.durability import MARKER, wait_for_flushes
+
+    library = Library(corpus[0], tmp_path / "idx", HashEncoder())
+    version = library.refresh().version
+    wait_for_flushes()
+    (version_path(tmp_path / "idx", version) / MARKER).unlink()
+    assert Library(corpus[0], tmp_path / "idx", HashEncoder()).service.version == version
+    assert (version_path(tmp_path / "idx", version) / MARKER).exists()
