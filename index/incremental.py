@@ -35,8 +35,7 @@ from corpus.article import Article
 from corpus.chunking import ChunkConfig, Passage, chunk_article, embedding_text
 from index.builder import BuildStats, ExtraWriter, Progress, embed_hash
 from index.encoder import Encoder
-from index.durability import flush_in_background
-from index.layout import VERSIONS, new_tmp_version, publish_version
+from index.layout import new_tmp_version, publish_version
 from index.manifest import FORMAT_VERSION, Manifest, model_record
 from index.metadata import META_FILE, _ARTICLE_COLUMNS, _PASSAGE_COLUMNS, _article, _passage, article_row
 from index.rowfiles import patch_flat_index, patch_npy
@@ -219,9 +218,9 @@ def _patch(index_dir: Path, tmp: Path, base: Path, encoder: Encoder, config: Chu
     if progress:
         progress("writing", 3, 3)
         progress("switching", 0, 1)
-    # complete and checksummed: switch now, flush to disk in the background (see index.durability)
+    # complete and checksummed: switch now; the caller flushes it to disk in the background once its own
+    # bookkeeping is done, so that flush does not queue the history's small writes (see index.durability)
     name = publish_version(index_dir, tmp)
-    flush_in_background(index_dir / VERSIONS / name)
     stats = BuildStats(version=name, articles=articles, passages=n_new, embedded=embedded,
                        reused=n_new - embedded, seconds=time.perf_counter() - started, embed_seconds=embed_seconds,
                        extra=extra)

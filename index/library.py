@@ -22,7 +22,7 @@ from index.builder import BuildStats, ExtraWriter, Progress, build_version
 from index.encoder import Encoder
 from index.durability import ensure_durable, make_durable
 from index.errors import IndexBusy
-from index.layout import CURRENT, clean_partial_versions, version_path
+from index.layout import CURRENT, clean_partial_versions, prune_versions, version_path
 from index.lock import RefreshLock
 from index.refresh import RefreshReport, refresh_index, rollback_index
 from index.search import SearchService
@@ -102,6 +102,7 @@ class Library:
             stats = build_version(report.articles, self.encoder, self.index_dir, self.chunking,
                                   progress=progress, reuse_current=reuse, extra_writers=self.extra_writers)
             make_durable(version_path(self.index_dir, stats.version))  # flushed by the build: this only marks it
+            prune_versions(self.index_dir, self.keep_versions, background=True)
         self.reload()
         return report, stats
 

@@ -28,7 +28,7 @@ from corpus.feeds import FeedOutcome
 from corpus.planning import IndexedArticle, RefreshPlan, plan_refresh
 from corpus.scan import materialise, reader_signature, scan_corpus
 from index.builder import BuildStats, ExtraWriter, Progress, build_version
-from index.durability import ensure_durable, make_durable
+from index.durability import ensure_durable, flush_in_background, make_durable
 from index.encoder import Encoder
 from index.errors import IndexCorrupt, IndexMissing, NewsIndexError
 from index.incremental import patch_unusable, patch_version
@@ -173,6 +173,8 @@ def refresh_index(corpus_dir: Path, index_dir: Path, encoder: Encoder, config: C
         state.finish(entry, status, report.version, report.counts(), report.seconds, report.summary_lines(),
                      {"added": [[e.id, e.title] for e in plan.new], "updated": [[e.id, e.title] for e in plan.changed],
                       "removed": [[e.id, e.title] for e in plan.removed]})
+    if report.stats is not None and report.full_build_reason is None:
+        flush_in_background(version_path(index_dir, report.version))  # a patched version: see index.durability
     return report
 
 
