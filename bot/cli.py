@@ -14,7 +14,7 @@ import textwrap
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from bot import feedback_cli, run
+from bot import cli_refresh, feedback_cli, run
 from bot.settings import Settings, SettingsError
 from corpus.errors import CorpusError
 from index.errors import NewsIndexError
@@ -51,6 +51,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="one JSON object per article")
     run.add_parser(sub, _add_paths)
     feedback_cli.add_parser(sub)
+    cli_refresh.add_parsers(sub, _add_paths)
     return parser
 
 
@@ -59,7 +60,8 @@ def make_library(settings: Settings):  # noqa: ANN201 - Library imported lazily 
     from index.encoder import SentenceTransformerEncoder
     from index.library import Library
 
-    return Library(settings.corpus_dir, settings.index_dir, SentenceTransformerEncoder(settings.model_path))
+    return Library(settings.corpus_dir, settings.index_dir, SentenceTransformerEncoder(settings.model_path),
+                   keep_versions=settings.keep_versions, feeds=settings.feed_config())
 
 
 def _print_report(report, stats, out) -> None:  # noqa: ANN001
@@ -110,6 +112,8 @@ def render_answer_text(result) -> str:  # noqa: ANN001
         lines = [f"[{hit.rank}] {body}", f"    — {attribution_line(hit)}"]
         title = hit.article.title + (" (title derived from the text)" if hit.article.title_derived else "")
         lines.append(f"    {title}" + (f" <{hit.article.url}>" if hit.article.url else ""))
+        if hit.article.also_published_by:
+            lines.append(f"    also published by {', '.join(hit.article.also_published_by)}")
         lines.append(f"    score {hit.score:.3f} · passage {hit.passage.id}")
         blocks.append("\n".join(lines))
     return "\n\n".join(blocks)
@@ -156,6 +160,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, Settings], int]] = {
     "sources": cmd_sources,
     "run": run.cmd_run,
     "feedback": feedback_cli.cmd_feedback,
+    **cli_refresh.COMMANDS,
 }
 
 

@@ -107,6 +107,8 @@ class Settings:
     feeds: tuple[str, ...] = ()
     allow_private_urls: bool = False
     max_page_bytes: int = 5_000_000
+    fetch_timeout_seconds: int = 15
+    host_delay_ms: int = 1000
     log_level: str = "INFO"
 
     @classmethod
@@ -135,8 +137,19 @@ class Settings:
             feeds=tuple(f.strip() for f in env.get("NEWSBOT_FEEDS", "").split(",") if f.strip()),
             allow_private_urls=env.get("NEWSBOT_ALLOW_PRIVATE_URLS", "").strip().lower() in ("1", "true", "yes"),
             max_page_bytes=_int(env, "NEWSBOT_MAX_PAGE_BYTES", base.max_page_bytes, 1024),
+            fetch_timeout_seconds=_int(env, "NEWSBOT_FETCH_TIMEOUT_SECONDS", base.fetch_timeout_seconds, 1, 300),
+            host_delay_ms=_int(env, "NEWSBOT_HOST_DELAY_MS", base.host_delay_ms, 0, 60_000),
             log_level=env.get("NEWSBOT_LOG_LEVEL", "INFO").strip().upper() or "INFO",
         )
+
+    def feed_config(self):  # noqa: ANN201 - corpus.feeds is imported lazily
+        """How refreshes fetch the configured feeds (and pages), from these settings."""
+        from corpus.feeds import FeedConfig
+        from corpus.fetch import FetchPolicy
+
+        return FeedConfig(urls=self.feeds, policy=FetchPolicy(
+            timeout=float(self.fetch_timeout_seconds), max_bytes=self.max_page_bytes,
+            allow_private=self.allow_private_urls, host_delay=self.host_delay_ms / 1000))
 
     def with_overrides(self, **changes: object) -> Settings:
         """A copy with command-line flags applied (None means: keep the setting)."""

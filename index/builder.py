@@ -161,6 +161,8 @@ def build_version(articles: Sequence[Article], encoder: Encoder, index_dir: Path
             vectors[i] = by_hash[hashes[i]]
     embed_seconds = time.perf_counter() - embed_started
 
+    if progress:
+        progress("writing", 0, 1)
     tmp = new_tmp_version(index_dir)
     now = datetime.now(timezone.utc).isoformat(timespec="seconds")
     indexed_at = {a.id: cache.indexed_at.get(a.fingerprint) or now for a in articles}
@@ -175,6 +177,9 @@ def build_version(articles: Sequence[Article], encoder: Encoder, index_dir: Path
                         corpus_fingerprint=corpus_fingerprint(articles), extra=extra)
     manifest.save(tmp)
     _fsync_tree(tmp)
+    if progress:
+        progress("writing", 1, 1)
+        progress("switching", 0, 1)
     name = publish_version(index_dir, tmp)
     stats = BuildStats(version=name, articles=len(articles), passages=len(pairs), embedded=len(missing),
                        reused=len(pairs) - len(missing), seconds=time.perf_counter() - started,

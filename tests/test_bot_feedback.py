@@ -1,4 +1,4 @@
-"""The feedback store and `newsbot feedback`, and the interim refresh report."""
+"""The feedback store and `newsbot feedback`."""
 
 from __future__ import annotations
 
@@ -10,11 +10,6 @@ import pytest
 from bot.cli import main
 from bot.feedback import FeedbackStore
 from bot.sync import commands_digest
-from index.errors import IndexBusy
-from index.interim_refresh import _lock_for
-from index.library import Library
-from tests.conftest import SEEDS
-from tests.fakes import HashEncoder
 
 
 def test_answers_and_feedback_round_trip(tmp_path: Path) -> None:
@@ -54,28 +49,3 @@ def test_feedback_cli_summary_and_export(tmp_path: Path, capsys: pytest.CaptureF
 def test_command_digest_ignores_order() -> None:
     a, b = {"name": "a", "options": []}, {"name": "b"}
     assert commands_digest([a, b]) == commands_digest([b, a]) != commands_digest([a])
-
-
-def test_interim_refresh_reports_changes_and_refuses_a_second_one(tmp_path: Path) -> None:
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
-    header, body = (SEEDS / "000_404b26da54f33bfd.txt").read_text().split("\n", 1)
-    seed = f"{header}\nurl https://x.test/kremlin\n{body}"  # a URL keeps the id when the text changes
-    (corpus / "a.txt").write_text(seed)
-    library = Library(corpus, tmp_path / "idx", HashEncoder())
-    first = library.refresh(actor="test")
-    assert first.summary_lines()[0].startswith("added 1: “Moscow alleged")
-    (corpus / "a.txt").write_text(seed.replace("Kremlin", "Kremlin palace", 1))
-    (corpus / "bad.txt").write_text("nonsense header\n\ntext")
-    dry = library.refresh(dry_run=True)
-    assert dry.stats is None and dry.summary_lines()[-1] == "dry run: nothing was changed"
-    report = library.refresh(progress=lambda *a: None)
-    lines = report.summary_lines()
-    assert "updated 1: “Moscow alleged" in lines[1] and "skipped 1:" in lines and report.stats.version.startswith("v0002")
-    lock = _lock_for(library.index_dir)
-    lock.acquire()
-    try:
-        with pytest.raises(IndexBusy, match="already running"):
-            library.refresh()
-    finally:
-        lock.release()
