@@ -109,6 +109,7 @@ class Settings:
     max_page_bytes: int = 5_000_000
     fetch_timeout_seconds: int = 15
     host_delay_ms: int = 1000
+    max_attachment_bytes: int = 2_000_000
     log_level: str = "INFO"
 
     @classmethod
@@ -139,6 +140,7 @@ class Settings:
             max_page_bytes=_int(env, "NEWSBOT_MAX_PAGE_BYTES", base.max_page_bytes, 1024),
             fetch_timeout_seconds=_int(env, "NEWSBOT_FETCH_TIMEOUT_SECONDS", base.fetch_timeout_seconds, 1, 300),
             host_delay_ms=_int(env, "NEWSBOT_HOST_DELAY_MS", base.host_delay_ms, 0, 60_000),
+            max_attachment_bytes=_int(env, "NEWSBOT_MAX_ATTACHMENT_BYTES", base.max_attachment_bytes, 1024),
             log_level=env.get("NEWSBOT_LOG_LEVEL", "INFO").strip().upper() or "INFO",
         )
 

@@ -310,3 +310,17 @@ def _pick(articles: list[Article], query: str, where: str) -> Article:
         raise NotInCorpus(Path("."), f"no article {where} matches {text!r}", "pick one from the suggestions")
     raise NotInCorpus(Path("."), f"{len(unique)} articles {where} match {text!r}",
                       "pick one from the suggestions, or give more of the title")
+
+
+def history_line(entry: HistoryEntry) -> str:
+    """`#12 2024-05-01T10:00:00+00:00 corpus remove by alice: removed “…” (u…): a.txt → removed/a.txt (file)`."""
+    who = entry.actor or "unknown"
+    if entry.kind.startswith("corpus "):
+        detail = entry.summary.splitlines()[0] if entry.summary else entry.status
+    else:
+        change = f"{entry.version_before or '-'} → {entry.version_after or '-'}"
+        detail = f"{entry.status}; {change}"
+        if entry.kind != "rollback":
+            detail += (f"; added {entry.added}, updated {entry.updated}, removed {entry.removed}, "
+                       f"skipped {entry.skipped}")
+    return f"#{entry.id} {entry.started_at} {entry.kind} by {who}: {detail}"

@@ -12,6 +12,7 @@ from discord.ext import commands
 
 from bot.checks import moderator_only
 from bot.client import NO_MENTIONS
+from bot.progress_loop import run_with_progress
 from bot.refreshing import RefreshTracker, format_elapsed
 from bot.render import CONTENT_LIMIT, shorten
 from corpus.errors import CorpusError
@@ -21,8 +22,6 @@ if TYPE_CHECKING:
     from bot.client import NewsBot
 
 log = logging.getLogger(__name__)
-
-PROGRESS_EVERY = 2.0  # seconds between edits: Discord rate-limits message edits
 
 
 class AdminCog(commands.Cog, name="Admin"):
@@ -49,16 +48,8 @@ class AdminCog(commands.Cog, name="Admin"):
             await interaction.response.send_message(tracker.text(), allowed_mentions=NO_MENTIONS)
             actor = f"{interaction.user} ({interaction.user.id})"
             log.info("refresh started by %s%s", actor, " (dry run)" if dry_run else "")
-            task = asyncio.ensure_future(self.bot.run_blocking(self.bot.library.refresh, progress=tracker,
-                                                               dry_run=dry_run, actor=actor))
-            shown = ""
-            while True:
-                done, _ = await asyncio.wait({task}, timeout=PROGRESS_EVERY)
-                if done:
-                    break
-                if (text := tracker.text()) != shown:
-                    shown = text
-                    await self._edit(interaction, text)
+            task = await run_with_progress(self.bot, tracker, lambda text: self._edit(interaction, text),
+                                           self.bot.library.refresh, progress=tracker, dry_run=dry_run, actor=actor)
             await self._edit(interaction, self._outcome(task, tracker))
             if not dry_run:
                 asyncio.ensure_future(self.bot.catalog())  # warm the new version's catalogue
