@@ -14,7 +14,7 @@ import textwrap
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from bot import cli_refresh, feedback_cli, run
+from bot import cli_corpus, cli_refresh, feedback_cli, run
 from bot.settings import Settings, SettingsError
 from corpus.errors import CorpusError
 from index.errors import NewsIndexError
@@ -52,6 +52,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_parser(sub, _add_paths)
     feedback_cli.add_parser(sub)
     cli_refresh.add_parsers(sub, _add_paths)
+    cli_corpus.add_parser(sub, _add_paths)
     return parser
 
 
@@ -161,6 +162,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, Settings], int]] = {
     "run": run.cmd_run,
     "feedback": feedback_cli.cmd_feedback,
     **cli_refresh.COMMANDS,
+    **cli_corpus.COMMANDS,
 }
 
 

@@ -51,7 +51,7 @@ def add_parsers(sub: argparse._SubParsersAction, add_paths: Callable[[argparse.A
     add_paths(p)
     p.add_argument("--to", metavar="VERSION", help="a kept version to serve (default: the one before the current)")
 
-    p = sub.add_parser("history", help="the latest refreshes and rollbacks")
+    p = sub.add_parser("history", help="the latest refreshes, rollbacks and corpus changes")
     add_paths(p)
     p.add_argument("-n", type=int, default=20, help="how many (default 20)")
     p.add_argument("--json", action="store_true", help="one JSON object per entry")
@@ -110,6 +110,11 @@ def cmd_history(args: argparse.Namespace, settings: Settings) -> int:
     for e in entries:
         if args.json:
             print(json.dumps(e.__dict__, ensure_ascii=False))
+            continue
+        if e.kind.startswith("corpus "):  # an addition, removal or restoration: its summary says what
+            from index.corpus_ops import history_line
+
+            print(history_line(e))
             continue
         who = e.actor or "unknown"
         change = f"{e.version_before or '-'} → {e.version_after or '-'}"

@@ -36,7 +36,7 @@ from index.errors import IndexBusy, NewsIndexError
 from index.layout import CURRENT, current_version
 from index.library import Library
 from index.lock import RefreshLock
-from index.refresh import RefreshReport
+from index.refresh import RefreshReport, indexed_articles
 from index.state import HistoryEntry, StateStore
 
 log = logging.getLogger(__name__)
@@ -218,7 +218,7 @@ class CorpusManager:
         """
         with RefreshLock(self.library.index_dir, actor, "corpus change"):
             refs = self.corpus_refs()
-            dedup = deduplicate(refs)
+            dedup = deduplicate(refs, prefer=indexed_articles(self.library.index_dir).keys())  # as the refresh does
             folded = {d.id for d in dedup.duplicates if d.kept_id == article_id}
             targets = [r for r in refs if r.id == article_id or r.id in folded]
             if not targets:

@@ -164,3 +164,46 @@ def test_names_are_made_safe_and_unique(tmp_path: Path) -> None:
     assert safe_name("my file (1).jsonl.gz") == "my_file_1_.jsonl.gz"
     (tmp_path / "a.jsonl.gz").write_bytes(b"")
     assert unique_path(tmp_path, "a.jsonl.gz").name == "a-2.jsonl.gz"
+
+
+def test_a_change_while_a_refresh_runs_is_refused_and_moves_nothing(manager: CorpusManager) -> None:
+    from index.errors import IndexBusy
+    from index.lock import RefreshLock
+
+    source = manager.corpus_dir / "sub" / "batch.jsonl"
+    before = source.read_bytes()
+    with RefreshLock(manager.library.index_dir, "someone", "refresh"):
+        with pytest.raises(IndexBusy, match="refresh .*by someone"):
+            manager.remove("rec-one", actor="mod")
+    assert source.read_bytes() == before and not removed_dir(manager.corpus_dir).exists()
+    assert "corpus remove" not in [e.kind for e in manager.history(5)]
+
+
+def test_copies_indexed_as_the_article_leave_with_it_and_gzip_records_move_one_line(manager: CorpusManager) -> None:
+    import gzip
+
+    corpus = manager.corpus_dir
+    copy = dict(RECORDS[2], id="rec-copy", outlet="Town Crier")  # the same text: indexed once, as rec-three
+    packed = corpus / "packed.jsonl.gz"
+    packed.write_bytes(gzip.compress(jsonl([copy, {"id": "rec-four", "text": "The pier reopens on Friday after "
+                                                   "repairs to its decking, the council said."}]).encode()))
+    manager.library.refresh()
+    assert "rec-copy" not in indexed_ids(manager) and "rec-four" in indexed_ids(manager)
+    change = manager.remove("rec-three", actor="mod")
+    assert "packed.jsonl.gz → removed/packed.jsonl.gz (one record)" in change.summary
+    left = gzip.decompress(packed.read_bytes()).decode().splitlines()
+    assert [json.loads(x)["id"] for x in left] == ["rec-four"]
+    assert {"rec-three", "rec-copy"}.isdisjoint(indexed_ids(manager)) and "rec-four" in indexed_ids(manager)
+    manager.restore("rec-copy", actor="mod")
+    assert "rec-copy" in indexed_ids(manager), "the copy comes back on its own"
+
+
+def test_restoring_over_a_different_file_is_refused(manager: CorpusManager) -> None:
+    from corpus.removal import RemovalError
+
+    [seed] = [a for a in manager.library.service.articles() if a.outlet == "CNN"]
+    manager.remove(seed.id, actor="mod")
+    (manager.corpus_dir / "000_404b26da54f33bfd.txt").write_text(LIGHTHOUSE, encoding="utf-8")
+    with pytest.raises(RemovalError, match="a file of that name is already there"):
+        manager.restore(seed.id, actor="mod")
+    assert (removed_dir(manager.corpus_dir) / "000_404b26da54f33bfd.txt").exists(), "the removed copy stays"
