@@ -101,7 +101,7 @@ def cmd_corpus(args: argparse.Namespace, settings: Settings) -> int:
 def _add(args: argparse.Namespace, settings: Settings) -> int:
     from bot.cli_refresh import _actor
     from corpus.uploads import UploadRejected
-    from index.corpus_ops import AlreadyInCorpus
+    from index.corpus_changes import AlreadyInCorpus
 
     manager = _manager(settings)
     source = args.source.strip()
@@ -185,7 +185,7 @@ def _removed(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _history(args: argparse.Namespace, settings: Settings) -> int:
-    from index.corpus_ops import history_line
+    from index.corpus_changes import history_line
     from index.state import StateStore
 
     with StateStore(settings.index_dir) as state:

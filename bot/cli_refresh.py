@@ -112,7 +112,7 @@ def cmd_history(args: argparse.Namespace, settings: Settings) -> int:
             print(json.dumps(e.__dict__, ensure_ascii=False))
             continue
         if e.kind.startswith("corpus "):  # an addition, removal or restoration: its summary says what
-            from index.corpus_ops import history_line
+            from index.corpus_changes import history_line
 
             print(history_line(e))
             continue

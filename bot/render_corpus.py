@@ -17,7 +17,7 @@ from corpus.article import Article
 from corpus.errors import CorpusError
 from corpus.planning import ArticleRef
 from corpus.uploads import UploadRejected
-from index.corpus_ops import Preview, history_line
+from index.corpus_changes import Preview, history_line
 from index.results import format_date, join_authors
 from index.state import HistoryEntry
 

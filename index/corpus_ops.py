@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -30,79 +29,20 @@ from corpus.planning import ArticleRef, deduplicate
 from corpus.records import save_record
 from corpus.removal import Moved, RemovedArticle, remove_article, removed_articles, restore_article
 from corpus.scan import reader_signature, scan_corpus
-from corpus.uploads import CheckedUpload, check_upload, save_upload
+from corpus.uploads import check_upload, save_upload
 from index.builder import Progress
+from index.corpus_changes import AlreadyInCorpus, Change, NotInCorpus, Preview, pick_article
 from index.errors import IndexBusy, NewsIndexError
 from index.layout import CURRENT, current_version
 from index.library import Library
 from index.lock import RefreshLock
-from index.refresh import RefreshReport, indexed_articles
+from index.refresh import indexed_articles
 from index.state import HistoryEntry, StateStore
 
 log = logging.getLogger(__name__)
 
 PAGES_DIR = "added"
 DEFAULT_MAX_UPLOAD_BYTES = 2_000_000
-
-
-class AlreadyInCorpus(CorpusError):
-    """The page is in the corpus already; `existing` are its copies (update it instead of adding it twice)."""
-
-    def __init__(self, url: str, existing: tuple[ArticleRef, ...]) -> None:
-        self.existing = existing
-        first = existing[0]
-        super().__init__(Path(first.file), f"{url} is already in the corpus as “{first.title}”",
-                         "update it (fetch it again and replace the saved copy) instead of adding it twice")
-
-
-class NotInCorpus(CorpusError):
-    """No article (or no removed article) matches what was asked for."""
-
-
-@dataclass(frozen=True)
-class Preview:
-    """What an addition would bring, before anything is written.
-
-    Attributes:
-        articles: the articles read (one for a page; one or more for a file).
-        passages: how many passages they will be cut into.
-        url: the address given, for a page.
-        upload: the checked file, for a file.
-        existing: copies already in the corpus (same canonical URL or id).
-    """
-
-    articles: tuple[Article, ...]
-    passages: int
-    url: str | None = None
-    upload: CheckedUpload | None = None
-    existing: tuple[ArticleRef, ...] = ()
-
-    @property
-    def article(self) -> Article:
-        """The first (for a page, the only) article."""
-        return self.articles[0]
-
-
-@dataclass(frozen=True)
-class Change:
-    """A change made to the corpus and the refresh that followed it.
-
-    Attributes:
-        summary: one line for people: what changed, and where the files went.
-        paths: files written or moved.
-        report: the refresh that indexed the change, or None when it could not run.
-        refresh_error: why the refresh did not run (the change is kept; the next refresh indexes it).
-    """
-
-    summary: str
-    paths: tuple[Path, ...] = ()
-    report: RefreshReport | None = None
-    refresh_error: str | None = None
-
-    def lines(self) -> list[str]:
-        """The change, then the refresh summary (or why it did not run)."""
-        tail = self.report.summary_lines() if self.report else [f"not indexed yet: {self.refresh_error}"]
-        return [self.summary, *tail]
 
 
 @dataclass
@@ -117,6 +57,11 @@ class CorpusManager:
     library: Library
     policy: FetchPolicy = field(default_factory=FetchPolicy)
     max_upload_bytes: int = DEFAULT_MAX_UPLOAD_BYTES
+    fetcher: Fetcher | None = None
+
+    def __post_init__(self) -> None:
+        # one fetcher for the manager's life: its per-host delay then holds across previews too
+        self.fetcher = self.fetcher or Fetcher(self.policy)
 
     @property
     def corpus_dir(self) -> Path:
@@ -142,7 +87,7 @@ class CorpusManager:
             UnextractableHtml, EmptyBody: the page holds no article text.
         """
         url = url.strip()
-        page = Fetcher(self.policy).get(url)
+        page = self.fetcher.get(url)
         article = article_from_html(page.body, url, url=page.url)
         return Preview((article,), self._passages([article]), url=url, existing=self.copies_of(article, url))
 
@@ -168,12 +113,12 @@ class CorpusManager:
         Raises:
             NotInCorpus: nothing matches, or a title matches several articles.
         """
-        return _pick(self.library.service.articles(), query, "in the index")
+        return pick_article(self.library.service.articles(), query, "in the index")
 
     def find_removed(self, query: str) -> RemovedArticle:
         """The removed article named by an id or title (see `find_indexed`)."""
         removed = removed_articles(self.corpus_dir)
-        article = _pick([r.article for r in removed], query, "among the removed articles")
+        article = pick_article([r.article for r in removed], query, "among the removed articles")
         return next(r for r in removed if r.article.id == article.id)
 
     # -- changing ------------------------------------------------------------------------------------
@@ -292,35 +237,3 @@ def _by_file(refs: list[ArticleRef] | tuple[ArticleRef, ...]) -> list[ArticleRef
     """One ref per (file, id): a file holding the same record twice is handled in one move."""
     return list({(r.file, r.id): r for r in refs}.values())
 
-
-def _pick(articles: list[Article], query: str, where: str) -> Article:
-    """An article by `a:<id>`, bare id, exact title, or a title fragment that names just one."""
-    text = " ".join(query.split())
-    key = text[2:] if text.startswith("a:") else text
-    for article in articles:
-        if article.id == key:
-            return article
-    folded = key.casefold()
-    exact = [a for a in articles if a.title.casefold() == folded]
-    matches = exact or [a for a in articles if folded and folded in a.title.casefold()]
-    unique = {a.id: a for a in matches}
-    if len(unique) == 1:
-        return next(iter(unique.values()))
-    if not unique:
-        raise NotInCorpus(Path("."), f"no article {where} matches {text!r}", "pick one from the suggestions")
-    raise NotInCorpus(Path("."), f"{len(unique)} articles {where} match {text!r}",
-                      "pick one from the suggestions, or give more of the title")
-
-
-def history_line(entry: HistoryEntry) -> str:
-    """`#12 2024-05-01T10:00:00+00:00 corpus remove by alice: removed “…” (u…): a.txt → removed/a.txt (file)`."""
-    who = entry.actor or "unknown"
-    if entry.kind.startswith("corpus "):
-        detail = entry.summary.splitlines()[0] if entry.summary else entry.status
-    else:
-        change = f"{entry.version_before or '-'} → {entry.version_after or '-'}"
-        detail = f"{entry.status}; {change}"
-        if entry.kind != "rollback":
-            detail += (f"; added {entry.added}, updated {entry.updated}, removed {entry.removed}, "
-                       f"skipped {entry.skipped}")
-    return f"#{entry.id} {entry.started_at} {entry.kind} by {who}: {detail}"

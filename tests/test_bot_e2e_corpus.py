@@ -177,4 +177,10 @@ async def test_files_remove_restore_history_and_private_links_refused_by_default
 
             refused = await fake.slash("corpus", {}, subcommand="history", user=fake.normal_user)
             assert "may use `/corpus history`" in (await fake.wait_for_callback(refused)).json["data"]["content"]
+            hidden = await fake.autocomplete("corpus", {"article": "light"}, focused="article", subcommand="remove",
+                                             user=fake.normal_user)
+            assert await fake.wait_for_choices(hidden) == [], "members who may not remove see no suggestions"
+            neither = await fake.slash("corpus", {}, subcommand="add", user=mod)
+            data = (await fake.wait_for_callback(neither)).json["data"]
+            assert data["flags"] & EPHEMERAL and data["content"].startswith("Give either `url:`")
             fake.assert_no_violations()

@@ -10,7 +10,8 @@ import pytest
 from corpus.fetch import FetchError, FetchPolicy
 from corpus.removal import removed_dir
 from corpus.uploads import UploadRejected, safe_name, unique_path
-from index.corpus_ops import AlreadyInCorpus, CorpusManager, NotInCorpus
+from index.corpus_changes import AlreadyInCorpus, NotInCorpus
+from index.corpus_ops import CorpusManager
 from index.library import Library
 from tests.conftest import SEEDS
 from tests.e2e_corpus import LIGHTHOUSE

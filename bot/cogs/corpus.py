@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.checks import moderator_only
+from bot.checks import interaction_is_moderator, moderator_only
 from bot.client import NO_MENTIONS
 from bot.corpus_views import ConfirmView
 from bot.progress_loop import run_with_progress
@@ -29,7 +30,8 @@ from bot.render_source import display_source
 from corpus.errors import CorpusError
 from corpus.removal import removed_articles
 from corpus.uploads import UploadRejected
-from index.corpus_ops import AlreadyInCorpus, Change, CorpusManager, Preview
+from index.corpus_changes import AlreadyInCorpus, Change, Preview
+from index.corpus_ops import CorpusManager
 from index.errors import IndexBusy, NewsIndexError
 from index.lookup import ARTICLE_PREFIX
 
@@ -124,6 +126,7 @@ class CorpusCog(commands.GroupCog, group_name="corpus", group_description="Manag
     async def remove(self, interaction: discord.Interaction, article: str) -> None:
         """Show the article; Remove moves its file to removed/ and refreshes the index."""
         await interaction.response.defer(thinking=True, ephemeral=True)
+        log.info("/corpus remove by %s: %s", actor_of(interaction), article)
         try:
             found = await self.bot.run_blocking(self.manager.find_indexed, article)
         except CorpusError as exc:
@@ -141,7 +144,9 @@ class CorpusCog(commands.GroupCog, group_name="corpus", group_description="Manag
     @remove.autocomplete("article")
     async def remove_autocomplete(self, interaction: discord.Interaction,
                                   current: str) -> list[app_commands.Choice[str]]:
-        """Indexed articles whose title contains what was typed."""
+        """Indexed articles whose title contains what was typed (none for non-moderators)."""
+        if not self._is_moderator(interaction):
+            return []
         catalog = await self.bot.catalog()
         return _choices([(a.id, a.title, a.outlet, a.published) for a in catalog.articles], current)
 
@@ -152,6 +157,7 @@ class CorpusCog(commands.GroupCog, group_name="corpus", group_description="Manag
     async def restore(self, interaction: discord.Interaction, article: str) -> None:
         """Move the article's file back from removed/ and refresh the index."""
         await interaction.response.defer(thinking=True, ephemeral=True)
+        log.info("/corpus restore by %s: %s", actor_of(interaction), article)
         try:
             found = await self.bot.run_blocking(self.manager.find_removed, article)
         except CorpusError as exc:
@@ -165,7 +171,9 @@ class CorpusCog(commands.GroupCog, group_name="corpus", group_description="Manag
     @restore.autocomplete("article")
     async def restore_autocomplete(self, interaction: discord.Interaction,
                                    current: str) -> list[app_commands.Choice[str]]:
-        """Removed articles whose title contains what was typed."""
+        """Removed articles whose title contains what was typed (none for non-moderators: they are hidden)."""
+        if not self._is_moderator(interaction):
+            return []
         removed = await self.bot.run_blocking(removed_articles, self.bot.library.corpus_dir)
         return _choices([(r.article.id, r.article.title, r.article.outlet, r.article.published) for r in removed],
                         current)
@@ -181,7 +189,8 @@ class CorpusCog(commands.GroupCog, group_name="corpus", group_description="Manag
         await interaction.edit_original_response(embed=history_embed(entries), allowed_mentions=NO_MENTIONS)
 
     # -- shared -----------------------------------------------------------------------------------------------
-    async def _run_change(self, interaction: discord.Interaction, embed: discord.Embed, fn, *args, **kwargs) -> None:  # noqa: ANN001, ANN002, ANN003
+    async def _run_change(self, interaction: discord.Interaction, embed: discord.Embed, fn: Callable[..., Change],
+                          *args: Any, **kwargs: Any) -> None:
         """Make the change and refresh in a thread, editing the message with progress, then the summary.
 
         `interaction` is a button click (its message is updated) or a deferred command (its reply is edited).
@@ -219,6 +228,9 @@ class CorpusCog(commands.GroupCog, group_name="corpus", group_description="Manag
                                                      allowed_mentions=NO_MENTIONS)
         except discord.HTTPException as exc:
             log.warning("could not edit a /corpus message: %s", exc)
+
+    def _is_moderator(self, interaction: discord.Interaction) -> bool:
+        return interaction_is_moderator(interaction, self.bot.settings.moderator_role_id)
 
     async def _say(self, interaction: discord.Interaction, text: str) -> None:
         await interaction.edit_original_response(content=shorten(text, CONTENT_LIMIT), embed=None, view=None,
