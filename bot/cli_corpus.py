@@ -12,9 +12,15 @@ import sys
 import textwrap
 from collections.abc import Callable
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from bot.settings import Settings, SettingsError
+
+if TYPE_CHECKING:
+    from bot.progress import TerminalProgress
+    from index.builder import Progress
+    from index.corpus_changes import Change, Preview
+    from index.corpus_ops import CorpusManager
 
 EXIT_REFUSED = 2
 
@@ -49,14 +55,16 @@ def add_parser(sub: argparse._SubParsersAction, add_paths: Callable[[argparse.Ar
     p.add_argument("--json", action="store_true", help="one JSON object per entry")
 
 
-def _manager(settings: Settings):  # noqa: ANN202 - index imported lazily to keep --help fast
+def _manager(settings: Settings) -> CorpusManager:
+    """The manager for these settings (index modules are imported lazily to keep --help fast)."""
     from bot.cli import make_library
     from index.corpus_ops import CorpusManager
 
     return CorpusManager(make_library(settings), settings.feed_config().policy, settings.max_attachment_bytes)
 
 
-def _progress():  # noqa: ANN202
+def _progress() -> tuple[Progress, TerminalProgress]:
+    """Stage lines and an embedding bar on stderr, as `newsbot refresh` shows them."""
     from bot.cli_refresh import StageLines
     from bot.progress import TerminalProgress
 
@@ -78,7 +86,7 @@ def _confirm(question: str, yes: bool) -> bool:
     return input(f"{question} [y/N] ").strip().lower() in ("y", "yes")
 
 
-def print_preview(preview, corpus_dir: Path, out: TextIO) -> None:  # noqa: ANN001
+def print_preview(preview: Preview, out: TextIO) -> None:
     """Title, outlet, authors, date, passages and first lines, like the Discord preview."""
     from index.results import format_date, join_authors
 
@@ -118,7 +126,7 @@ def _add(args: argparse.Namespace, settings: Settings) -> int:
         for problem in exc.problems:
             print(f"  {problem.message}", file=sys.stderr)
         return EXIT_REFUSED
-    print_preview(preview, manager.corpus_dir, sys.stdout)
+    print_preview(preview, sys.stdout)
     if args.preview:
         return 0
     if preview.upload is None and preview.existing and not args.update:
@@ -139,7 +147,7 @@ def _add(args: argparse.Namespace, settings: Settings) -> int:
     return _print_change(change)
 
 
-def _print_change(change) -> int:  # noqa: ANN001
+def _print_change(change: Change) -> int:
     for line in change.lines():
         print(line)
     return 0 if change.report is not None else 1

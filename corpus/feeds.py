@@ -99,7 +99,8 @@ def ingest_feeds(config: FeedConfig, corpus_dir: Path, progress: Progress | None
 
     fetcher = fetcher or Fetcher(config.policy)
     target = Path(corpus_dir) / config.folder
-    saved_ids = _saved_ids(target)
+    # articles a moderator removed (moved to removed/, see corpus.removal) count as known: they stay out
+    saved_ids = _saved_ids(target) | _saved_ids(Path(corpus_dir) / "removed" / config.folder)
     known = set(known_urls)
     saved: list[str] = []
     problems: list[CorpusError] = []

@@ -208,3 +208,23 @@ def test_restoring_over_a_different_file_is_refused(manager: CorpusManager) -> N
     with pytest.raises(RemovalError, match="a file of that name is already there"):
         manager.restore(seed.id, actor="mod")
     assert (removed_dir(manager.corpus_dir) / "000_404b26da54f33bfd.txt").exists(), "the removed copy stays"
+
+
+def test_a_removed_feed_article_is_not_fetched_back_by_the_next_refresh(tmp_path: Path) -> None:
+    from corpus.feeds import FeedConfig
+
+    with local_site() as site:
+        url = site.add("/oaks.html", article_page("Volunteers plant oaks by the river", PAGE_TEXT))
+        feed = site.add("/feed.xml", f'<?xml version="1.0"?><rss version="2.0"><channel><title>T</title><item>'
+                                     f'<title>Oaks</title><link>{url}</link></item></channel></rss>')
+        corpus = tmp_path / "corpus"
+        corpus.mkdir()
+        library = Library(corpus, tmp_path / "index", HashEncoder(),
+                          feeds=FeedConfig(urls=(feed,), policy=LOCAL))
+        [added] = library.refresh(actor="cron").plan.new
+        manager = CorpusManager(library, LOCAL)
+        manager.remove(added.id, actor="mod")
+        report = library.refresh(actor="cron")
+    assert report.plan.new == () and report.feeds is not None and report.feeds.saved == ()
+    assert site.hits.count("/oaks.html") == 1, "the removed page is not fetched again"
+    assert added.id not in indexed_ids(manager)

@@ -185,6 +185,7 @@ class CorpusCog(commands.GroupCog, group_name="corpus", group_description="Manag
     async def history(self, interaction: discord.Interaction, count: app_commands.Range[int, 1, 25] = 10) -> None:
         """Refreshes, rollbacks, additions, removals and restorations, newest first."""
         await interaction.response.defer(thinking=True, ephemeral=True)
+        log.info("/corpus history by %s", actor_of(interaction))
         entries = await self.bot.run_blocking(self.manager.history, count)
         await interaction.edit_original_response(embed=history_embed(entries), allowed_mentions=NO_MENTIONS)
 
@@ -220,6 +221,9 @@ class CorpusCog(commands.GroupCog, group_name="corpus", group_description="Manag
             log.exception("corpus change failed")
             return "The change failed on the bot's side (see its log). The bot keeps answering from the current index."
         log.info("corpus change by %s: %s", tracker.actor, "; ".join(change.lines()))
+        if change.report is None:  # the change is kept; a refresh that was running (or the next) indexes it
+            return "The change is saved, but the index is not updated yet.\n" + "\n".join(
+                f"• {line}" for line in change.lines())
         return tracker.summary(change.lines())
 
     async def _edit(self, interaction: discord.Interaction, text: str, embed: discord.Embed | None = None) -> None:
