@@ -65,6 +65,7 @@ class CorpusManager:
 
     @property
     def corpus_dir(self) -> Path:
+        """The library's corpus folder."""
         return self.library.corpus_dir
 
     # -- looking -----------------------------------------------------------------------------------
