@@ -11,13 +11,13 @@ from pathlib import Path
 import numpy as np
 
 from index.vectors import load_vectors
-from tests.conftest import BENCH
+SAMPLE = Path(__file__).resolve().parent / "data" / "rtqa-sample.jsonl.gz"
 
 
 def bench_records(n: int, offset: int = 0) -> list[dict]:
-    """`n` distinct rtqa-dev article records (full articles, not quiz briefs)."""
+    """`n` distinct real article records (full articles from rtqa-dev, shipped in tests/data)."""
     out, seen = [], set()
-    with gzip.open(BENCH / "articles.jsonl.gz", "rt", encoding="utf-8") as f:
+    with gzip.open(SAMPLE, "rt", encoding="utf-8") as f:
         for line in f:
             record = json.loads(line)
             if record["id"] in seen or not record["title"] or "quiz" in record["title"].lower():
