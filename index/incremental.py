@@ -33,10 +33,10 @@ import numpy as np
 
 from corpus.article import Article
 from corpus.chunking import ChunkConfig, Passage, chunk_article, embedding_text
-from index.builder import BuildStats, ExtraWriter, Progress, embed_hash
+from index.builder import BuildStats, ExtraWriter, Progress, embed_hash, vectors_for
 from index.encoder import Encoder
 from index.layout import new_tmp_version, publish_version
-from index.manifest import FORMAT_VERSION, Manifest, model_record
+from index.manifest import FORMAT_VERSION, Manifest, model_record, sha256_file
 from index.metadata import META_FILE, _ARTICLE_COLUMNS, _PASSAGE_COLUMNS, _article, _passage, article_row
 from index.rowfiles import patch_flat_index, patch_npy
 from index.vectors import FAISS_FILE, VECTORS_FILE, VectorIndex, load_vectors, save_vectors
@@ -148,7 +148,8 @@ def _patch(index_dir: Path, tmp: Path, base: Path, encoder: Encoder, config: Chu
         base_vectors = load_vectors(base)  # memory-mapped: only the rows that move or are reused are read
         if len(base_vectors) != n_old:
             raise ValueError(f"{base} has {len(base_vectors)} vectors for {n_old} passages")
-        new_vectors, embedded, embed_seconds = _vectors_for(encoder, texts, hashes, known, base_vectors, progress)
+        new_vectors, embedded, embed_seconds = vectors_for(
+            encoder, texts, hashes, lambda h: base_vectors[known[h]] if h in known else None, progress)
         targets, moves, n_new = assign_rows(n_old, freed, len(pairs))
         if progress:
             progress("writing", 0, 3)
@@ -181,7 +182,7 @@ def _patch(index_dir: Path, tmp: Path, base: Path, encoder: Encoder, config: Chu
 
     # each finished file is checksummed in the background while the next is written
     with ThreadPoolExecutor(max_workers=2) as pool:
-        checks = {META_FILE: pool.submit(_hash, tmp / META_FILE)}
+        checks = {META_FILE: pool.submit(sha256_file, tmp / META_FILE)}
         rows = {to: np.asarray(base_vectors[frm]) for frm, to in moves}
         rows.update(zip(targets, new_vectors))
         full: list[np.ndarray] = []
@@ -200,10 +201,10 @@ def _patch(index_dir: Path, tmp: Path, base: Path, encoder: Encoder, config: Chu
         dim = encoder.info.dim
         if not patch_npy(base / VECTORS_FILE, tmp / VECTORS_FILE, n_old, n_new, dim, rows):
             save_vectors(tmp, all_vectors())
-        checks[VECTORS_FILE] = pool.submit(_hash, tmp / VECTORS_FILE)
+        checks[VECTORS_FILE] = pool.submit(sha256_file, tmp / VECTORS_FILE)
         if not patch_flat_index(base / FAISS_FILE, tmp / FAISS_FILE, n_old, n_new, dim, rows):
             VectorIndex.from_vectors(all_vectors()).save(tmp)
-        checks[FAISS_FILE] = pool.submit(_hash, tmp / FAISS_FILE)
+        checks[FAISS_FILE] = pool.submit(sha256_file, tmp / FAISS_FILE)
         if progress:
             progress("writing", 2, 3)
         extra = dict(extra_manifest or {})
@@ -229,28 +230,6 @@ def _patch(index_dir: Path, tmp: Path, base: Path, encoder: Encoder, config: Chu
     return stats
 
 
-def _vectors_for(encoder: Encoder, texts: list[str], hashes: list[str], known: dict[str, int],
-                 base_vectors: np.ndarray, progress: Progress | None) -> tuple[np.ndarray, int, float]:
-    """Vectors of the incoming passages: reused by embed hash, else embedded (each distinct text once)."""
-    out = np.zeros((len(texts), encoder.info.dim), dtype=np.float32)
-    missing = [i for i, h in enumerate(hashes) if h not in known]
-    for i, h in enumerate(hashes):
-        if h in known:
-            out[i] = base_vectors[known[h]]
-    if missing and hasattr(encoder, "load"):
-        encoder.load()  # model start-up is not embedding time
-    started = time.perf_counter()
-    if missing:
-        unique = list(dict.fromkeys(hashes[i] for i in missing))
-        first = {hashes[i]: texts[i] for i in reversed(missing)}
-        new = encoder.encode([first[h] for h in unique],
-                             progress=(lambda d, t: progress("embedding", d, t)) if progress else None)
-        by_hash = dict(zip(unique, new))
-        for i in missing:
-            out[i] = by_hash[hashes[i]]
-    return out, len(missing), time.perf_counter() - started
-
-
 def _all_pairs(db: sqlite3.Connection, config: ChunkConfig) -> tuple[list[tuple[Article, Passage]], list[str]]:
     """Every (article, passage) of the patched version in row order, for the extra index writers."""
     db.row_factory = sqlite3.Row
@@ -258,12 +237,3 @@ def _all_pairs(db: sqlite3.Connection, config: ChunkConfig) -> tuple[list[tuple[
     pairs = [(articles[r["article_id"]], _passage(r))
              for r in db.execute(f"SELECT {_PASSAGE_COLUMNS} FROM passages ORDER BY row")]
     return pairs, [embedding_text(a, p, config) for a, p in pairs]
-
-
-def _hash(path: Path) -> str:
-    """Checksum of a just-written file (read back from the page cache), for the manifest."""
-    h = hashlib.sha256()
-    with path.open("rb") as f:
-        for block in iter(lambda: f.read(1 << 22), b""):
-            h.update(block)
-    return h.hexdigest()

@@ -108,6 +108,6 @@ def sha256_file(path: Path) -> str:
     """Checksum of a file, read in blocks."""
     h = hashlib.sha256()
     with path.open("rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
+        for block in iter(lambda: f.read(1 << 22), b""):
             h.update(block)
     return h.hexdigest()
