@@ -13,6 +13,7 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from bot import cli_corpus, cli_refresh, feedback_cli, run
 from bot.cli_ask import add_filter_flags, filters_from_args, render_hit_body, render_unconfident
 from bot.cli_eval import add_eval_parser, cmd_eval
 from bot.settings import Settings, SettingsError
@@ -50,7 +51,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("sources", help="list the articles in the index")
     _add_paths(p)
     p.add_argument("--json", action="store_true", help="one JSON object per article")
-
+    run.add_parser(sub, _add_paths)
+    feedback_cli.add_parser(sub)
+    cli_refresh.add_parsers(sub, _add_paths)
+    cli_corpus.add_parser(sub, _add_paths)
     add_eval_parser(sub)
     return parser
 
@@ -60,7 +64,8 @@ def make_library(settings: Settings):  # noqa: ANN201 - Library imported lazily 
     from index.encoder import SentenceTransformerEncoder
     from index.library import Library
 
-    return Library(settings.corpus_dir, settings.index_dir, SentenceTransformerEncoder(settings.model_path))
+    return Library(settings.corpus_dir, settings.index_dir, SentenceTransformerEncoder(settings.model_path),
+                   keep_versions=settings.keep_versions, feeds=settings.feed_config())
 
 
 def _print_report(report, stats, out) -> None:  # noqa: ANN001
@@ -113,6 +118,8 @@ def render_answer_text(result, bold: str = "markdown") -> str:  # noqa: ANN001
         lines = [f"[{hit.rank}] {body}", f"    — {attribution_line(hit)}"]
         title = hit.article.title + (" (title derived from the text)" if hit.article.title_derived else "")
         lines.append(f"    {title}" + (f" <{hit.article.url}>" if hit.article.url else ""))
+        if hit.article.also_published_by:
+            lines.append(f"    also published by {', '.join(hit.article.also_published_by)}")
         lines.append(f"    score {hit.score:.3f} · passage {hit.passage.id}")
         blocks.append("\n".join(lines))
     return "\n\n".join(blocks)
@@ -158,6 +165,10 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, Settings], int]] = {
     "build": cmd_build,
     "ask": cmd_ask,
     "sources": cmd_sources,
+    "run": run.cmd_run,
+    "feedback": feedback_cli.cmd_feedback,
+    **cli_refresh.COMMANDS,
+    **cli_corpus.COMMANDS,
     "eval": cmd_eval,
 }
 

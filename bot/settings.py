@@ -8,6 +8,7 @@ settings directly.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -48,6 +49,44 @@ def _ids(env: Mapping[str, str], name: str) -> tuple[int, ...]:
     return tuple(out)
 
 
+SYNC_MODES = ("auto", "always", "never")
+API_VERSION_PATH = "/api/v10"
+
+
+def _choice(env: Mapping[str, str], name: str, default: str, allowed: tuple[str, ...]) -> str:
+    value = env.get(name, "").strip().lower() or default
+    if value not in allowed:
+        raise SettingsError(f"{name}={value!r} must be one of {', '.join(allowed)} — fix it in .env or the environment")
+    return value
+
+
+def _api_base(raw: str) -> str | None:
+    """DISCORD_API_BASE as the full REST base discord.py prefixes every route with.
+
+    Why append: operators paste a proxy's root URL; discord.py needs the versioned
+    path, so `http://proxy:8080` becomes `http://proxy:8080/api/v10` (a URL that
+    already ends in `/api/vN` is kept as it is).
+    """
+    url = raw.strip().rstrip("/")
+    if not url:
+        return None
+    if not re.match(r"^https?://[^/\s]+", url):
+        raise SettingsError(f"DISCORD_API_BASE={raw.strip()!r} is not an http(s) URL — write it like "
+                            "https://discord.com/api/v10 or http://127.0.0.1:8080, or leave it empty")
+    return url if re.search(r"/api/v\d+$", url) else url + API_VERSION_PATH
+
+
+def _gateway_url(raw: str) -> str | None:
+    """DISCORD_GATEWAY_URL, checked to be a websocket URL."""
+    url = raw.strip()
+    if not url:
+        return None
+    if not re.match(r"^wss?://[^/\s]+", url):
+        raise SettingsError(f"DISCORD_GATEWAY_URL={url!r} is not a ws:// or wss:// URL — write it like "
+                            "wss://gateway.discord.gg/, or leave it empty to use Discord's gateway")
+    return url
+
+
 @dataclass(frozen=True)
 class Settings:
     """Every setting of newsbot; `.env.example` documents each one."""
@@ -68,6 +107,9 @@ class Settings:
     feeds: tuple[str, ...] = ()
     allow_private_urls: bool = False
     max_page_bytes: int = 5_000_000
+    fetch_timeout_seconds: int = 15
+    host_delay_ms: int = 1000
+    max_attachment_bytes: int = 2_000_000
     log_level: str = "INFO"
 
     @classmethod
@@ -90,14 +132,26 @@ class Settings:
             guild_ids=_ids(env, "DISCORD_GUILD_IDS"),
             moderator_role_id=int(role) if role else None,
             cooldown_seconds=_int(env, "NEWSBOT_COOLDOWN_SECONDS", base.cooldown_seconds, 0),
-            api_base=env.get("DISCORD_API_BASE", "").strip().rstrip("/") or None,
-            gateway_url=env.get("DISCORD_GATEWAY_URL", "").strip() or None,
-            sync_commands=env.get("NEWSBOT_SYNC_COMMANDS", "auto").strip().lower() or "auto",
+            api_base=_api_base(env.get("DISCORD_API_BASE", "")),
+            gateway_url=_gateway_url(env.get("DISCORD_GATEWAY_URL", "")),
+            sync_commands=_choice(env, "NEWSBOT_SYNC_COMMANDS", "auto", SYNC_MODES),
             feeds=tuple(f.strip() for f in env.get("NEWSBOT_FEEDS", "").split(",") if f.strip()),
             allow_private_urls=env.get("NEWSBOT_ALLOW_PRIVATE_URLS", "").strip().lower() in ("1", "true", "yes"),
             max_page_bytes=_int(env, "NEWSBOT_MAX_PAGE_BYTES", base.max_page_bytes, 1024),
+            fetch_timeout_seconds=_int(env, "NEWSBOT_FETCH_TIMEOUT_SECONDS", base.fetch_timeout_seconds, 1, 300),
+            host_delay_ms=_int(env, "NEWSBOT_HOST_DELAY_MS", base.host_delay_ms, 0, 60_000),
+            max_attachment_bytes=_int(env, "NEWSBOT_MAX_ATTACHMENT_BYTES", base.max_attachment_bytes, 1024),
             log_level=env.get("NEWSBOT_LOG_LEVEL", "INFO").strip().upper() or "INFO",
         )
+
+    def feed_config(self):  # noqa: ANN201 - corpus.feeds is imported lazily
+        """How refreshes fetch the configured feeds (and pages), from these settings."""
+        from corpus.feeds import FeedConfig
+        from corpus.fetch import FetchPolicy
+
+        return FeedConfig(urls=self.feeds, policy=FetchPolicy(
+            timeout=float(self.fetch_timeout_seconds), max_bytes=self.max_page_bytes,
+            allow_private=self.allow_private_urls, host_delay=self.host_delay_ms / 1000))
 
     def with_overrides(self, **changes: object) -> Settings:
         """A copy with command-line flags applied (None means: keep the setting)."""

@@ -30,6 +30,8 @@ class Article:
         text: the body, paragraphs separated by exactly one blank line.
         source: where it was read from, as `path` or `path:line`.
         title_derived: True when the title was made from the first sentence.
+        also_published_by: other outlets that published the same text (syndicated
+            copies indexed once under this article), for "also published by …".
     """
 
     id: str
@@ -42,6 +44,7 @@ class Article:
     source: str
     title_derived: bool = False
     paragraph_spans: tuple[tuple[int, int], ...] = field(default=(), compare=False, repr=False)
+    also_published_by: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if not self.paragraph_spans:

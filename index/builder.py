@@ -98,6 +98,37 @@ class VectorCache:
         return None
 
 
+def vectors_for(encoder: Encoder, texts: Sequence[str], hashes: Sequence[str],
+                lookup: Callable[[str], np.ndarray | None], progress: Progress | None = None,
+                ) -> tuple[np.ndarray, int, float]:
+    """Vectors for `texts`: reused where `lookup` knows the hash, else embedded, each distinct text once.
+
+    Shared by full builds and patched versions so both embed exactly the same way.
+    Returns (vectors, how many texts were embedded, seconds spent embedding).
+    """
+    vectors = np.zeros((len(texts), encoder.info.dim), dtype=np.float32)
+    missing: list[int] = []
+    for i, h in enumerate(hashes):
+        cached = lookup(h)
+        if cached is None:
+            missing.append(i)
+        else:
+            vectors[i] = cached
+    if missing and hasattr(encoder, "load"):
+        encoder.load()  # model start-up is not embedding time
+    started = time.perf_counter()
+    if missing:
+        # embed each distinct text once (syndicated copies share text)
+        unique = list(dict.fromkeys(hashes[i] for i in missing))
+        first_text = {hashes[i]: texts[i] for i in reversed(missing)}
+        new = encoder.encode([first_text[h] for h in unique],
+                             progress=(lambda d, t: progress("embedding", d, t)) if progress else None)
+        by_hash = dict(zip(unique, new))
+        for i in missing:
+            vectors[i] = by_hash[hashes[i]]
+    return vectors, len(missing), time.perf_counter() - started
+
+
 def chunk_all(articles: Sequence[Article], encoder: Encoder, config: ChunkConfig) -> list[tuple[Article, Passage]]:
     """Every passage of every article, with its article."""
     return [(a, p) for a in articles for p in chunk_article(a, encoder.count_tokens, config)]
@@ -139,28 +170,10 @@ def build_version(articles: Sequence[Article], encoder: Encoder, index_dir: Path
         progress("chunked", len(pairs), len(pairs))
     texts = [embedding_text(a, p, config) for a, p in pairs]
     hashes = [embed_hash(encoder.info.fingerprint, t) for t in texts]
-    vectors = np.zeros((len(pairs), encoder.info.dim), dtype=np.float32)
-    missing: list[int] = []
-    for i, h in enumerate(hashes):
-        cached = cache.get(h)
-        if cached is None:
-            missing.append(i)
-        else:
-            vectors[i] = cached
-    if missing and hasattr(encoder, "load"):
-        encoder.load()  # model start-up is not embedding time
-    embed_started = time.perf_counter()
-    if missing:
-        # embed each distinct text once (syndicated copies share text)
-        unique = list(dict.fromkeys(hashes[i] for i in missing))
-        first_text = {hashes[i]: texts[i] for i in reversed(missing)}
-        new = encoder.encode([first_text[h] for h in unique],
-                             progress=(lambda d, t: progress("embedding", d, t)) if progress else None)
-        by_hash = dict(zip(unique, new))
-        for i in missing:
-            vectors[i] = by_hash[hashes[i]]
-    embed_seconds = time.perf_counter() - embed_started
+    vectors, embedded, embed_seconds = vectors_for(encoder, texts, hashes, cache.get, progress)
 
+    if progress:
+        progress("writing", 0, 1)
     tmp = new_tmp_version(index_dir)
     now = datetime.now(timezone.utc).isoformat(timespec="seconds")
     indexed_at = {a.id: cache.indexed_at.get(a.fingerprint) or now for a in articles}
@@ -175,9 +188,12 @@ def build_version(articles: Sequence[Article], encoder: Encoder, index_dir: Path
                         corpus_fingerprint=corpus_fingerprint(articles), extra=extra)
     manifest.save(tmp)
     _fsync_tree(tmp)
+    if progress:
+        progress("writing", 1, 1)
+        progress("switching", 0, 1)
     name = publish_version(index_dir, tmp)
-    stats = BuildStats(version=name, articles=len(articles), passages=len(pairs), embedded=len(missing),
-                       reused=len(pairs) - len(missing), seconds=time.perf_counter() - started,
+    stats = BuildStats(version=name, articles=len(articles), passages=len(pairs), embedded=embedded,
+                       reused=len(pairs) - embedded, seconds=time.perf_counter() - started,
                        embed_seconds=embed_seconds)
     log.info("built index %s: %d articles, %d passages (%d embedded, %d reused) in %.1fs", name,
              stats.articles, stats.passages, stats.embedded, stats.reused, stats.seconds)

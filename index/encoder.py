@@ -12,6 +12,7 @@ import hashlib
 import json
 import logging
 import os
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -125,14 +126,25 @@ def token_counter(path: str) -> Callable[[str], int]:
 class SentenceTransformerEncoder:
     """sentence-transformers on a local model folder; loads the model lazily, once."""
 
-    def __init__(self, path: Path | str | None = None, batch_size: int = 32) -> None:
+    # texts up to this many are a "query": encoded on one thread (see `encode`)
+    QUERY_SIZE = 4
+
+    def __init__(self, path: Path | str | None = None, batch_size: int = 32, threads: int | None = None) -> None:
         self.path = str(path or default_model_path())
         self.info = model_info(self.path)
         self.batch_size = batch_size
+        self.threads = threads or os.cpu_count() or 1
         self._count = token_counter(self.path)
         self._model = None
+        # one model call at a time: torch's thread count is process-wide, and a
+        # query must not wait behind a whole build, so builds release it per batch
+        self._lock = threading.Lock()
 
     def _load(self):  # noqa: ANN202 - sentence_transformers type is imported lazily
+        with self._lock:
+            return self._load_locked()
+
+    def _load_locked(self):  # noqa: ANN202
         if self._model is None:
             os.environ.setdefault("HF_HUB_OFFLINE", "1")
             os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
@@ -158,18 +170,28 @@ class SentenceTransformerEncoder:
         return self._count(text)
 
     def encode(self, texts: Sequence[str], progress: ProgressFn | None = None) -> np.ndarray:
-        """Normalised float32 vectors, in batches, reporting progress after each batch."""
+        """Normalised float32 vectors, in batches, reporting progress after each batch.
+
+        A query (a few short texts) runs on one thread: torch's worker threads
+        spin-wait on each other, and on a busy 2-core machine that turned a
+        20 ms query into 500 ms. Batches use `threads` (all cores by default).
+        """
         if not texts:
             return np.zeros((0, self.info.dim), dtype=np.float32)
+        import torch
+
         model = self._load()
+        threads = 1 if len(texts) <= self.QUERY_SIZE else self.threads
         chunks = []
         # sort by length so each batch pads little; restore the order after
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
-        step = self.batch_size * 8
+        step = self.batch_size
         for start in range(0, len(order), step):
             batch = [texts[i] for i in order[start:start + step]]
-            chunks.append(model.encode(batch, batch_size=self.batch_size, normalize_embeddings=True,
-                                       convert_to_numpy=True, show_progress_bar=False))
+            with self._lock:
+                torch.set_num_threads(threads)
+                chunks.append(model.encode(batch, batch_size=self.batch_size, normalize_embeddings=True,
+                                           convert_to_numpy=True, show_progress_bar=False))
             if progress:
                 progress(min(start + step, len(order)), len(order))
         sorted_vectors = np.vstack(chunks).astype(np.float32)

@@ -45,6 +45,8 @@ class RetrievalConfig:
             article to be shown before it.
         min_score: ranking score of the best passage below which nothing is reliable, whatever
             the margin (what rejects questions about things the corpus never covers).
+        strong_score: a best passage scoring this high makes the answer confident whatever the
+            runner-up: several articles answering alike is corroboration, not doubt.
         margin_weight: weight of the lead of the best article over the second in the confidence.
         min_confidence: confidence (best score + margin_weight * lead) below which the answer
             is "nothing reliable"; calibrated on rtqa-dev for precision >= 0.8 (docs/retrieval.md).
@@ -58,11 +60,12 @@ class RetrievalConfig:
     fusion: str = "score"
     dense_weight: float = 0.4
     rrf_k: int = 60
-    depth: int = 100
+    depth: int = 300
     focus: float = 0.03
     second_passage: float = 0.2
     dominance: float = 0.1
     min_score: float = 0.2
+    strong_score: float = 0.4
     margin_weight: float = 3.0
     min_confidence: float = 0.5
     highlight_lexical: float = 0.3
@@ -110,6 +113,11 @@ def confidence(articles: list[tuple[Hashable, float, list[tuple[int, float]]]], 
         return 0.0
     runner_up = articles[1][1] if len(articles) > 1 else 0.0
     return float(articles[0][1] + margin_weight * max(0.0, articles[0][1] - runner_up))
+
+
+def is_confident(top_score: float, sure: float, config: RetrievalConfig) -> bool:
+    """The "nothing reliable" decision: a clear lead, or a strong match on its own."""
+    return sure >= config.min_confidence or top_score >= config.strong_score
 
 
 def focus_prior(passages_in_article: np.ndarray, weight: float) -> np.ndarray:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 import os
 import shutil
+import threading
 import time
 import uuid
 from pathlib import Path
@@ -112,27 +113,42 @@ def clean_partial_versions(index_dir: Path) -> list[str]:
     versions = index_dir / VERSIONS
     if not versions.is_dir():
         return []
-    removed = []
+    removed, unfinished = [], []
     for path in versions.iterdir():
         if path.name.startswith(TMP_PREFIX):
             pid = path.name[len(TMP_PREFIX):].split("-", 1)[0]
-            if pid.isdigit() and _alive(int(pid)) and int(pid) != os.getpid():
-                continue  # another live process is still writing it
+            pruning = "-pruned-" in path.name
+            if pid.isdigit() and _alive(int(pid)) and (int(pid) != os.getpid() or pruning):
+                continue  # a live process is still writing it (or deleting an old version in the background)
             shutil.rmtree(path, ignore_errors=True)
-            removed.append(path.name)
+            (unfinished if pruning else removed).append(path.name)
     if removed:
         log.warning("removed %d partial index version(s) left by an interrupted build: %s",
                     len(removed), ", ".join(removed))
-    return removed
+    if unfinished:
+        log.info("finished deleting %d old index version(s) whose deletion was interrupted", len(unfinished))
+    return removed + unfinished
 
 
-def prune_versions(index_dir: Path, keep: int) -> list[str]:
-    """Delete the oldest complete versions beyond `keep`, never the current one."""
+def prune_versions(index_dir: Path, keep: int, background: bool = False) -> list[str]:
+    """Delete the oldest complete versions beyond `keep`, never the current one.
+
+    Each is first renamed to a scratch name (one atomic step, so it vanishes from the
+    versions list at once); with `background`, the files are then deleted by a
+    thread, off the refresh's critical path (a process exiting waits for it; one
+    killed leaves a scratch folder that the next start removes).
+    """
     current = (index_dir / CURRENT).read_text().strip() if (index_dir / CURRENT).exists() else None
     names = list_versions(index_dir)
     doomed = [n for n in names[: max(0, len(names) - keep)] if n != current]
     for name in doomed:
-        shutil.rmtree(index_dir / VERSIONS / name, ignore_errors=True)
+        # renamed first (atomic), so a crash mid-delete leaves a scratch folder, never a half version
+        trash = index_dir / VERSIONS / f"{TMP_PREFIX}{os.getpid()}-pruned-{name}"
+        os.replace(index_dir / VERSIONS / name, trash)
+        if background:
+            threading.Thread(target=shutil.rmtree, args=(trash, True), name=f"prune-{name}").start()
+        else:
+            shutil.rmtree(trash, ignore_errors=True)
     return doomed
 
 

@@ -89,18 +89,22 @@ def lexical_text(article: Article, passage: Passage, config: LexicalConfig) -> s
 class LexicalIndex:
     """BM25 scores of every passage for a question, as one dense array."""
 
-    def __init__(self, retriever, config: LexicalConfig) -> None:  # noqa: ANN001 - bm25s.BM25
+    def __init__(self, retriever, config: LexicalConfig) -> None:  # noqa: ANN001 - bm25s.BM25, None when empty
         self._bm25 = retriever
         self.config = config
-        self.count = int(retriever.scores["num_docs"])
+        self.count = int(retriever.scores["num_docs"]) if retriever is not None else 0
         # document frequency of each term, for the per-question yardstick of `normalised`
-        self._df = np.diff(np.asarray(retriever.scores["indptr"])).astype(np.float64)
+        self._df = (np.diff(np.asarray(retriever.scores["indptr"])).astype(np.float64)
+                    if retriever is not None else np.zeros(0))
+        self._vocab: dict[str, int] = retriever.vocab_dict if retriever is not None else {}
 
     @classmethod
     def build(cls, texts: Sequence[str], config: LexicalConfig = LexicalConfig()) -> LexicalIndex:
         """Index the texts under rows 0..n-1."""
         import bm25s
 
+        if not texts:  # an emptied corpus (every article removed) still gets a valid, empty index
+            return cls(None, config)
         retriever = bm25s.BM25(k1=config.k1, b=config.b)
         # an empty passage still needs a token so that rows stay aligned with FAISS ids
         retriever.index([analyze(t) or [""] for t in texts], show_progress=False)
@@ -108,8 +112,10 @@ class LexicalIndex:
 
     def save(self, folder: Path) -> list[str]:
         """Write the index as flat files into a version folder; returns their names."""
-        self._bm25.save(str(folder), show_progress=False, **_FILES)
-        (folder / PARAMS_FILE).write_text(json.dumps(self.config.describe(), sort_keys=True))
+        if self._bm25 is not None:
+            self._bm25.save(str(folder), show_progress=False, **_FILES)
+        (folder / PARAMS_FILE).write_text(json.dumps({**self.config.describe(), "passages": self.count},
+                                                     sort_keys=True))
         return sorted(p.name for p in folder.iterdir() if p.name.startswith(PREFIX))
 
     @classmethod
@@ -122,8 +128,11 @@ class LexicalIndex:
         import bm25s
 
         try:
-            config = LexicalConfig(**json.loads((folder / PARAMS_FILE).read_text()))
-            retriever = bm25s.BM25.load(str(folder), mmap=False, show_progress=False, **_FILES)
+            params = json.loads((folder / PARAMS_FILE).read_text())
+            passages = params.pop("passages", None)
+            config = LexicalConfig(**params)
+            retriever = (None if passages == 0 else
+                         bm25s.BM25.load(str(folder), mmap=False, show_progress=False, **_FILES))
         except (OSError, ValueError, TypeError, KeyError) as exc:
             raise IndexCorrupt(f"the lexical index in {folder} is unreadable ({exc}) — run `newsbot build` "
                                "to rebuild the index") from None
@@ -135,8 +144,7 @@ class LexicalIndex:
 
     def term_ids(self, question: str) -> list[int]:
         """Vocabulary ids of the question's terms (unknown terms dropped, repeats kept)."""
-        vocab = self._bm25.vocab_dict
-        return [vocab[t] for t in analyze(question) if t in vocab and t != ""]
+        return [self._vocab[t] for t in analyze(question) if t in self._vocab and t != ""]
 
     def scores(self, question: str) -> np.ndarray:
         """Raw BM25 score of every passage row (zeros when no term is known)."""
@@ -160,7 +168,7 @@ class LexicalIndex:
         so 0.3 means the same in every query and can be fused with cosine
         similarities and compared with a fixed confidence threshold.
         """
-        vocab = self._bm25.vocab_dict
+        vocab = self._vocab
         terms = [t for t in analyze(question) if t]
         if not terms:
             return np.zeros(self.count, dtype=np.float32)

@@ -9,16 +9,26 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
+from dataclasses import replace
 from pathlib import Path
 
+from collections.abc import Mapping
+
 from corpus.chunking import ChunkConfig
+from corpus.feeds import FeedConfig, FeedOutcome, ingest_feeds
 from corpus.loader import LoadReport, load_corpus
 from index.builder import BuildStats, ExtraWriter, Progress, build_version
 from index.encoder import Encoder
+from index.durability import ensure_durable, make_durable
+from index.errors import IndexBusy
 from index.fusion import RetrievalConfig
-from index.layout import CURRENT
+from index.layout import CURRENT, clean_partial_versions, prune_versions, version_path
 from index.lexical import LexicalConfig, lexical_writer
+from index.lock import RefreshLock
+from index.refresh import RefreshReport, refresh_index, rollback_index
 from index.search import SearchService
+from index.state import HistoryEntry, RecordsMemo, StateStore
 
 log = logging.getLogger(__name__)
 
@@ -27,16 +37,23 @@ class Library:
     """Corpus + index + search service, with the model loaded once."""
 
     def __init__(self, corpus_dir: Path, index_dir: Path, encoder: Encoder,
-                 chunking: ChunkConfig = ChunkConfig(), retrieval: RetrievalConfig = RetrievalConfig(),
-                 lexical: LexicalConfig = LexicalConfig()) -> None:
+                 chunking: ChunkConfig = ChunkConfig(), keep_versions: int = 3, feeds: FeedConfig | None = None,
+                 extra_writers: Mapping[str, ExtraWriter] | None = None,
+                 retrieval: RetrievalConfig = RetrievalConfig(), lexical: LexicalConfig = LexicalConfig()) -> None:
         self.corpus_dir = Path(corpus_dir)
         self.index_dir = Path(index_dir)
         self.encoder = encoder
         self.chunking = chunking
+        self.keep_versions = keep_versions
+        self.feeds = feeds or FeedConfig()
         self.retrieval = retrieval
         self.lexical = lexical
+        # every version carries its lexical index (hybrid retrieval), written before its manifest
+        self.extra_writers = {"lexical": lexical_writer(lexical), **dict(extra_writers or {})}
         self._service: SearchService | None = None
         self._swap_lock = threading.Lock()
+        self._recovered = False
+        self._records = RecordsMemo()
 
     @property
     def has_index(self) -> bool:
@@ -53,16 +70,20 @@ class Library:
         """
         with self._swap_lock:
             if self._service is None:
+                self._recover()
                 self._service = SearchService.open(self.index_dir, self.encoder, retrieval=self.retrieval)
             return self._service
 
-    @property
-    def extra_writers(self) -> dict[str, ExtraWriter]:
-        """The files every new version needs besides vectors and metadata: the lexical index.
-
-        Whoever writes a version (build, refresh) passes these to `build_version`.
-        """
-        return {"lexical": lexical_writer(self.lexical)}
+    def _recover(self) -> None:
+        """On first use, remove what a killed refresh left behind (it says so in the log)."""
+        if not self._recovered and self.index_dir.is_dir():
+            self._recovered = True
+            clean_partial_versions(self.index_dir)
+            try:
+                with RefreshLock(self.index_dir, "startup check", "startup check"):
+                    ensure_durable(self.index_dir)
+            except IndexBusy:
+                pass  # a refresh is running: it checks the serving version itself
 
     def reload(self) -> SearchService:
         """Load the current version again (after another process switched it) and swap it in."""
@@ -80,11 +101,14 @@ class Library:
             progress: called with (stage, done, total).
             reuse: reuse vectors of the current version for unchanged text.
         """
-        report = load_corpus(self.corpus_dir)
-        if progress:
-            progress("read", report.files_read, report.files_read)
-        stats = build_version(report.articles, self.encoder, self.index_dir, self.chunking,
-                              progress=progress, reuse_current=reuse, extra_writers=self.extra_writers)
+        with RefreshLock(self.index_dir, "build", "build"):
+            report = load_corpus(self.corpus_dir)
+            if progress:
+                progress("read", report.files_read, report.files_read)
+            stats = build_version(report.articles, self.encoder, self.index_dir, self.chunking,
+                                  progress=progress, reuse_current=reuse, extra_writers=self.extra_writers)
+            make_durable(version_path(self.index_dir, stats.version))  # flushed by the build: this only marks it
+            prune_versions(self.index_dir, self.keep_versions, background=True)
         self.reload()
         return report, stats
 
@@ -94,3 +118,49 @@ class Library:
             return None
         log.info("no index in %s yet: building it from %s", self.index_dir, self.corpus_dir)
         return self.build(progress=progress)
+
+    def refresh(self, progress: Progress | None = None, dry_run: bool = False, fetch_feeds: bool = True,
+                actor: str | None = None, rescan: bool = False) -> RefreshReport:
+        """Bring the index in line with the corpus folder (and the configured feeds).
+
+        Only new and changed articles are embedded; the bot keeps answering from
+        the serving version until the new one is complete, then swaps it in.
+
+        Args:
+            progress: called with (stage, done, total); stages "fetching", "read", "chunked",
+                "embedding", "writing", "switching".
+            dry_run: plan only: nothing is fetched, written or switched.
+            fetch_feeds: fetch the configured RSS/Atom feeds into the corpus folder first.
+            actor: who asked, for the history (e.g. a Discord user name).
+            rescan: parse every corpus file again instead of trusting unchanged files.
+
+        Raises:
+            IndexBusy: another refresh is running (the message says whose).
+        """
+        ingest = None
+        if fetch_feeds and self.feeds.urls:
+            def ingest(p: Progress | None, known: set[str]) -> FeedOutcome:
+                return ingest_feeds(self.feeds, self.corpus_dir, progress=p, known_urls=known)
+        report = refresh_index(self.corpus_dir, self.index_dir, self.encoder, self.chunking, progress=progress,
+                               dry_run=dry_run, ingest=ingest, actor=actor, keep_versions=self.keep_versions,
+                               extra_writers=self.extra_writers, rescan=rescan, memo=self._records)
+        with self._swap_lock:
+            stale = self._service is not None and self._service.version != report.version
+        if stale:
+            started = time.perf_counter()
+            self.reload()  # (not loaded yet: the first search loads the new version anyway)
+            report = replace(report, swap_seconds=time.perf_counter() - started)
+        if progress and not dry_run:
+            progress("switching", 1, 1)
+        return report
+
+    def rollback(self, to: str | None = None, actor: str | None = None) -> str:
+        """Serve the previous index version again (or version `to`); returns the version now serving."""
+        name = rollback_index(self.index_dir, self.encoder, actor=actor, to=to)
+        self.reload()
+        return name
+
+    def history(self, limit: int = 20) -> list[HistoryEntry]:
+        """The latest refreshes and rollbacks, newest first."""
+        with StateStore(self.index_dir) as state:
+            return state.history(limit)

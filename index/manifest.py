@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -35,9 +36,15 @@ class Manifest:
     files: dict[str, dict] = field(default_factory=dict)
     extra: dict = field(default_factory=dict)
 
-    def save(self, folder: Path) -> None:
-        """Write the manifest after all the files it describes, with their checksums."""
-        self.files = {p.name: {"size": p.stat().st_size, "sha256": sha256_file(p)}
+    def save(self, folder: Path, checksums: Mapping[str, str] | None = None) -> None:
+        """Write the manifest after all the files it describes, with their checksums.
+
+        Args:
+            checksums: sha256 already computed by the writer (file name → hex digest), so
+                large files are not read twice; any other file is hashed here.
+        """
+        known = checksums or {}
+        self.files = {p.name: {"size": p.stat().st_size, "sha256": known.get(p.name) or sha256_file(p)}
                       for p in sorted(folder.iterdir()) if p.is_file() and p.name != MANIFEST}
         (folder / MANIFEST).write_text(json.dumps(asdict(self), indent=2, sort_keys=True))
 
@@ -101,6 +108,6 @@ def sha256_file(path: Path) -> str:
     """Checksum of a file, read in blocks."""
     h = hashlib.sha256()
     with path.open("rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
+        for block in iter(lambda: f.read(1 << 22), b""):
             h.update(block)
     return h.hexdigest()

@@ -36,7 +36,8 @@ CREATE INDEX passages_article ON passages(article_id, ordinal);
 CREATE INDEX articles_published ON articles(published);
 """
 
-_ARTICLE_COLUMNS = "id, title, title_derived, outlet, authors, published, url, source, text, fingerprint, indexed_at"
+_ARTICLE_COLUMNS = ("id, title, title_derived, outlet, authors, published, url, source, text, fingerprint, indexed_at, "
+                    "also_published_by")
 _PASSAGE_COLUMNS = 'row, id, article_id, ordinal, start, "end", paragraph_first, paragraph_last, text, split_sentence'
 
 
@@ -47,10 +48,8 @@ def write_metadata(folder: Path, articles: Iterable[Article], passages: Iterable
     try:
         db.executescript(SCHEMA)
         db.executemany(
-            f"INSERT INTO articles ({_ARTICLE_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-            ((a.id, a.title, int(a.title_derived), a.outlet, json.dumps(list(a.authors)),
-              a.published.isoformat() if a.published else None, a.url, a.source, a.text, a.fingerprint,
-              indexed_at[a.id]) for a in articles))
+            f"INSERT INTO articles ({_ARTICLE_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+            (article_row(a, indexed_at[a.id]) for a in articles))
         db.executemany(
             f"INSERT INTO passages ({_PASSAGE_COLUMNS}, embed_hash) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
             ((row, p.id, p.article_id, p.ordinal, p.start, p.end, p.paragraph_first, p.paragraph_last, p.text,
@@ -60,11 +59,19 @@ def write_metadata(folder: Path, articles: Iterable[Article], passages: Iterable
         db.close()
 
 
+def article_row(a: Article, indexed_at: str) -> tuple:
+    """The articles-table row of an article, in `_ARTICLE_COLUMNS` order."""
+    return (a.id, a.title, int(a.title_derived), a.outlet, json.dumps(list(a.authors)),
+            a.published.isoformat() if a.published else None, a.url, a.source, a.text, a.fingerprint,
+            indexed_at, json.dumps(list(a.also_published_by)))
+
+
 def _article(row: sqlite3.Row) -> Article:
     return Article(id=row["id"], title=row["title"], title_derived=bool(row["title_derived"]), outlet=row["outlet"],
                    authors=tuple(json.loads(row["authors"])),
                    published=date.fromisoformat(row["published"]) if row["published"] else None,
-                   url=row["url"], text=row["text"], source=row["source"])
+                   url=row["url"], text=row["text"], source=row["source"],
+                   also_published_by=tuple(json.loads(row["also_published_by"] or "[]")))
 
 
 def _passage(row: sqlite3.Row) -> Passage:
@@ -160,6 +167,15 @@ class MetadataStore:
         found = self._query(f"SELECT p.row, a.outlet FROM passages p JOIN articles a ON a.id = p.article_id{where}",
                             params)
         return [r["row"] for r in found if outlet_keys is None or outlet_key_of.get(r["outlet"]) in outlet_keys]
+
+    def article_states(self) -> list[tuple[str, str, str, str, tuple[str, ...]]]:
+        """(id, fingerprint, title, source, also published by) of every article, for refresh planning.
+
+        Why not `list_articles`: planning a large corpus must not load every article's text.
+        """
+        found = self._query("SELECT id, fingerprint, title, source, also_published_by FROM articles")
+        return [(r["id"], r["fingerprint"], r["title"], r["source"], tuple(json.loads(r["also_published_by"] or "[]")))
+                for r in found]
 
     def counts(self) -> tuple[int, int]:
         """(articles, passages)."""

@@ -19,7 +19,7 @@ from corpus.article import Article
 from corpus.chunking import Passage
 from corpus.outlets import outlet_key
 from index.encoder import Encoder
-from index.fusion import RetrievalConfig
+from index.fusion import RetrievalConfig, is_confident
 from index.highlight import Highlighter
 from index.hybrid import HybridRetriever
 from index.layout import version_path
@@ -129,9 +129,10 @@ class SearchService:
             highlight: pick each passage's best sentence(s) (one extra model pass).
 
         Returns:
-            The hits, with `confident` False when the calibrated confidence (best
+            The hits, with `confident` False when neither the calibrated confidence (best
             score and its lead over the next article, see `index.fusion.confidence`)
-            is below the threshold: the caller should say it found nothing reliable.
+            nor the best score alone is high enough: the caller should say it found
+            nothing reliable.
         """
         allowed = self._allowed_rows(filters)
         if allowed is not None and len(allowed) == 0:
@@ -142,7 +143,7 @@ class SearchService:
         if highlight and hits:
             marks = self.highlighter.highlight(question, query, [(h.passage, h.article) for h in hits])
             hits = [replace(h, highlight=m) for h, m in zip(hits, marks)]
-        confident = bool(hits) and ranked.confidence >= self.retrieval.min_confidence
+        confident = bool(hits) and is_confident(ranked.top_score, ranked.confidence, self.retrieval)
         return SearchResult(question, hits, self.version, confident=confident,
                             extra={"top_score": round(ranked.top_score, 4), "confidence": round(ranked.confidence, 4),
                                    "mode": self.retrieval.mode})

@@ -73,3 +73,12 @@ def test_focus_prior_spares_one_passage_articles() -> None:
     from index.fusion import focus_prior
 
     assert focus_prior(np.array([1, 10]), 0.03).tolist() == pytest.approx([0.0, 0.03 * np.log(10)])
+
+
+def test_a_strong_match_is_confident_even_among_many_alike() -> None:
+    from index.fusion import is_confident
+
+    config = RetrievalConfig()
+    assert is_confident(0.45, 0.46, config)  # many articles answer alike: no lead, but a strong match
+    assert not is_confident(0.30, 0.31, config)  # a middling match in a crowd: nothing reliable
+    assert is_confident(0.30, 0.60, config)  # a middling match with a clear lead

@@ -70,3 +70,10 @@ def test_a_version_without_lexical_index_still_answers_densely(tmp_path: Path) -
     service = SearchService.open(tmp_path / "idx", HashEncoder())
     assert service.retrieval.mode == "dense"
     assert service.search("drones Kremlin", k=2).hits
+
+
+def test_an_empty_corpus_gets_an_empty_lexical_index(tmp_path: Path) -> None:
+    index = LexicalIndex.build([])
+    index.save(tmp_path)
+    again = LexicalIndex.load(tmp_path, expected_count=0)
+    assert again.count == 0 and len(again.normalised("anything at all")) == 0

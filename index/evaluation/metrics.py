@@ -46,6 +46,7 @@ class QuestionOutcome:
     latency_ms: float
     confidence: float = 0.0
     retrieval_ms: float = 0.0
+    top_score: float = 0.0
 
 
 def normalise_text(text: str) -> str:
@@ -111,11 +112,12 @@ def summarise(outcomes: Sequence[QuestionOutcome], k: int = 10) -> dict[str, obj
     }
 
 
-def threshold_table(outcomes: Sequence[QuestionOutcome], thresholds: Sequence[float]) -> list[dict[str, float]]:
-    """Coverage and precision if `confident` meant confidence >= t, for calibrating the default."""
+def threshold_table(outcomes: Sequence[QuestionOutcome], thresholds: Sequence[float],
+                    strong_score: float = float("inf")) -> list[dict[str, float]]:
+    """Coverage and precision if the confidence threshold were t (with the strong-match rule kept)."""
     rows = []
     for t in thresholds:
-        answered = [o for o in outcomes if o.confidence >= t and o.shown]
+        answered = [o for o in outcomes if (o.confidence >= t or o.top_score >= strong_score) and o.shown]
         correct = sum(1 for o in answered if any(d in o.gold for d in o.shown))
         rows.append({"threshold": round(float(t), 3),
                      "coverage": round(len(answered) / len(outcomes), 4) if outcomes else 0.0,

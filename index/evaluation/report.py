@@ -52,7 +52,8 @@ def evaluate(benchmark: Benchmark, encoder: Encoder, cache_dir: Path,
                 "settings": {"retrieval": service.retrieval.describe(), "chunking": chunking.describe(),
                              "lexical": lexical.describe()},
                 **summarise(outcomes, k),
-                "calibration": threshold_table(outcomes, np.round(np.arange(0.2, 1.21, 0.025), 3)),
+                "calibration": threshold_table(outcomes, np.round(np.arange(0.2, 1.21, 0.025), 3),
+                                               service.retrieval.strong_score),
             }
             report["confidence"]["threshold"] = service.retrieval.min_confidence
             # latency means little without the load it was measured under (shared CI machines)
@@ -72,6 +73,6 @@ def _write_outcomes(path: Path, name: str, outcomes: Sequence[QuestionOutcome]) 
     with path.open("a", encoding="utf-8") as f:
         for o in outcomes:
             f.write(json.dumps({"setting": name, "id": o.id, "ranking": list(o.ranking), "gold": sorted(o.gold),
-                                "shown": list(o.shown), "confident": o.confident, "confidence": o.confidence,
+                                "shown": list(o.shown), "confident": o.confident, "confidence": o.confidence, "top_score": o.top_score,
                                 "highlight": o.highlight, "answer": o.answer,
                                 "latency_ms": round(o.latency_ms, 2), "retrieval_ms": round(o.retrieval_ms, 2)}, ensure_ascii=False) + "\n")

@@ -108,7 +108,8 @@ def run_benchmark(service: SearchService, benchmark: Benchmark, k: int = 10, res
             confident=shown.confident, highlight=shown.hits[0].highlight.text if shown.hits and
             shown.hits[0].highlight else None, answer=q.answer, latency_ms=(answered - started) * 1000,
             retrieval_ms=((embedded - started) + (ranked_at - answered)) * 1000,
-            confidence=float(shown.extra.get("confidence", 0.0))))
+            confidence=float(shown.extra.get("confidence", 0.0)),
+            top_score=float(shown.extra.get("top_score", 0.0))))
         if progress:
             progress(done, total)
     return outcomes

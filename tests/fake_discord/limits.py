@@ -8,8 +8,9 @@ same error shape, so discord.py raises a genuine ``HTTPException``.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any
 
 from .payloads import Payload
 
@@ -67,7 +68,8 @@ def _check_embed(problems: list[Problem], index: int, embed: Mapping[str, Any]) 
     _max(problems, f"{base}.author.name", author.get("name"), EMBED_AUTHOR_MAX)
     fields = embed.get("fields") or []
     if len(fields) > EMBED_FIELDS_MAX:
-        problems.append((f"{base}.fields", f"Must be {EMBED_FIELDS_MAX} or fewer in length.", EMBED_FIELDS_MAX, len(fields)))
+        message = f"Must be {EMBED_FIELDS_MAX} or fewer in length."
+        problems.append((f"{base}.fields", message, EMBED_FIELDS_MAX, len(fields)))
     total = sum(_length(embed.get(k)) for k in ("title", "description"))
     total += _length(footer.get("text")) + _length(author.get("name"))
     for i, fld in enumerate(fields):

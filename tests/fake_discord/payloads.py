@@ -83,12 +83,12 @@ class SnowflakeFactory:
 def snowflake_time(snowflake: int) -> dt.datetime:
     """Creation time encoded in ``snowflake`` (what discord.py's ``created_at`` returns)."""
     ms = (snowflake >> 22) + DISCORD_EPOCH_MS
-    return dt.datetime.fromtimestamp(ms / 1000, tz=dt.timezone.utc)
+    return dt.datetime.fromtimestamp(ms / 1000, tz=dt.UTC)
 
 
 def iso(moment: dt.datetime | None = None) -> str:
     """ISO-8601 timestamp with offset, as Discord sends and ``utils.parse_time`` reads."""
-    return (moment or dt.datetime.now(dt.timezone.utc)).isoformat()
+    return (moment or dt.datetime.now(dt.UTC)).isoformat()
 
 
 def user_payload(user: FakeUser) -> Payload:

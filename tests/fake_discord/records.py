@@ -10,10 +10,14 @@ is awaited. That closes the window between "trigger" and "start waiting".
 from __future__ import annotations
 
 import asyncio
+import json
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
+
+from aiohttp import BodyPartReader, web
 
 Predicate = Callable[["Recorded"], bool]
 
@@ -82,7 +86,10 @@ class RequestLog:
         self, method: str, path_regex: str, *, since: int = 0, predicate: Predicate | None = None
     ) -> list[Recorded]:
         """All recorded requests from ``since`` on matching method, path regex and predicate."""
-        return [r for r in self.requests[since:] if r.matches(method, path_regex) and (predicate is None or predicate(r))]
+        return [
+            r for r in self.requests[since:]
+            if r.matches(method, path_regex) and (predicate is None or predicate(r))
+        ]
 
     async def wait_for(
         self,
@@ -99,14 +106,45 @@ class RequestLog:
             return found[0]
 
         def check(record: Recorded) -> bool:
-            return record.index >= since and record.matches(method, path_regex) and (predicate is None or predicate(record))
+            if record.index < since or not record.matches(method, path_regex):
+                return False
+            return predicate is None or predicate(record)
 
         fut: asyncio.Future[Recorded] = asyncio.get_running_loop().create_future()
         self._waiters.append((check, fut))
         try:
             return await asyncio.wait_for(fut, timeout)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             seen = "\n  ".join(f"{r.method} {r.path} -> {r.status}" for r in self.requests[since:]) or "(none)"
             raise AssertionError(
                 f"no {method} {path_regex!r} request within {timeout}s; requests since {since}:\n  {seen}"
             ) from None
+
+
+async def read_body(request: web.Request) -> tuple[Any, list[UploadedFile]]:
+    """JSON body, or ``payload_json`` + ``files[N]`` parts of a multipart body."""
+    if not request.can_read_body:
+        return None, []
+    if request.content_type == "multipart/form-data":
+        body: Any = None
+        files: list[UploadedFile] = []
+        reader = await request.multipart()
+        async for part in reader:
+            if not isinstance(part, BodyPartReader):
+                continue
+            if part.name == "payload_json":
+                body = json.loads(await part.text())
+            else:
+                data = bytes(await part.read(decode=False))
+                content_type = part.headers.get("Content-Type", "")
+                files.append(UploadedFile(part.name or "", part.filename or "", content_type, data))
+        return body, files
+    raw = await request.read()
+    if not raw:
+        return None, []
+    try:
+        return json.loads(raw), []
+    except ValueError:
+        return raw.decode(errors="replace"), []
+
+

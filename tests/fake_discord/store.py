@@ -12,8 +12,9 @@ import copy
 import re
 import secrets
 import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping
+from typing import Any
 
 from . import payloads as p
 from .payloads import Payload, SnowflakeFactory
@@ -83,7 +84,7 @@ class MessageStore:
     def _attachments(self, body: Mapping[str, Any], files: list[UploadedFile], channel_id: int,
                      existing: list[Payload]) -> list[Payload] | None:
         """Resolve ``attachments`` (file indexes or kept ids) + uploaded files; None = unchanged."""
-        by_index = {}
+        by_index: dict[int, UploadedFile] = {}
         for f in files:
             m = re.fullmatch(r"files\[(\d+)\]", f.field)
             by_index[int(m.group(1)) if m else len(by_index)] = f

@@ -8,8 +8,8 @@ messages are all derived from the same source of truth.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Iterable
 
 from . import payloads as p
 from .payloads import Payload, SnowflakeFactory
@@ -26,7 +26,7 @@ class FakeUser:
     role_ids: list[int] = field(default_factory=list)
     nick: str | None = None
     in_guild: bool = True
-    joined_at: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.timezone.utc))
+    joined_at: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
 
     @property
     def mention(self) -> str:

@@ -1,0 +1,42 @@
+"""Small extra articles for end-to-end tests (seed text format), written into a corpus copy."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+HARBOUR_OUTLETS = ("Reuters", "BBC")
+
+
+def harbour_article(i: int) -> str:
+    """The i-th of a series of short, distinct harbour reports (all mention the harbour)."""
+    outlet = HARBOUR_OUTLETS[i % 2]
+    return (
+        f"date 2024-01-{i + 1:02d} By Reporter {i}, {outlet}\n"
+        f"title Harbour report {i}: ferry number {i} returns to the harbour\n"
+        f"url https://news.example/harbour/{i}\n\n"
+        f"The harbour master of Port {i} said ferry number {i} returned to the harbour on schedule after "
+        f"repairs to its engine number {i}.\n\n"
+        f"Passengers waited {i + 2} hours at the harbour terminal, the operator said."
+    )
+
+
+def write_harbour_articles(folder: Path, count: int) -> list[Path]:
+    """Write `count` harbour reports into `folder`; returns their paths."""
+    paths = []
+    for i in range(count):
+        path = folder / f"harbour_{i:02d}.txt"
+        path.write_text(harbour_article(i), encoding="utf-8")
+        paths.append(path)
+    return paths
+
+
+LIGHTHOUSE = """date 2024-02-10 By Jane Doe and Ravi Patel, Reuters
+title Keepers return to the Skerryvore lighthouse for a summer of repairs
+url https://news.example/2024/02/10/skerryvore-lighthouse-keepers
+
+The Northern Lighthouse Board said on Saturday that two keepers will live at the Skerryvore lighthouse this summer while masons repair its granite tower.
+
+The tower, finished in 1844, has been unmanned since 1972, and salt water has worn away much of the mortar between its blocks.
+
+A board spokesperson said the light itself will keep shining throughout the work.
+"""

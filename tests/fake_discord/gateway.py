@@ -1,0 +1,181 @@
+"""The gateway websocket: HELLO, IDENTIFY, READY, GUILD_CREATE, heartbeats, dispatches.
+
+discord.py connects with ``compress=zlib-stream`` but parses *text* frames as plain
+JSON and only inflates binary frames, so the fake sends uncompressed text frames.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import secrets
+from typing import TYPE_CHECKING, Any
+
+from aiohttp import WSMsgType, web
+
+from . import payloads as p
+from .payloads import Payload
+
+if TYPE_CHECKING:
+    from .server import FakeDiscord
+
+HEARTBEAT_INTERVAL_MS = 41_250
+CONTENT_EVENTS = {"MESSAGE_CREATE", "MESSAGE_UPDATE"}
+
+
+class GatewaySession:
+    """One websocket connection from a client (one shard)."""
+
+    def __init__(self, hub: GatewayHub, ws: web.WebSocketResponse) -> None:
+        self.hub = hub
+        self.ws = ws
+        self.seq = 0
+        self.session_id = secrets.token_hex(16)
+        self.intents = 0
+        self.shard: list[int] = [0, 1]
+        self.ready = False
+        self._send_lock = asyncio.Lock()
+
+    async def send(self, op: int, d: Any, t: str | None = None) -> None:
+        """Send one frame; dispatches (op 0) get the next sequence number."""
+        frame: Payload = {"op": op, "d": d, "s": None, "t": t}
+        async with self._send_lock:
+            if op == 0:
+                self.seq += 1
+                frame["s"] = self.seq
+            if self.ws.closed:
+                return
+            await self.ws.send_str(json.dumps(frame))
+        self.hub.sent.append(frame)
+
+    async def dispatch(self, event: str, data: Payload) -> None:
+        """Send an event, hiding message content when the client lacks the intent."""
+        if event in CONTENT_EVENTS and not self.intents & p.INTENT_MESSAGE_CONTENT:
+            data = self.hub.fake.strip_content(data)
+        await self.send(0, data, event)
+
+    async def run(self) -> None:
+        """Serve the connection until it closes."""
+        await self.send(10, {"heartbeat_interval": HEARTBEAT_INTERVAL_MS})
+        async for msg in self.ws:
+            if msg.type != WSMsgType.TEXT:
+                continue
+            frame = json.loads(msg.data)
+            self.hub.received.append(frame)
+            op, d = frame.get("op"), frame.get("d")
+            if op == 1:
+                await self.send(11, None)
+            elif op == 2:
+                await self._identify(d)
+            elif op == 6:
+                await self._resume(d)
+            elif op == 8:
+                await self._request_members(d)
+
+    async def _identify(self, d: Payload) -> None:
+        fake = self.hub.fake
+        self.hub.identifies.append(d)
+        if d.get("token") != fake.token:
+            await self.ws.close(code=4004, message=b"Authentication failed.")
+            return
+        self.intents = int(d.get("intents", 0))
+        if self.intents & p.PRIVILEGED_INTENTS & ~fake.allowed_privileged_intents:
+            await self.ws.close(code=4014, message=b"Disallowed intent(s).")
+            return
+        self.shard = list(d.get("shard") or [0, 1])
+        world = fake.world
+        await self.dispatch("READY", {
+            "v": p.API_VERSION,
+            "user": p.me_payload(world.bot_user),
+            "guilds": [{"id": str(world.guild_id), "unavailable": True}],
+            "session_id": self.session_id,
+            "session_type": "normal",
+            "resume_gateway_url": fake.gateway_url,
+            "shard": self.shard,
+            "application": {"id": str(world.application_id), "flags": 0},
+            "private_channels": [],
+            "relationships": [],
+            "presences": [],
+            "user_settings": {},
+            "guild_join_requests": [],
+            "geo_ordered_rtc_regions": [],
+            "_trace": ["fake-discord"],
+        })
+        all_members = bool(self.intents & p.INTENT_GUILD_MEMBERS)
+        await self.dispatch("GUILD_CREATE", world.guild_payload(all_members=all_members))
+        self._mark_ready()
+
+    async def _resume(self, d: Payload) -> None:
+        old = self.hub.sessions_by_id.get(d.get("session_id", ""))
+        if old is None or d.get("token") != self.hub.fake.token:
+            await self.send(9, False)
+            return
+        self.session_id, self.intents, self.shard, self.seq = old.session_id, old.intents, old.shard, old.seq
+        await self.dispatch("RESUMED", {"_trace": ["fake-discord"]})
+        self._mark_ready()
+
+    async def _request_members(self, d: Payload) -> None:
+        world = self.hub.fake.world
+        members = [p.member_payload(u) for u in world.members()]
+        ids = {str(u) for u in d.get("user_ids") or []}
+        if ids:
+            members = [m for m in members if m["user"]["id"] in ids]
+        chunk: Payload = {"guild_id": str(world.guild_id), "members": members, "chunk_index": 0, "chunk_count": 1,
+                          "not_found": []}
+        if d.get("nonce"):
+            chunk["nonce"] = d["nonce"]
+        await self.dispatch("GUILD_MEMBERS_CHUNK", chunk)
+
+    def _mark_ready(self) -> None:
+        self.ready = True
+        self.hub.sessions_by_id[self.session_id] = self
+        self.hub.ready_event.set()
+
+
+class GatewayHub:
+    """All gateway sessions; tracks readiness and fans dispatches out to ready sessions."""
+
+    def __init__(self, fake: FakeDiscord) -> None:
+        self.fake = fake
+        self.sessions: list[GatewaySession] = []
+        self.sessions_by_id: dict[str, GatewaySession] = {}
+        self.ready_event = asyncio.Event()
+        self.identifies: list[Payload] = []
+        self.received: list[Payload] = []
+        self.sent: list[Payload] = []
+
+    async def handle(self, request: web.Request) -> web.WebSocketResponse:
+        """aiohttp handler for ``GET /gateway``."""
+        ws = web.WebSocketResponse(max_msg_size=0)
+        await ws.prepare(request)
+        session = GatewaySession(self, ws)
+        self.sessions.append(session)
+        try:
+            await session.run()
+        finally:
+            session.ready = False
+            self.sessions.remove(session)
+            if not any(s.ready for s in self.sessions):
+                self.ready_event.clear()
+        return ws
+
+    def ready_sessions(self) -> list[GatewaySession]:
+        """Sessions that completed IDENTIFY or RESUME and are still open."""
+        return [s for s in self.sessions if s.ready and not s.ws.closed]
+
+    async def dispatch(self, event: str, data: Payload) -> None:
+        """Send ``event`` to every ready session; fail loudly if no client is connected."""
+        sessions = self.ready_sessions()
+        if not sessions:
+            raise RuntimeError(f"cannot dispatch {event}: no gateway client is connected and identified")
+        for session in sessions:
+            await session.dispatch(event, data)
+
+    async def close_all(self, code: int = 1001, message: bytes = b"") -> None:
+        """Close every connection (e.g. code 4000 to make discord.py reconnect and resume)."""
+        sessions = list(self.sessions)
+        for session in sessions:
+            session.ready = False  # before awaiting, so wait_until_ready() cannot see a stale "ready"
+        self.ready_event.clear()
+        for session in sessions:
+            await session.ws.close(code=code, message=message)
