@@ -67,5 +67,5 @@ def render_unconfident(result) -> str:  # noqa: ANN001 - index.results.SearchRes
     """The plain answer when even the best passage is too weak to show as an answer."""
     best = result.hits[0]
     return (f"Nothing reliable found for {result.question!r}: no passage scores high enough to be an answer.\n"
-            f"The closest was from {best.article.outlet}, {best.article.title!r} (score {best.score:.3f}). "
+            f"The closest was from {best.article.outlet}, {best.article.title!r}. "
             "Try other words, or --json to see the weak passages.")

@@ -62,6 +62,14 @@ class LexicalConfig:
         return asdict(self)
 
 
+def _bm25s():  # noqa: ANN202 - the bm25s module
+    """Import bm25s, undoing its import-time `setLevel(DEBUG)` that would print its chatter in our logs."""
+    import bm25s
+
+    logging.getLogger("bm25s").setLevel(logging.WARNING)
+    return bm25s
+
+
 @lru_cache(maxsize=1)
 def _stemmer():  # noqa: ANN202 - PyStemmer has no type stubs
     import Stemmer
@@ -101,8 +109,7 @@ class LexicalIndex:
     @classmethod
     def build(cls, texts: Sequence[str], config: LexicalConfig = LexicalConfig()) -> LexicalIndex:
         """Index the texts under rows 0..n-1."""
-        import bm25s
-
+        bm25s = _bm25s()
         if not texts:  # an emptied corpus (every article removed) still gets a valid, empty index
             return cls(None, config)
         retriever = bm25s.BM25(k1=config.k1, b=config.b)
@@ -125,8 +132,7 @@ class LexicalIndex:
         Raises:
             IndexCorrupt: files unreadable or their passage count differs from the manifest's.
         """
-        import bm25s
-
+        bm25s = _bm25s()
         try:
             params = json.loads((folder / PARAMS_FILE).read_text())
             passages = params.pop("passages", None)

@@ -30,6 +30,11 @@ ARTICLES = [
      "published": "2022-06-08", "url": "https://www.theweek.co.uk/news/usb-c.html",
      "text": "European regulators agreed that phones, tablets and cameras sold in the EU must use USB-C ports.\n\n"
              "Apple will have to change the iPhone's Lightning port by 2024."},
+    # the same text again under another id: the loader keeps one copy; a question citing this one still hits
+    {"id": "a-fiji-copy", "title": "Fiji says climate change is the region's biggest threat", "outlet": "CNN",
+     "published": "2022-06-13", "url": "https://www.cnn.com/2022/06/13/asia/fiji-copy.html",
+     "text": "Fiji's defense minister said climate change, not conflict, is the biggest security threat "
+             "in the Asia-Pacific region.\n\nThe low-lying islands are among the most vulnerable in the world."},
     {"id": "b-idaho", "title": "CNN news quiz, 2022-06-16", "outlet": "CNN", "published": "2022-06-16",
      "url": "https://edition.cnn.com/quiz#1",
      "text": "A group of White nationalists was arrested in Coeur d'Alene, Idaho."},
@@ -40,7 +45,7 @@ QUESTIONS = [
     {"id": "q2", "question": "Which national park was closed by flooding that washed out roads?",
      "answer": "Yellowstone", "gold": ["a-yellowstone"], "has_article_gold": False},
     {"id": "q3", "question": "What is the biggest security threat in the Asia-Pacific according to Fiji?",
-     "answer": "climate change", "gold": ["a-fiji"], "has_article_gold": False},
+     "answer": "climate change", "gold": ["a-fiji-copy"], "has_article_gold": False},
     {"id": "q4", "question": "Which charging port will phones sold in Europe need?",
      "answer": "USB-C", "gold": ["a-charger"], "has_article_gold": False},
 ]
@@ -90,6 +95,7 @@ def test_eval_reports_every_figure_and_reuses_its_index(tmp_path: Path, capsys: 
     assert report["overall"]["questions"] == 4 and report["overall"]["hit@1"] == 1.0
     assert report["overall"]["mrr@10"] == 1.0 and report["full_article_subset"]["questions"] == 1
     assert report["index"]["built"] is True and report["index"]["articles"] == 5
+    assert report["index"]["duplicates_merged"] == 1 and report["missing_gold"] == []
     assert set(report["confidence"]) >= {"coverage", "precision", "threshold"}
     assert report["highlight"]["first_result_gold"] == 4 and report["highlight"]["rate"] >= 0.75
     assert report["latency_ms"]["p50"] > 0 and report["latency_ms"]["p95"] >= report["latency_ms"]["p50"]

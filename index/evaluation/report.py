@@ -16,7 +16,7 @@ from index.builder import Progress
 from index.encoder import Encoder
 from index.evaluation.benchmark import Benchmark
 from index.evaluation.metrics import QuestionOutcome, summarise, threshold_table
-from index.evaluation.runner import prepare_index, run_benchmark
+from index.evaluation.runner import missing_gold, prepare_index, run_benchmark
 from index.fusion import RetrievalConfig
 from index.lexical import LexicalConfig
 from index.search import SearchService
@@ -36,7 +36,7 @@ def evaluate(benchmark: Benchmark, encoder: Encoder, cache_dir: Path,
         service = SearchService.open(run.index_dir, encoder, retrieval=retrieval)
         try:
             outcomes = run_benchmark(service, benchmark, k=k, results=results, per_article=per_article,
-                                     highlight=highlight,
+                                     highlight=highlight, aliases=run.aliases,
                                      progress=(lambda d, t: progress("questions", d, t)) if progress else None)
             report = {
                 "name": name,
@@ -47,6 +47,7 @@ def evaluate(benchmark: Benchmark, encoder: Encoder, cache_dir: Path,
                 "results": results,
                 "per_article": per_article,
                 "index": {"fingerprint": run.fingerprint, "version": service.version, "articles": run.articles,
+                          "duplicates_merged": len(run.aliases),
                           "passages": service.manifest.passages, "built": run.built is not None,
                           "embedded": run.built.embedded if run.built else 0},
                 "settings": {"retrieval": service.retrieval.describe(), "chunking": chunking.describe(),
@@ -56,6 +57,10 @@ def evaluate(benchmark: Benchmark, encoder: Encoder, cache_dir: Path,
                                                service.retrieval.strong_score),
             }
             report["confidence"]["threshold"] = service.retrieval.min_confidence
+            report["missing_gold"] = missing_gold(benchmark, [a.id for a in service.articles()], run.aliases)
+            if report["missing_gold"]:
+                log.warning("%d gold document(s) are not in the benchmark corpus and count as misses: %s",
+                            len(report["missing_gold"]), ", ".join(report["missing_gold"][:5]))
             # latency means little without the load it was measured under (shared CI machines)
             report["load_average"] = [round(x, 2) for x in os.getloadavg()]
             if not highlight:

@@ -21,7 +21,7 @@ import json
 import logging
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from corpus.chunking import ChunkConfig, embedding_text
@@ -49,6 +49,7 @@ class EvalRun:
     fingerprint: str
     built: BuildStats | None
     articles: int
+    aliases: dict[str, str] = field(default_factory=dict)
 
 
 def index_fingerprint(corpus_fp: str, chunking: ChunkConfig, lexical: LexicalConfig, model_fp: str) -> str:
@@ -72,9 +73,11 @@ def prepare_index(benchmark: Benchmark, encoder: Encoder, cache_dir: Path, chunk
                              f"{report.problems[0].message if report.problems else 'the file is empty'}")
     fingerprint = index_fingerprint(corpus_fingerprint(report.articles), chunking, lexical, encoder.info.fingerprint)
     index_dir = Path(cache_dir) / "indexes" / fingerprint
+    # a gold document dropped as a copy of another (same text) is found as the copy that was kept
+    aliases = {dup.id: kept.id for dup, kept in report.duplicates if dup.id != kept.id}
     if (index_dir / CURRENT).exists():
         log.info("reusing the benchmark index %s", index_dir)
-        return EvalRun(index_dir, fingerprint, None, len(report.articles))
+        return EvalRun(index_dir, fingerprint, None, len(report.articles), aliases)
     store = VectorStore(cache_dir, encoder.info.fingerprint)
     pairs = chunk_all(report.articles, encoder, chunking)
     texts = [embedding_text(a, p, chunking) for a, p in pairs]
@@ -83,13 +86,17 @@ def prepare_index(benchmark: Benchmark, encoder: Encoder, cache_dir: Path, chunk
     store.embed_missing(texts, encoder, progress=(lambda d, t: progress("embedding", d, t)) if progress else None)
     stats = build_version(report.articles, encoder, index_dir, chunking, cache=store.as_cache(), progress=progress,
                           reuse_current=False, extra_writers={"lexical": lexical_writer(lexical)})
-    return EvalRun(index_dir, fingerprint, stats, len(report.articles))
+    return EvalRun(index_dir, fingerprint, stats, len(report.articles), aliases)
 
 
 def run_benchmark(service: SearchService, benchmark: Benchmark, k: int = 10, results: int = 3,
-                  per_article: int = 2, highlight: bool = True,
-                  progress: QuestionProgress | None = None) -> list[QuestionOutcome]:
-    """Ask every question; returns one outcome per question, in benchmark order."""
+                  per_article: int = 2, highlight: bool = True, progress: QuestionProgress | None = None,
+                  aliases: dict[str, str] | None = None) -> list[QuestionOutcome]:
+    """Ask every question; returns one outcome per question, in benchmark order.
+
+    `aliases` maps the id of an article dropped as a duplicate to the id of the copy kept.
+    """
+    aliases = aliases or {}
     if benchmark.questions:
         service.search("warm-up: what happened this week?", k=results, per_article=per_article)  # load lazily-loaded parts
     outcomes = []
@@ -103,8 +110,9 @@ def run_benchmark(service: SearchService, benchmark: Benchmark, k: int = 10, res
         ranked = service.search(q.question, k=k, per_article=1, highlight=False)
         ranked_at = time.perf_counter()
         outcomes.append(QuestionOutcome(
-            id=q.id, ranking=tuple(h.article.id for h in ranked.hits), gold=frozenset(q.gold),
-            article_gold=q.article_gold, shown=tuple(dict.fromkeys(h.article.id for h in shown.hits)),
+            id=q.id, ranking=tuple(h.article.id for h in ranked.hits),
+            gold=frozenset(aliases.get(g, g) for g in q.gold),
+            article_gold=frozenset(aliases.get(g, g) for g in q.article_gold), shown=tuple(dict.fromkeys(h.article.id for h in shown.hits)),
             confident=shown.confident, highlight=shown.hits[0].highlight.text if shown.hits and
             shown.hits[0].highlight else None, answer=q.answer, latency_ms=(answered - started) * 1000,
             retrieval_ms=((embedded - started) + (ranked_at - answered)) * 1000,
@@ -115,7 +123,7 @@ def run_benchmark(service: SearchService, benchmark: Benchmark, k: int = 10, res
     return outcomes
 
 
-def missing_gold(benchmark: Benchmark, article_ids: Sequence[str]) -> list[str]:
-    """Gold ids that are not in the corpus (a broken benchmark scores them as misses)."""
-    known = set(article_ids)
-    return sorted({g for q in benchmark.questions for g in q.gold if g not in known})
+def missing_gold(benchmark: Benchmark, article_ids: Sequence[str], aliases: dict[str, str] | None = None) -> list[str]:
+    """Gold ids that are not in the index even through aliases (a broken benchmark scores them as misses)."""
+    known, aliases = set(article_ids), aliases or {}
+    return sorted({g for q in benchmark.questions for g in q.gold if aliases.get(g, g) not in known})
