@@ -151,8 +151,9 @@ class SearchService:
     def _hits(self, ranked: list[tuple[int, float]]) -> list[Hit]:
         passages = self.meta.passages_by_rows(r for r, _ in ranked)
         articles = self.meta.articles(p.article_id for p in passages.values())
-        return [Hit(passage=passages[row], article=articles[passages[row].article_id], score=score, rank=i + 1)
-                for i, (row, score) in enumerate(ranked)]
+        # the focus prior can push a weak match just below zero: shown as 0, the order is already set
+        return [Hit(passage=passages[row], article=articles[passages[row].article_id], score=max(0.0, score),
+                    rank=i + 1) for i, (row, score) in enumerate(ranked)]
 
     def passage(self, passage_id: str) -> tuple[Passage, Article] | None:
         """Look up a passage by id (or unique id prefix) with its article."""

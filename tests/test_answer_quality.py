@@ -42,6 +42,7 @@ def test_questions_the_corpus_does_not_cover_are_not_confident(seed_index: Path,
     result = SearchService.open(seed_index, encoder).search(question, k=3)
     assert not result.confident, (question, result.extra)
     assert result.hits  # still there for --json, flagged as unreliable
+    assert all(h.score >= 0 for h in result.hits)
 
 
 def test_filters_apply_before_ranking_in_hybrid_mode(tmp_path: Path, encoder) -> None:  # noqa: ANN001
