@@ -126,8 +126,9 @@ def token_counter(path: str) -> Callable[[str], int]:
 class SentenceTransformerEncoder:
     """sentence-transformers on a local model folder; loads the model lazily, once."""
 
-    # texts up to this many are a "query": encoded on one thread (see `encode`)
-    QUERY_SIZE = 4
+    # texts up to this many are interactive (a question, the sentences of the shown passages):
+    # encoded on one thread (see `encode`)
+    QUERY_SIZE = 48
 
     def __init__(self, path: Path | str | None = None, batch_size: int = 32, threads: int | None = None) -> None:
         self.path = str(path or default_model_path())
