@@ -130,6 +130,13 @@ class NewsBot(commands.Bot):
         service = await self.run_blocking(self.service)
         return await self.catalogs.get(service)
 
+    async def outlet_choices(self, current: str) -> list[app_commands.Choice[str]]:
+        """Autocomplete for every `outlet` option: the corpus's outlets with their article counts."""
+        catalog = await self.catalog()
+        wanted = current.casefold().strip()
+        return [app_commands.Choice(name=f"{name} ({n} articles)"[:100], value=name[:100])
+                for name, n in catalog.outlets if wanted in name.casefold()][:25]
+
     # -- one place for errors -------------------------------------------------------------
     async def on_app_command_error(self, interaction: discord.Interaction,
                                    error: app_commands.AppCommandError) -> None:

@@ -169,10 +169,7 @@ class AskCog(commands.Cog, name="Ask"):
     async def outlet_autocomplete(self, interaction: discord.Interaction,
                                   current: str) -> list[app_commands.Choice[str]]:
         """Outlets of the corpus, with their article counts."""
-        catalog = await self.bot.catalog()
-        wanted = current.casefold().strip()
-        return [app_commands.Choice(name=f"{name} ({n} articles)"[:100], value=name[:100])
-                for name, n in catalog.outlets if wanted in name.casefold()][:25]
+        return await self.bot.outlet_choices(current)
 
     # -- "more results" --------------------------------------------------------------------------
     async def more(self, interaction: discord.Interaction, answer_id: int, shown: int) -> None:

@@ -53,10 +53,7 @@ class SourcesCog(commands.Cog, name="Sources"):
     async def outlet_autocomplete(self, interaction: discord.Interaction,
                                   current: str) -> list[app_commands.Choice[str]]:
         """Outlets of the corpus with their article counts."""
-        catalog = await self.bot.catalog()
-        wanted = current.casefold().strip()
-        return [app_commands.Choice(name=f"{name} ({n} articles)"[:100], value=name[:100])
-                for name, n in catalog.outlets if wanted in name.casefold()][:25]
+        return await self.bot.outlet_choices(current)
 
     async def turn_page(self, interaction: discord.Interaction, page: int, outlet_key_: str) -> None:
         """A ◀ / ▶ click: edit the list message in place."""
