@@ -4,9 +4,6 @@ from __future__ import annotations
 
 from tqdm import tqdm
 
-from index.builder import Progress
-
-
 _UNITS = {"embedding": "passage", "questions": "question"}
 
 
@@ -31,8 +28,3 @@ class TerminalProgress:
         """Close any bar left open (e.g. after an error)."""
         for bar in self._bars.values():
             bar.close()
-
-
-def as_progress(p: TerminalProgress) -> Progress:
-    """Typed view of the callback."""
-    return p

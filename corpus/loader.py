@@ -82,11 +82,6 @@ READERS: dict[str, Reader] = {
 }
 
 
-def register_reader(suffix: str, reader: Reader) -> None:
-    """Add a reader for another file type (e.g. HTML), keyed by suffix."""
-    READERS[suffix] = reader
-
-
 def reader_for(path: Path) -> Reader | None:
     """The reader for a file, by its longest matching suffix."""
     name = path.name.lower()

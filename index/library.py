@@ -65,7 +65,7 @@ class Library:
         """The search service over the current version, loaded on first use.
 
         Raises:
-            IndexMissing: nothing built yet (call `ensure_index` first).
+            IndexMissing: nothing built yet (call `build` or `refresh` first).
             IndexCorrupt, ModelMismatch: the index cannot be used as it is.
         """
         with self._swap_lock:
@@ -111,13 +111,6 @@ class Library:
             prune_versions(self.index_dir, self.keep_versions, background=True)
         self.reload()
         return report, stats
-
-    def ensure_index(self, progress: Progress | None = None) -> tuple[LoadReport, BuildStats] | None:
-        """Build the index from the corpus if there is none yet; returns what was built, if anything."""
-        if self.has_index:
-            return None
-        log.info("no index in %s yet: building it from %s", self.index_dir, self.corpus_dir)
-        return self.build(progress=progress)
 
     def refresh(self, progress: Progress | None = None, dry_run: bool = False, fetch_feeds: bool = True,
                 actor: str | None = None, rescan: bool = False) -> RefreshReport:
