@@ -38,7 +38,7 @@ from index.durability import wait_for_flushes
 from index.library import Library
 
 RTQA = Path(__file__).resolve().parents[2] / "shared" / "bench" / "rtqa-dev" / "articles.jsonl.gz"
-FORMAT = 1  # bump when the generated corpora change
+FORMAT = 2  # bump when the generated corpora or their indexes change (2: term counts beside BM25)
 
 
 class FastBenchEncoder:

@@ -31,7 +31,9 @@ log = logging.getLogger(__name__)
 # stage name, done, total — for progress bars and Discord progress edits
 Progress = Callable[[str, int, int], None]
 # extra index files written into a version before its manifest: (folder, passages with articles, embedded texts)
-# → a dict recorded in the manifest's `extra` under the writer's name
+# → a dict recorded in the manifest's `extra` under the writer's name. A writer may also have
+# `patch(folder, base_folder, plan, incoming_pairs) -> dict | None` to patch its files from the base
+# version's when a refresh patches a version (see index.incremental.RowPlan); None means "write in full".
 ExtraWriter = Callable[[Path, "list[tuple[Article, Passage]]", "list[str]"], dict]
 
 

@@ -12,8 +12,9 @@ version's files and edits only the rows that change:
 
 The result holds exactly the passages and vectors a full build would (in
 another row order), is checksummed by its manifest, and is published with the
-same atomic switch; the extra index writers (e.g. the lexical index) run on it
-like on any build. Only texts never embedded before reach the encoder.
+same atomic switch; an extra index writer with a `patch` method (the lexical
+index) patches its files from the base's with the same `RowPlan`, any other
+writes them from every passage. Only texts never embedded before reach the encoder.
 """
 
 from __future__ import annotations
@@ -24,8 +25,9 @@ import logging
 import shutil
 import sqlite3
 import time
-from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -103,6 +105,33 @@ def assign_rows(n_old: int, freed: Sequence[int], incoming: int) -> tuple[list[i
     return freed[:incoming], list(zip(movers, holes)), n_new
 
 
+@dataclass(frozen=True)
+class RowPlan:
+    """How the rows of a patched version derive from its base's, for writers that patch their own files.
+
+    Attributes:
+        n_old: rows of the base version.
+        n_new: rows of the patched version.
+        freed: base rows whose passages left (changed or removed articles).
+        moves: (base row, new row) of surviving passages moved into holes.
+        targets: new row of each incoming passage, in order.
+    """
+
+    n_old: int
+    n_new: int
+    freed: tuple[int, ...]
+    moves: tuple[tuple[int, int], ...]
+    targets: tuple[int, ...]
+
+    def old_to_new(self) -> np.ndarray:
+        """For each base row, its row in the patched version, or -1 when its passage left."""
+        mapping = np.arange(self.n_old, dtype=np.int64)
+        mapping[list(self.freed)] = -1
+        for frm, to in self.moves:
+            mapping[frm] = to
+        return mapping
+
+
 def patch_version(index_dir: Path, base: Path, encoder: Encoder, config: ChunkConfig,
                   drop: Sequence[str], add: Sequence[Article],
                   relabel: Mapping[str, tuple[str, tuple[str, ...]]],
@@ -174,7 +203,6 @@ def _patch(index_dir: Path, tmp: Path, base: Path, encoder: Encoder, config: Chu
             raise RuntimeError(f"patched metadata has rows {low}..{high} ({count}), expected 0..{n_new - 1}")
         fingerprints = sorted(fp for (fp,) in db.execute("SELECT fingerprint FROM articles"))
         articles = len(fingerprints)
-        writer_input = _all_pairs(db, config) if extra_writers else None
     finally:
         db.close()
     if progress:
@@ -208,9 +236,13 @@ def _patch(index_dir: Path, tmp: Path, base: Path, encoder: Encoder, config: Chu
         if progress:
             progress("writing", 2, 3)
         extra = dict(extra_manifest or {})
+        plan = RowPlan(n_old, n_new, tuple(freed), tuple(moves), tuple(targets))
         for writer_name, writer in (extra_writers or {}).items():
-            all_pairs, all_texts = writer_input  # type: ignore[misc]
-            extra[writer_name] = writer(tmp, all_pairs, all_texts)
+            patch = getattr(writer, "patch", None)
+            result = patch(tmp, base, plan, pairs) if patch is not None else None
+            if result is None:  # a writer that cannot patch its files writes them from every passage
+                result = writer(tmp, *_all_pairs(tmp / META_FILE, config))
+            extra[writer_name] = result
         checksums = {name: future.result() for name, future in checks.items()}
     corpus_fp = hashlib.sha256("".join(fingerprints).encode()).hexdigest()[:32]
     manifest = Manifest(model=model_record(encoder.info), dim=encoder.info.dim, chunking=config.describe(),
@@ -230,10 +262,14 @@ def _patch(index_dir: Path, tmp: Path, base: Path, encoder: Encoder, config: Chu
     return stats
 
 
-def _all_pairs(db: sqlite3.Connection, config: ChunkConfig) -> tuple[list[tuple[Article, Passage]], list[str]]:
-    """Every (article, passage) of the patched version in row order, for the extra index writers."""
-    db.row_factory = sqlite3.Row
-    articles = {r["id"]: _article(r) for r in db.execute(f"SELECT {_ARTICLE_COLUMNS} FROM articles")}
-    pairs = [(articles[r["article_id"]], _passage(r))
-             for r in db.execute(f"SELECT {_PASSAGE_COLUMNS} FROM passages ORDER BY row")]
+def _all_pairs(meta: Path, config: ChunkConfig) -> tuple[list[tuple[Article, Passage]], list[str]]:
+    """Every (article, passage) of the patched version in row order, for writers that cannot patch."""
+    db = sqlite3.connect(meta)
+    try:
+        db.row_factory = sqlite3.Row
+        articles = {r["id"]: _article(r) for r in db.execute(f"SELECT {_ARTICLE_COLUMNS} FROM articles")}
+        pairs = [(articles[r["article_id"]], _passage(r))
+                 for r in db.execute(f"SELECT {_PASSAGE_COLUMNS} FROM passages ORDER BY row")]
+    finally:
+        db.close()
     return pairs, [embedding_text(a, p, config) for a, p in pairs]

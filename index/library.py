@@ -24,7 +24,7 @@ from index.durability import ensure_durable, make_durable
 from index.errors import IndexBusy
 from index.fusion import RetrievalConfig
 from index.layout import CURRENT, clean_partial_versions, prune_versions, version_path
-from index.lexical import LexicalConfig, lexical_writer
+from index.lexical import LexicalConfig, LexicalWriter
 from index.lock import RefreshLock
 from index.refresh import RefreshReport, refresh_index, rollback_index
 from index.search import SearchService
@@ -49,7 +49,7 @@ class Library:
         self.retrieval = retrieval
         self.lexical = lexical
         # every version carries its lexical index (hybrid retrieval), written before its manifest
-        self.extra_writers = {"lexical": lexical_writer(lexical), **dict(extra_writers or {})}
+        self.extra_writers = {"lexical": LexicalWriter(lexical), **dict(extra_writers or {})}
         self._service: SearchService | None = None
         self._swap_lock = threading.Lock()
         self._recovered = False

@@ -73,3 +73,17 @@ def version_content(folder: Path) -> dict[str, tuple]:
         return out
     finally:
         store.close()
+
+
+def lexical_scores(folder: Path, question: str) -> dict[str, float]:
+    """passage id → the version's normalised BM25 score for `question` (row order aside)."""
+    from index.lexical import LexicalIndex
+    from index.metadata import MetadataStore
+
+    store = MetadataStore(folder)
+    try:
+        rows = list(store.iter_passage_rows())
+    finally:
+        store.close()
+    scores = LexicalIndex.load(folder, len(rows)).normalised(question)
+    return {pid: float(scores[row]) for row, pid, _, _ in rows}

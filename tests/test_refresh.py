@@ -17,7 +17,7 @@ from index.lock import RefreshLock
 from index.manifest import Manifest
 from index.search import SearchService
 from tests.fakes import HashEncoder
-from tests.refresh_helpers import age, bench_records, edit, version_content, write_records
+from tests.refresh_helpers import age, bench_records, edit, lexical_scores, version_content, write_records
 
 
 @pytest.fixture()
@@ -100,6 +100,12 @@ def test_patched_version_equals_a_full_build(tmp_path: Path, seed: int) -> None:
         assert np.array_equal(flat.reconstruct_n(0, flat.ntotal), np.load(served / "vectors.npy"))
         manifest = Manifest.load(version_path(tmp_path / "idx"))
         assert manifest.corpus_fingerprint == Manifest.load(version_path(tmp_path / f"full-{step}")).corpus_fingerprint
+        assert manifest.extra["lexical"]["files"] and "bm25.tf.npy" in manifest.files
+        for question in ("storm court vote", "What did the president say about rates?", "zebra"):
+            patched, full = lexical_scores(served, question), lexical_scores(version_path(tmp_path / f"full-{step}"),
+                                                                             question)
+            assert patched.keys() == full.keys()
+            assert np.allclose([patched[k] for k in full], list(full.values()), rtol=1e-5, atol=1e-7)
 
 
 def test_dry_run_changes_nothing(corpus, tmp_path: Path) -> None:  # noqa: ANN001
@@ -268,3 +274,22 @@ def test_an_unmarked_intact_version_is_checked_and_kept(corpus, tmp_path: Path) 
     (version_path(tmp_path / "idx", version) / MARKER).unlink()
     assert Library(corpus[0], tmp_path / "idx", HashEncoder()).service.version == version
     assert (version_path(tmp_path / "idx", version) / MARKER).exists()
+
+
+def test_a_patched_version_analyses_only_the_incoming_passages(corpus, tmp_path: Path,  # noqa: ANN001
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    import index.lexical as lexical
+
+    folder, paths = corpus
+    library = Library(folder, tmp_path / "idx", HashEncoder())
+    library.refresh()
+    analysed: list[str] = []
+    real = lexical.analyze
+    monkeypatch.setattr(lexical, "analyze", lambda text: analysed.append(text) or real(text))
+    edit(paths[5], "A closing paragraph about zebras migrating north.")
+    report = library.refresh()
+    assert report.full_build_reason is None and report.stats is not None
+    edited = [p for _, p in library.service.meta.passages_of(json.loads(paths[5].read_text())["id"])]
+    assert len(analysed) == len(edited) < report.stats.passages // 10
+    hits = library.service.search("zebras migrating north", k=1).hits
+    assert hits and "zebras" in hits[0].passage.text

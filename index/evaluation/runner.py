@@ -32,7 +32,7 @@ from index.evaluation.benchmark import Benchmark, BenchmarkError
 from index.evaluation.metrics import QuestionOutcome
 from index.evaluation.store import VectorStore
 from index.layout import CURRENT
-from index.lexical import LexicalConfig, lexical_writer
+from index.lexical import LexicalConfig, LexicalWriter
 from index.search import SearchService
 
 log = logging.getLogger(__name__)
@@ -85,7 +85,7 @@ def prepare_index(benchmark: Benchmark, encoder: Encoder, cache_dir: Path, chunk
         encoder.load()
     store.embed_missing(texts, encoder, progress=(lambda d, t: progress("embedding", d, t)) if progress else None)
     stats = build_version(report.articles, encoder, index_dir, chunking, cache=store.as_cache(), progress=progress,
-                          reuse_current=False, extra_writers={"lexical": lexical_writer(lexical)})
+                          reuse_current=False, extra_writers={"lexical": LexicalWriter(lexical)})
     return EvalRun(index_dir, fingerprint, stats, len(report.articles), aliases)
 
 
