@@ -38,7 +38,7 @@ from index.durability import wait_for_flushes
 from index.library import Library
 
 RTQA = Path(__file__).resolve().parents[2] / "shared" / "bench" / "rtqa-dev" / "articles.jsonl.gz"
-FORMAT = 2  # bump when the generated corpora or their indexes change (2: term counts beside BM25)
+FORMAT = 3  # bump when the generated corpora or their indexes change (3: term counts and lengths beside BM25)
 
 
 class FastBenchEncoder:
@@ -147,7 +147,7 @@ def _timed_refreshes(library: Library, runs: int, edit_paths: list[Path] | None,
         flush_started = time.perf_counter()
         wait_for_flushes()
         flush_after = time.perf_counter() - flush_started
-        embed = report.stats.embed_seconds if report.stats else 0.0
+        embed = report.stats.embedding_seconds if report.stats else 0.0
         stages, last = {}, started
         for stage in ("read", "chunked", "embedding", "writing", "switching"):
             if stage in marks:

@@ -78,6 +78,10 @@ def _print_report(report, stats, out) -> None:  # noqa: ANN001
         rate = f", {stats.passages_per_second:.1f} passages/s" if stats.embedded else ""
         print(f"index {stats.version}: {stats.passages} passage(s), {stats.embedded} embedded, "
               f"{stats.reused} reused, {stats.seconds:.1f}s{rate}", file=out)
+        sentences = stats.extra.get("sentences") or {}
+        if sentences.get("embedded"):
+            print(f"  {sentences['embedded']} new sentence(s) embedded for highlights in "
+                  f"{sentences['embed_seconds']:.1f}s", file=out)
 
 
 def _build(library, out, rebuild: bool = False):  # noqa: ANN001, ANN202

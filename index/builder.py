@@ -34,6 +34,7 @@ Progress = Callable[[str, int, int], None]
 # → a dict recorded in the manifest's `extra` under the writer's name. A writer may also have
 # `patch(folder, base_folder, plan, incoming_pairs) -> dict | None` to patch its files from the base
 # version's when a refresh patches a version (see index.incremental.RowPlan); None means "write in full".
+# Time a writer spends embedding (reported as "embed_seconds") counts as model time of the build.
 ExtraWriter = Callable[[Path, "list[tuple[Article, Passage]]", "list[str]"], dict]
 
 
@@ -49,6 +50,12 @@ class BuildStats:
     seconds: float = 0.0
     embed_seconds: float = 0.0
     extra: dict = field(default_factory=dict)
+    writers_embed_seconds: float = 0.0
+
+    @property
+    def embedding_seconds(self) -> float:
+        """All the model time of the build: the passages' and what extra writers embedded (sentences)."""
+        return self.embed_seconds + self.writers_embed_seconds
 
     @property
     def passages_per_second(self) -> float:
@@ -183,8 +190,10 @@ def build_version(articles: Sequence[Article], encoder: Encoder, index_dir: Path
     VectorIndex.from_vectors(vectors).save(tmp)
     write_metadata(tmp, articles, [p for _, p in pairs], hashes, indexed_at)
     extra = dict(extra_manifest or {})
+    writers_embed = 0.0
     for writer_name, writer in (extra_writers or {}).items():
         extra[writer_name] = writer(tmp, pairs, texts)
+        writers_embed += float(extra[writer_name].get("embed_seconds", 0.0))  # e.g. the sentences' vectors
     manifest = Manifest(model=model_record(encoder.info), dim=encoder.info.dim, chunking=config.describe(),
                         articles=len(articles), passages=len(pairs),
                         corpus_fingerprint=corpus_fingerprint(articles), extra=extra)
@@ -196,7 +205,7 @@ def build_version(articles: Sequence[Article], encoder: Encoder, index_dir: Path
     name = publish_version(index_dir, tmp)
     stats = BuildStats(version=name, articles=len(articles), passages=len(pairs), embedded=embedded,
                        reused=len(pairs) - embedded, seconds=time.perf_counter() - started,
-                       embed_seconds=embed_seconds)
+                       embed_seconds=embed_seconds, writers_embed_seconds=writers_embed, extra=extra)
     log.info("built index %s: %d articles, %d passages (%d embedded, %d reused) in %.1fs", name,
              stats.articles, stats.passages, stats.embedded, stats.reused, stats.seconds)
     return stats

@@ -12,9 +12,15 @@ The pipeline for one question:
    prior, `focus * ln(passages in its article)`: of two equally good matches,
    the one from the shorter, more focused piece ranks first (a 40-passage
    live blog matches almost any question on its topic somewhere);
-3. each article is scored by its best passage plus a small share of its second
+3. a recency prior subtracts `recency * ln(1 + |age| / recency_days)`, age
+   being days between the article's date and the day the question is asked
+   about (today, or the newest article when the corpus is older): of two
+   equally good matches, the story from the question's time ranks first. It
+   orders results only; the confidence is judged on relevance without it, so
+   an old story that clearly answers is not turned into "nothing reliable";
+4. each article is scored by its best passage plus a small share of its second
    best: an article that answers in several places beats a one-line mention;
-4. passages are shown best article first, one per article, unless a second
+5. passages are shown best article first, one per article, unless a second
    passage of an article clearly beats the next article.
 """
 
@@ -40,6 +46,9 @@ class RetrievalConfig:
         rrf_k: the constant of reciprocal rank fusion.
         depth: candidate passages taken from each side before fusing.
         focus: weight of the focus prior, ln(passages of the article), subtracted from ranking scores.
+        recency: weight of the recency prior, ln(1 + |age in days| / recency_days), subtracted
+            from ranking scores (0: off); undated articles get none.
+        recency_days: the age at which the recency prior reaches `recency * ln 2`.
         second_passage: share of an article's second-best passage added to its score.
         dominance: how far a second passage of an article must beat the next
             article to be shown before it.
@@ -62,6 +71,8 @@ class RetrievalConfig:
     rrf_k: int = 60
     depth: int = 300
     focus: float = 0.03
+    recency: float = 0.0
+    recency_days: float = 7.0
     second_passage: float = 0.2
     dominance: float = 0.1
     min_score: float = 0.2
@@ -80,8 +91,10 @@ class RetrievalConfig:
             raise ValueError(f"dense_weight must be between 0 and 1, got {self.dense_weight}")
         if self.depth < 1 or self.rrf_k < 1:
             raise ValueError("depth and rrf_k must be at least 1")
-        if self.focus < 0 or self.second_passage < 0:
-            raise ValueError("focus and second_passage must not be negative")
+        if self.focus < 0 or self.second_passage < 0 or self.recency < 0:
+            raise ValueError("focus, recency and second_passage must not be negative")
+        if self.recency_days <= 0:
+            raise ValueError(f"recency_days must be positive, got {self.recency_days}")
 
     def describe(self) -> dict[str, object]:
         """Plain dict, for eval reports."""
@@ -123,6 +136,14 @@ def is_confident(top_score: float, sure: float, config: RetrievalConfig) -> bool
 def focus_prior(passages_in_article: np.ndarray, weight: float) -> np.ndarray:
     """What the focus prior subtracts from each passage's score (0 for a one-passage article)."""
     return weight * np.log(np.maximum(passages_in_article, 1))
+
+
+def recency_prior(age_days: np.ndarray, weight: float, scale_days: float) -> np.ndarray:
+    """What the recency prior subtracts for articles `age_days` from the reference day (NaN: undated, 0)."""
+    if weight == 0:
+        return np.zeros(len(age_days), dtype=np.float32)
+    penalty = weight * np.log1p(np.abs(age_days) / scale_days)
+    return np.nan_to_num(penalty, nan=0.0).astype(np.float32)
 
 
 def _rrf(scores: np.ndarray, k: int) -> np.ndarray:

@@ -25,6 +25,7 @@ from corpus.sentences import sentence_spans
 from index.encoder import Encoder
 from index.lexical import analyze
 from index.results import Highlight
+from index.sentence_store import SentenceStore
 
 MAX_PAIR_CHARS = 400
 
@@ -52,8 +53,9 @@ class Highlighter:
     """Picks highlights for passages; thread-safe, with a bounded cache of sentence vectors."""
 
     def __init__(self, encoder: Encoder, lexical_weight: float = 0.3, pair_margin: float = 1.0,
-                 cache_size: int = 20_000) -> None:
+                 cache_size: int = 20_000, store: SentenceStore | None = None) -> None:
         self.encoder = encoder
+        self.store = store
         self.lexical_weight = lexical_weight
         self.pair_margin = pair_margin
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
@@ -66,6 +68,13 @@ class Highlighter:
             for s in known:
                 self._cache.move_to_end(s)
         missing = list(dict.fromkeys(s for s in sentences if s not in known))
+        if missing and self.store is not None:
+            keys = {s: self.store.key(s) for s in missing}
+            stored = self.store.lookup(list(keys.values()))
+            for s, key in keys.items():
+                if key in stored:
+                    known[s] = stored[key]
+            missing = [s for s in missing if s not in known]
         if missing:
             new = self.encoder.encode(missing)
             with self._lock:

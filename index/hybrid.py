@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from index.fusion import RetrievalConfig, arrange, confidence, focus_prior, fuse, rank_articles
+from index.fusion import RetrievalConfig, arrange, confidence, focus_prior, fuse, rank_articles, recency_prior
 from index.lexical import LexicalIndex
 from index.vectors import VectorIndex
 
@@ -34,11 +34,14 @@ class HybridRetriever:
     """Candidate generation and fusion over one index version's arrays."""
 
     def __init__(self, vectors: np.ndarray, index: VectorIndex, lexical: LexicalIndex | None,
-                 article_of_row: np.ndarray) -> None:
+                 article_of_row: np.ndarray, article_day: np.ndarray | None = None) -> None:
+        """`article_day`: each article's publication day as a day number (NaN when undated)."""
         self.vectors = vectors
         self.index = index
         self.lexical = lexical
         self.article_of_row = article_of_row
+        n_articles = int(article_of_row.max()) + 1 if len(article_of_row) else 0
+        self.article_day = article_day if article_day is not None else np.full(n_articles, np.nan)
         self.passages_in_article = np.bincount(article_of_row) if len(article_of_row) else np.zeros(0, np.int64)
 
     def effective(self, config: RetrievalConfig) -> RetrievalConfig:
@@ -48,8 +51,11 @@ class HybridRetriever:
         return config
 
     def rank(self, question: str, query: np.ndarray, config: RetrievalConfig, k: int, per_article: int,
-             allowed: np.ndarray | None = None) -> Ranked:
-        """Rank passages for one question; `allowed` restricts to those rows (None: all)."""
+             allowed: np.ndarray | None = None, reference_day: float | None = None) -> Ranked:
+        """Rank passages for one question; `allowed` restricts to those rows (None: all).
+
+        `reference_day`: the day number the question is asked about, for the recency prior (None: no prior).
+        """
         config = self.effective(config)
         candidates: list[np.ndarray] = []
         lexical_all = None
@@ -66,13 +72,19 @@ class HybridRetriever:
         lexical = lexical_all[rows] if lexical_all is not None else np.zeros(len(rows), dtype=np.float32)
         owners = self.article_of_row[rows]
         prior = focus_prior(self.passages_in_article[owners], config.focus)
-        fused = fuse(dense, lexical, config) - prior
-        articles = rank_articles(rows.tolist(), fused.tolist(), owners.tolist(), config.second_passage)
+        relevance = fuse(dense, lexical, config) - prior
+        recent = (recency_prior(reference_day - self.article_day[owners], config.recency, config.recency_days)
+                  if reference_day is not None and config.recency > 0 else None)
+        ranking = relevance - recent if recent is not None else relevance
+        articles = rank_articles(rows.tolist(), ranking.tolist(), owners.tolist(), config.second_passage)
         shown = arrange(articles, k, per_article, config.dominance)
         if config.fusion == "rrf" and config.mode == "hybrid":
             # RRF scores are ranks, not evidence: judge confidence on the weighted scores
             absolute = config.dense_weight * dense + (1 - config.dense_weight) * lexical - prior
             articles = rank_articles(rows.tolist(), absolute.tolist(), owners.tolist(), config.second_passage)
+        elif recent is not None:
+            # recency orders results; whether anything answers reliably is a matter of relevance alone
+            articles = rank_articles(rows.tolist(), relevance.tolist(), owners.tolist(), config.second_passage)
         sure = confidence(articles, config.margin_weight, config.min_score)
         return Ranked(shown, float(articles[0][2][0][1]), sure)
 

@@ -208,8 +208,24 @@ def _patch(index_dir: Path, tmp: Path, base: Path, encoder: Encoder, config: Chu
     if progress:
         progress("writing", 1, 3)
 
-    # each finished file is checksummed in the background while the next is written
-    with ThreadPoolExecutor(max_workers=2) as pool:
+    plan = RowPlan(n_old, n_new, tuple(freed), tuple(moves), tuple(targets))
+
+    def run_writers() -> tuple[dict, float]:
+        """The extra writers' files (the lexical index, the sentence store), patched where they can be."""
+        results, seconds = {}, 0.0
+        for writer_name, writer in (extra_writers or {}).items():
+            patch = getattr(writer, "patch", None)
+            result = patch(tmp, base, plan, pairs) if patch is not None else None
+            if result is None:  # a writer that cannot patch its files writes them from every passage
+                result = writer(tmp, *_all_pairs(tmp / META_FILE, config))
+            results[writer_name] = result
+            seconds += float(result.get("embed_seconds", 0.0))  # e.g. the sentences' vectors
+        return results, seconds
+
+    # the extra writers run beside the vector files' patching (both mostly wait on numpy and the disk),
+    # and each finished file is checksummed in the background while the next is written
+    with ThreadPoolExecutor(max_workers=2) as pool, ThreadPoolExecutor(max_workers=1) as writers_pool:
+        writers_done = writers_pool.submit(run_writers)
         checks = {META_FILE: pool.submit(sha256_file, tmp / META_FILE)}
         rows = {to: np.asarray(base_vectors[frm]) for frm, to in moves}
         rows.update(zip(targets, new_vectors))
@@ -235,14 +251,11 @@ def _patch(index_dir: Path, tmp: Path, base: Path, encoder: Encoder, config: Chu
         checks[FAISS_FILE] = pool.submit(sha256_file, tmp / FAISS_FILE)
         if progress:
             progress("writing", 2, 3)
-        extra = dict(extra_manifest or {})
-        plan = RowPlan(n_old, n_new, tuple(freed), tuple(moves), tuple(targets))
-        for writer_name, writer in (extra_writers or {}).items():
-            patch = getattr(writer, "patch", None)
-            result = patch(tmp, base, plan, pairs) if patch is not None else None
-            if result is None:  # a writer that cannot patch its files writes them from every passage
-                result = writer(tmp, *_all_pairs(tmp / META_FILE, config))
-            extra[writer_name] = result
+        written, writers_embed = writers_done.result()
+        extra = {**dict(extra_manifest or {}), **written}
+        for path in tmp.iterdir():
+            if path.name not in checks:
+                checks[path.name] = pool.submit(sha256_file, path)
         checksums = {name: future.result() for name, future in checks.items()}
     corpus_fp = hashlib.sha256("".join(fingerprints).encode()).hexdigest()[:32]
     manifest = Manifest(model=model_record(encoder.info), dim=encoder.info.dim, chunking=config.describe(),
@@ -256,6 +269,7 @@ def _patch(index_dir: Path, tmp: Path, base: Path, encoder: Encoder, config: Chu
     name = publish_version(index_dir, tmp)
     stats = BuildStats(version=name, articles=articles, passages=n_new, embedded=embedded,
                        reused=n_new - embedded, seconds=time.perf_counter() - started, embed_seconds=embed_seconds,
+                       writers_embed_seconds=writers_embed,
                        extra=extra)
     log.info("patched index %s into %s: -%d +%d article(s), %d passage row(s) rewritten, %d moved, %d embedded "
              "in %.2fs", base.name, name, len(drop), len(add), len(targets), len(moves), embedded, stats.seconds)

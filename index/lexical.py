@@ -34,7 +34,9 @@ log = logging.getLogger(__name__)
 
 PREFIX = "bm25."
 PARAMS_FILE = PREFIX + "config.json"
-TF_FILE = PREFIX + "tf.npy"  # term counts aligned with bm25s's score entries: what a patched version starts from
+# what a patched version starts from: term counts aligned with bm25s's score entries, and passage lengths
+TF_FILE = PREFIX + "tf.npy"
+LENGTHS_FILE = PREFIX + "lengths.npy"
 _FILES = {"data_name": PREFIX + "data.npy", "indices_name": PREFIX + "indices.npy",
           "indptr_name": PREFIX + "indptr.npy", "vocab_name": PREFIX + "vocab.json",
           "params_name": PREFIX + "params.json", "nnoc_name": PREFIX + "nonoccurrence.npy"}
@@ -140,6 +142,7 @@ class LexicalIndex:
             self._bm25.save(str(folder), show_progress=False, **_FILES)
             if self._counts is not None:
                 np.save(folder / TF_FILE, self._counts.tf)
+                np.save(folder / LENGTHS_FILE, self._counts.lengths)
         (folder / PARAMS_FILE).write_text(json.dumps({**self.config.describe(), "passages": self.count},
                                                      sort_keys=True))
         return sorted(p.name for p in folder.iterdir() if p.name.startswith(PREFIX))
@@ -240,14 +243,15 @@ class LexicalWriter:
             if params.pop("passages", None) != rows or LexicalConfig(**params) != self.config:
                 return None, {}
             if rows == 0:
-                return TermCounts(np.zeros(0, np.uint16), np.zeros(0, np.int32), np.zeros(1, np.int64), 0), {}
+                return TermCounts(np.zeros(0, np.uint16), np.zeros(0, np.int32), np.zeros(1, np.int64),
+                                  np.zeros(0, np.int32)), {}
             vocab = json.loads((base / _FILES["vocab_name"]).read_text(encoding="utf-8"))
             counts = TermCounts(np.load(base / TF_FILE), np.load(base / _FILES["indices_name"]),
-                                np.load(base / _FILES["indptr_name"]).astype(np.int64), rows)
+                                np.load(base / _FILES["indptr_name"]).astype(np.int64), np.load(base / LENGTHS_FILE))
         except (OSError, ValueError, TypeError) as exc:
             log.info("lexical index of %s not patchable (%s): rebuilding it", base.name, exc)
             return None, {}
-        if len(counts.tf) != len(counts.indices) or counts.terms != len(vocab):
+        if len(counts.tf) != len(counts.indices) or counts.terms != len(vocab) or counts.rows != rows:
             log.info("lexical index of %s is inconsistent: rebuilding it", base.name)
             return None, {}
         return counts, vocab

@@ -28,6 +28,7 @@ from index.lexical import LexicalConfig, LexicalWriter
 from index.lock import RefreshLock
 from index.refresh import RefreshReport, refresh_index, rollback_index
 from index.search import SearchService
+from index.sentence_store import SentenceWriter
 from index.state import HistoryEntry, RecordsMemo, StateStore
 
 log = logging.getLogger(__name__)
@@ -48,8 +49,11 @@ class Library:
         self.feeds = feeds or FeedConfig()
         self.retrieval = retrieval
         self.lexical = lexical
-        # every version carries its lexical index (hybrid retrieval), written before its manifest
-        self.extra_writers = {"lexical": LexicalWriter(lexical), **dict(extra_writers or {})}
+        # every version carries its lexical index (hybrid retrieval), written before its manifest; the
+        # sentences of its passages are embedded into the sentence store (highlights without a model pass)
+        self._sentences = SentenceWriter(encoder, self.index_dir)
+        self.extra_writers = {"lexical": LexicalWriter(lexical), "sentences": self._sentences,
+                              **dict(extra_writers or {})}
         self._service: SearchService | None = None
         self._swap_lock = threading.Lock()
         self._recovered = False
@@ -101,6 +105,7 @@ class Library:
             progress: called with (stage, done, total).
             reuse: reuse vectors of the current version for unchanged text.
         """
+        self._sentences.progress = progress
         with RefreshLock(self.index_dir, "build", "build"):
             report = load_corpus(self.corpus_dir)
             if progress:
@@ -130,6 +135,7 @@ class Library:
         Raises:
             IndexBusy: another refresh is running (the message says whose).
         """
+        self._sentences.progress = progress
         ingest = None
         if fetch_feeds and self.feeds.urls:
             def ingest(p: Progress | None, known: set[str]) -> FeedOutcome:

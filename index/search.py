@@ -28,6 +28,7 @@ from index.lexical import LexicalIndex
 from index.manifest import Manifest
 from index.metadata import MetadataStore
 from index.results import Hit, SearchResult
+from index.sentence_store import SentenceStore
 from index.vectors import VectorIndex, load_vectors
 
 log = logging.getLogger(__name__)
@@ -67,12 +68,18 @@ class SearchService:
         if lexical is None and retrieval.mode != "dense":
             log.warning("index version %s has no lexical index: answering with dense retrieval only — "
                         "run `newsbot build` for hybrid retrieval", self.version)
-        numbers: dict[str, int] = {}  # article id -> small int, for grouping passages by article
-        article_of_row = np.array([numbers.setdefault(a, len(numbers)) for _, _, a, _ in self.meta.iter_passage_rows()],
-                                  dtype=np.int64)
-        self.retriever = HybridRetriever(load_vectors(folder), self.vectors, lexical, article_of_row)
+        article_of_row, article_ids = self.meta.article_numbers()  # for grouping passages by article
+        dates = self.meta.publication_dates()
+        article_day = np.array([dates[a].toordinal() if dates.get(a) else np.nan for a in article_ids],
+                               dtype=np.float64)
+        # "now" for the recency prior: today, or the newest article's day when the corpus is older
+        self.newest_day = float(np.nanmax(article_day)) if np.isfinite(article_day).any() else None
+        self.retriever = HybridRetriever(load_vectors(folder), self.vectors, lexical, article_of_row, article_day)
         self.retrieval = self.retriever.effective(retrieval)
-        self.highlighter = Highlighter(encoder, retrieval.highlight_lexical, retrieval.highlight_pair)
+        # sentence vectors embedded at build time, beside the versions (INDEX/versions/<this> → INDEX)
+        self.sentences = SentenceStore(folder.parent.parent, encoder.info.fingerprint)
+        self.highlighter = Highlighter(encoder, retrieval.highlight_lexical, retrieval.highlight_pair,
+                                       store=self.sentences)
         self._filter_cache: dict[Filters, np.ndarray] = {}
         self._query_cache: dict[str, np.ndarray] = {}
         self._lock = threading.Lock()
@@ -84,8 +91,9 @@ class SearchService:
         return cls(version_path(index_dir, version), encoder, verify=verify, retrieval=retrieval)
 
     def close(self) -> None:
-        """Release the metadata database."""
+        """Release the metadata database and the sentence store."""
         self.meta.close()
+        self.sentences.close()
 
     def _allowed_rows(self, filters: Filters) -> np.ndarray | None:
         if not filters.active:
@@ -116,8 +124,16 @@ class SearchService:
             self._query_cache[question] = vector
         return vector
 
+    def reference_day(self, as_of: date | None = None) -> float | None:
+        """The day number questions are asked about: `as_of`, else today capped at the newest article's day."""
+        if as_of is not None:
+            return float(as_of.toordinal())
+        if self.newest_day is None:
+            return None
+        return min(float(date.today().toordinal()), self.newest_day)
+
     def search(self, question: str, k: int = 5, per_article: int = 2, filters: Filters = Filters(),
-               highlight: bool = True) -> SearchResult:
+               highlight: bool = True, as_of: date | None = None) -> SearchResult:
         """The top `k` passages for a question, diverse across articles.
 
         Args:
@@ -127,6 +143,8 @@ class SearchService:
                 first results come from different articles unless one clearly dominates.
             filters: outlet/date restrictions, applied before taking any top k.
             highlight: pick each passage's best sentence(s) (one extra model pass).
+            as_of: the day the question is about, for the recency prior (default: today, or the
+                newest article's day when the corpus is older); the benchmark passes each question's date.
 
         Returns:
             The hits, with `confident` False when neither the calibrated confidence (best
@@ -138,7 +156,8 @@ class SearchService:
         if allowed is not None and len(allowed) == 0:
             return SearchResult(question, [], self.version, confident=False)
         query = self.embed_query(question)
-        ranked = self.retriever.rank(question, query, self.retrieval, k, per_article, allowed)
+        ranked = self.retriever.rank(question, query, self.retrieval, k, per_article, allowed,
+                                     self.reference_day(as_of))
         hits = self._hits(ranked.passages)
         if highlight and hits:
             marks = self.highlighter.highlight(question, query, [(h.passage, h.article) for h in hits])

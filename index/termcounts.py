@@ -32,13 +32,19 @@ class TermCounts:
         tf: count of each stored entry.
         indices: passage row of each entry (int32).
         indptr: entries of term j are `indptr[j]:indptr[j+1]` (int64, length terms + 1).
-        rows: number of passage rows.
+        lengths: number of terms (repeats counted) of each passage row (int32), kept rather
+            than summed again from the entries because a patch then costs O(rows), not O(entries).
     """
 
     tf: np.ndarray
     indices: np.ndarray
     indptr: np.ndarray
-    rows: int
+    lengths: np.ndarray
+
+    @property
+    def rows(self) -> int:
+        """Number of passage rows."""
+        return len(self.lengths)
 
     @property
     def terms(self) -> int:
@@ -49,10 +55,6 @@ class TermCounts:
         """The term (column) of each entry."""
         return np.repeat(np.arange(self.terms, dtype=np.int32), np.diff(self.indptr))
 
-    def doc_lengths(self) -> np.ndarray:
-        """Number of terms (repeats counted) of each passage row."""
-        return np.bincount(self.indices, weights=self.tf, minlength=self.rows)
-
 
 def count_terms(docs: Sequence[Sequence[str]], vocab: dict[str, int]) -> TermCounts:
     """Counts of `docs` (analysed terms per row); new terms are appended to `vocab` in place."""
@@ -62,28 +64,27 @@ def count_terms(docs: Sequence[Sequence[str]], vocab: dict[str, int]) -> TermCou
         ids = [vocab.setdefault(t, len(vocab)) for t in terms]
         cols += ids
         rows += [row] * len(ids)
-    return _from_entries(np.asarray(rows, dtype=np.int64), np.asarray(cols, dtype=np.int64),
-                         np.ones(len(rows), dtype=np.int64), len(docs), len(vocab))
+    lengths = np.array([len(terms) for terms in docs], dtype=np.int32)
+    return _from_entries(np.asarray(rows, dtype=np.int64), np.asarray(cols, dtype=np.int64), lengths, len(vocab))
 
 
-def _from_entries(rows: np.ndarray, cols: np.ndarray, counts: np.ndarray, n_rows: int, n_terms: int) -> TermCounts:
-    """Sum duplicate (row, col) entries into CSC counts, rows ascending within a column."""
+def _from_entries(rows: np.ndarray, cols: np.ndarray, lengths: np.ndarray, n_terms: int) -> TermCounts:
+    """Count repeated (row, col) entries into CSC counts, rows ascending within a column."""
+    n_rows = max(len(lengths), 1)
     if len(rows):
-        key = cols * max(n_rows, 1) + rows
-        uniq, inverse = np.unique(key, return_inverse=True)
-        summed = np.bincount(inverse, weights=counts)
-        cols, rows = uniq // max(n_rows, 1), uniq % max(n_rows, 1)
+        uniq, summed = np.unique(cols * n_rows + rows, return_counts=True)
+        cols, rows = uniq // n_rows, uniq % n_rows
     else:
-        summed = np.zeros(0)
+        summed = np.zeros(0, dtype=np.int64)
     indptr = np.zeros(n_terms + 1, dtype=np.int64)
     np.cumsum(np.bincount(cols, minlength=n_terms), out=indptr[1:])
     return TermCounts(np.minimum(summed, np.iinfo(_TF_DTYPE).max).astype(_TF_DTYPE),
-                      rows.astype(np.int32), indptr, n_rows)
+                      rows.astype(np.int32), indptr, lengths)
 
 
 def patch_counts(base: TermCounts, old_to_new: np.ndarray, added: TermCounts, added_rows: np.ndarray,
                  n_rows: int) -> TermCounts:
-    """The counts of a patched version, in O(entries) array operations and no sort of the base.
+    """The counts of a patched version, in a few linear passes over the base's entries (no sort).
 
     Args:
         base: the base version's counts.
@@ -94,31 +95,33 @@ def patch_counts(base: TermCounts, old_to_new: np.ndarray, added: TermCounts, ad
         n_rows: rows of the new version.
     """
     n_terms = max(base.terms, added.terms)
-    base_cols = base.columns()
-    new_rows_of_base = old_to_new[base.indices] if len(base.indices) else np.zeros(0, dtype=np.int64)
-    keep = new_rows_of_base >= 0
-    kept_cols = base_cols[keep]
-    kept_per_term = np.bincount(kept_cols, minlength=n_terms)
+    base_indptr = np.concatenate([base.indptr, np.full(n_terms - base.terms, base.indptr[-1], dtype=np.int64)])
+    old_to_new = np.asarray(old_to_new, dtype=np.int64)
+    left = old_to_new < 0
+    moved = ~left & (old_to_new != np.arange(len(old_to_new)))
+    if left.any():
+        keep = ~left[base.indices]  # a gather of booleans: the cheapest full pass
+        kept_tf, kept_rows = base.tf[keep], base.indices[keep]
+        # column bounds shrink by the entries dropped before them (few: those of the passages that left)
+        dropped = np.flatnonzero(~keep)
+        kept_indptr = base_indptr - np.searchsorted(dropped, base_indptr)
+    else:
+        kept_tf, kept_rows, kept_indptr = base.tf, base.indices, base_indptr
+    if moved.any():  # surviving passages moved into holes (only when more passages leave than come)
+        kept_rows = kept_rows.copy() if kept_rows is base.indices else kept_rows
+        relabel = moved[kept_rows]
+        kept_rows[relabel] = old_to_new[kept_rows[relabel]]
+    # a term's column holds its kept base entries (in base order), then the incoming passages' entries:
+    # each incoming entry goes in at the end of its column in the kept arrays
     added_cols = added.columns()
-    added_per_term = np.bincount(added_cols, minlength=n_terms)
-
-    indptr = np.zeros(n_terms + 1, dtype=np.int64)
-    np.cumsum(kept_per_term + added_per_term, out=indptr[1:])
-    total = int(indptr[-1])
-    tf = np.empty(total, dtype=_TF_DTYPE)
-    indices = np.empty(total, dtype=np.int32)
-
-    # a term's column holds its kept base entries (in base order), then the incoming passages' entries
-    added_before = np.zeros(n_terms + 1, dtype=np.int64)
-    np.cumsum(added_per_term, out=added_before[1:])
-    kept_pos = np.arange(len(kept_cols), dtype=np.int64) + added_before[kept_cols]
-    tf[kept_pos] = base.tf[keep]
-    indices[kept_pos] = new_rows_of_base[keep]
-    added_rank = np.arange(len(added_cols), dtype=np.int64) - added.indptr[added_cols]
-    added_pos = indptr[added_cols] + kept_per_term[added_cols] + added_rank
-    tf[added_pos] = added.tf
-    indices[added_pos] = np.asarray(added_rows, dtype=np.int32)[added.indices]
-    return TermCounts(tf, indices, indptr, n_rows)
+    at = kept_indptr[added_cols + 1]
+    tf = np.insert(kept_tf, at, added.tf)
+    indices = np.insert(kept_rows, at, np.asarray(added_rows, dtype=np.int32)[added.indices])
+    indptr = kept_indptr + np.concatenate([[0], np.cumsum(np.bincount(added_cols, minlength=n_terms))])
+    lengths = np.zeros(n_rows, dtype=np.int32)
+    lengths[old_to_new[~left]] = base.lengths[~left]
+    lengths[np.asarray(added_rows, dtype=np.int64)] = added.lengths
+    return TermCounts(tf.astype(_TF_DTYPE, copy=False), indices.astype(np.int32, copy=False), indptr, lengths)
 
 
 def bm25_scores(counts: TermCounts, k1: float, b: float) -> np.ndarray:
@@ -129,10 +132,12 @@ def bm25_scores(counts: TermCounts, k1: float, b: float) -> np.ndarray:
     """
     if counts.rows == 0 or len(counts.tf) == 0:
         return np.zeros(len(counts.tf), dtype=np.float32)
-    lengths = counts.doc_lengths()
+    lengths = counts.lengths.astype(np.float64)
     average = float(lengths.mean()) or 1.0
     df = np.diff(counts.indptr).astype(np.float64)
-    idf = np.log1p((counts.rows - df + 0.5) / (df + 0.5))
-    tf = counts.tf.astype(np.float64)
-    norm = k1 * ((1.0 - b) + b * lengths / average)
-    return (idf[counts.columns()] * tf / (tf + norm[counts.indices])).astype(np.float32)
+    idf = np.log1p((counts.rows - df + 0.5) / (df + 0.5)).astype(np.float32)
+    norm = (k1 * ((1.0 - b) + b * lengths / average)).astype(np.float32)
+    tf = counts.tf.astype(np.float32)
+    scores = tf / (tf + norm[counts.indices])
+    scores *= np.repeat(idf, np.diff(counts.indptr))
+    return scores

@@ -82,3 +82,33 @@ def test_a_strong_match_is_confident_even_among_many_alike() -> None:
     assert is_confident(0.45, 0.46, config)  # many articles answer alike: no lead, but a strong match
     assert not is_confident(0.30, 0.31, config)  # a middling match in a crowd: nothing reliable
     assert is_confident(0.30, 0.60, config)  # a middling match with a clear lead
+
+
+def test_recency_prior_grows_with_distance_from_the_reference_day_and_spares_undated() -> None:
+    from index.fusion import recency_prior
+
+    penalty = recency_prior(np.array([0.0, 7.0, -7.0, 365.0, np.nan]), 0.05, 7.0)
+    assert penalty[0] == 0 and penalty[4] == 0
+    assert penalty[1] == pytest.approx(0.05 * np.log(2)) and penalty[2] == pytest.approx(penalty[1])
+    assert penalty[3] > penalty[1]
+    assert not recency_prior(np.array([30.0]), 0.0, 7.0).any()
+    with pytest.raises(ValueError, match="recency_days"):
+        RetrievalConfig(recency_days=0)
+
+
+def test_recency_orders_equal_matches_but_leaves_the_confidence_alone() -> None:
+    """Two articles match alike; the one from the question's week ranks first, confidence unchanged."""
+    from index.hybrid import HybridRetriever
+    from index.vectors import VectorIndex
+
+    vectors = np.eye(4, dtype=np.float32)[[0, 0, 1]]  # rows 0 and 1 identical (articles 0 and 1), row 2 off-topic
+    retriever = HybridRetriever(vectors, VectorIndex.from_vectors(vectors), None, np.array([0, 1, 2]),
+                                article_day=np.array([100.0, 400.0, 400.0]))
+    query = np.eye(4, dtype=np.float32)[0]
+    dense = RetrievalConfig(mode="dense", focus=0.0, recency=0.05)
+    near_old = retriever.rank("q", query, dense, k=2, per_article=1, reference_day=101.0)
+    near_new = retriever.rank("q", query, dense, k=2, per_article=1, reference_day=402.0)
+    assert [r for r, _ in near_old.passages] == [0, 1] and [r for r, _ in near_new.passages] == [1, 0]
+    off = retriever.rank("q", query, RetrievalConfig(mode="dense", focus=0.0), k=2, per_article=1)
+    assert near_old.confidence == near_new.confidence == off.confidence
+    assert near_old.top_score == pytest.approx(1.0)

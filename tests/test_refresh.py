@@ -59,7 +59,9 @@ def test_one_change_embeds_only_what_changed(corpus, tmp_path: Path) -> None:  #
     assert ([e.source for e in plan.changed], [e.source for e in plan.removed], [e.source for e in plan.new]) == (
         [f"{paths[3]}:1"], [f"{paths[7]}:1"], [f"{new[0]}:1"])
     assert report.full_build_reason is None and report.stats is not None
-    assert sum(enc.calls) == report.stats.embedded < 30  # the new article's passages and the edited one's last
+    # the new article's passages and the edited one's last, and the sentences never embedded before
+    assert report.stats.embedded < 30
+    assert sum(enc.calls) == report.stats.embedded + report.stats.extra["sentences"]["embedded"]
     assert library.service is not before and library.service.version == report.version
     edited_id = json.loads(paths[3].read_text())["id"]
     assert any("zebras migrating north" in p.text for _, p in library.service.meta.passages_of(edited_id))

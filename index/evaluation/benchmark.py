@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 from index.errors import NewsIndexError
@@ -30,6 +31,8 @@ class Question:
     Attributes:
         gold: ids of the documents that answer it, the brief first.
         has_article_gold: some full article (not only the brief) answers it.
+        asked: the day it was asked (`date`, optional): the search runs as of that day, as the
+            bot answers as of today.
     """
 
     id: str
@@ -37,6 +40,7 @@ class Question:
     answer: str
     gold: tuple[str, ...]
     has_article_gold: bool = False
+    asked: date | None = None
 
     @property
     def article_gold(self) -> frozenset[str]:
@@ -71,8 +75,14 @@ def _question(record: object, path: Path, line: int) -> Question:
     gold = record.get("gold")
     if not isinstance(gold, list) or not gold or not all(isinstance(g, str) and g for g in gold):
         raise bad("`gold` is missing or not a non-empty list of ids")
+    asked = None
+    if record.get("date") not in (None, ""):
+        try:
+            asked = date.fromisoformat(str(record["date"])[:10])
+        except ValueError:
+            raise bad(f"`date` {record['date']!r} is not a YYYY-MM-DD date") from None
     return Question(id=record["id"], question=record["question"].strip(), answer=record["answer"].strip(),
-                    gold=tuple(gold), has_article_gold=bool(record.get("has_article_gold", False)))
+                    gold=tuple(gold), has_article_gold=bool(record.get("has_article_gold", False)), asked=asked)
 
 
 def load_benchmark(folder: Path | str) -> Benchmark:

@@ -6,7 +6,8 @@ they are unchanged; query-time settings (fusion, thresholds) never rebuild.
 Vectors come from the persistent `VectorStore`, so each distinct embedded text
 is embedded once across all settings ever tried.
 
-Two calls per question, both through `SearchService.search`:
+Two calls per question, both through `SearchService.search`, as of the day the
+question was asked (its `date`), as the bot asks as of today:
 - the bot's default call (k and per-article cap from the settings, with
   highlights): its latency, confidence, highlight and shown documents;
 - a ranking call (one passage per article, no highlight) that yields the
@@ -105,9 +106,9 @@ def run_benchmark(service: SearchService, benchmark: Benchmark, k: int = 10, res
         started = time.perf_counter()
         service.embed_query(q.question)  # timed apart, so both calls below can be charged for it
         embedded = time.perf_counter()
-        shown = service.search(q.question, k=results, per_article=per_article, highlight=highlight)
+        shown = service.search(q.question, k=results, per_article=per_article, highlight=highlight, as_of=q.asked)
         answered = time.perf_counter()
-        ranked = service.search(q.question, k=k, per_article=1, highlight=False)
+        ranked = service.search(q.question, k=k, per_article=1, highlight=False, as_of=q.asked)
         ranked_at = time.perf_counter()
         outcomes.append(QuestionOutcome(
             id=q.id, ranking=tuple(h.article.id for h in ranked.hits),

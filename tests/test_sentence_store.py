@@ -1,0 +1,76 @@
+"""Sentence vectors embedded at build time: highlights cost no model pass, refreshes embed only new sentences."""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from index.library import Library
+from index.search import SearchService
+from index.sentence_store import SentenceStore, passage_sentences
+from tests.conftest import SEEDS
+from tests.fakes import HashEncoder
+from tests.refresh_helpers import age, bench_records, edit, write_records
+
+
+def test_store_round_trip_and_what_it_lacks(tmp_path: Path) -> None:
+    store = SentenceStore(tmp_path, "model-a")
+    assert store.lookup(["x"]) == {} and store.known(["x"]) == set()  # nothing stored yet: nothing created
+    assert not (tmp_path / "sentences").exists()
+    vectors = np.random.default_rng(1).standard_normal((3, 8)).astype(np.float32)
+    store.add(["h1", "h2", "h3"], vectors)
+    again = SentenceStore(tmp_path, "model-a")  # another process
+    found = again.lookup(["h3", "h1", "zz"])
+    assert set(found) == {"h1", "h3"} and np.allclose(found["h3"], vectors[2], atol=1e-2)
+    assert again.known(["h2", "zz"]) == {"h2"}
+    assert SentenceStore(tmp_path, "model-b").lookup(["h1"]) == {}  # another model never sees them
+
+
+def test_a_lost_shard_means_embedding_at_question_time_not_an_error(tmp_path: Path,
+                                                                    caplog: pytest.LogCaptureFixture) -> None:
+    store = SentenceStore(tmp_path, "m")
+    store.add(["h1"], np.ones((1, 4), dtype=np.float32))
+    for shard in store.folder.glob("shard-*.npy"):
+        shard.unlink()
+    # a shard left behind by a crash before its hashes were committed is simply unused
+    (store.folder / "shard-orphan.npy").write_bytes(b"partial")
+    with caplog.at_level(logging.WARNING):
+        assert SentenceStore(tmp_path, "m").lookup(["h1"]) == {}
+    assert "embedded when asked" in caplog.text
+
+
+def test_highlights_use_stored_sentence_vectors_only(tmp_path: Path) -> None:
+    encoder = HashEncoder()
+    Library(SEEDS, tmp_path / "idx", encoder).build()
+    fresh = HashEncoder()  # a new process: only the question may reach the model
+    service = SearchService.open(tmp_path / "idx", fresh)
+    result = service.search("Who flew drones toward the Kremlin?", k=3)
+    assert fresh.calls == [1] and all(h.highlight is not None for h in result.hits)
+    # the same highlights as embedding the sentences at question time
+    bare = SearchService.open(tmp_path / "idx", HashEncoder())
+    bare.highlighter.store = None
+    again = bare.search("Who flew drones toward the Kremlin?", k=3)
+    assert [h.highlight for h in again.hits] == [h.highlight for h in result.hits]
+
+
+def test_a_refresh_embeds_only_the_new_sentences(tmp_path: Path) -> None:
+    folder = tmp_path / "corpus"
+    paths = write_records(folder, bench_records(6))
+    age(folder)
+    encoder = HashEncoder()
+    library = Library(folder, tmp_path / "idx", encoder)
+    first = library.refresh()
+    assert first.stats.extra["sentences"]["embedded"] == first.stats.extra["sentences"]["sentences"] > 0
+    edit(paths[2], "A closing sentence about zebras migrating north. And one more about their calves.")
+    second = library.refresh()
+    done = second.stats.extra["sentences"]
+    assert done["embedded"] == 2 and second.stats.writers_embed_seconds >= 0
+    article_id = json.loads(paths[2].read_text())["id"]
+    article = library.service.meta.article(article_id)
+    sentences = [s for _, p in library.service.meta.passages_of(article_id) for s in passage_sentences(article, p)]
+    store = SentenceStore(tmp_path / "idx", encoder.info.fingerprint)
+    assert store.known([store.key(s) for s in sentences]) == {store.key(s) for s in sentences}
