@@ -27,12 +27,15 @@ DEFAULT_CACHE = Path(".newsbot/eval-cache")
 
 # the ablation ladder: each row switches one more component on (query-time only: one index for all)
 ABLATION: list[tuple[str, dict[str, Any]]] = [
-    ("dense only (MiniLM, FAISS inner product)", {"mode": "dense", "focus": 0.0, "second_passage": 0.0}),
-    ("BM25 only (stemmed, stopwords, title)", {"mode": "lexical", "focus": 0.0, "second_passage": 0.0}),
-    ("hybrid, reciprocal rank fusion k=60", {"fusion": "rrf", "focus": 0.0, "second_passage": 0.0}),
-    ("hybrid, weighted score fusion", {"focus": 0.0, "second_passage": 0.0}),
-    ("+ focus prior", {"second_passage": 0.0}),
-    ("+ article evidence (second passage) = default", {}),
+    ("dense only (MiniLM, FAISS inner product)", {"mode": "dense", "focus": 0.0, "second_passage": 0.0,
+                                                  "recency": 0.0}),
+    ("BM25 only (stemmed, stopwords, title)", {"mode": "lexical", "focus": 0.0, "second_passage": 0.0,
+                                               "recency": 0.0}),
+    ("hybrid, reciprocal rank fusion k=60", {"fusion": "rrf", "focus": 0.0, "second_passage": 0.0, "recency": 0.0}),
+    ("hybrid, weighted score fusion", {"focus": 0.0, "second_passage": 0.0, "recency": 0.0}),
+    ("+ focus prior", {"second_passage": 0.0, "recency": 0.0}),
+    ("+ article evidence (second passage)", {"recency": 0.0}),
+    ("+ recency prior = default", {}),
     ("default without per-article diversity", {"dominance": -1.0}),
 ]
 

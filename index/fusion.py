@@ -71,9 +71,9 @@ class RetrievalConfig:
     rrf_k: int = 60
     depth: int = 300
     focus: float = 0.03
-    recency: float = 0.0
-    recency_days: float = 7.0
-    second_passage: float = 0.2
+    recency: float = 0.04
+    recency_days: float = 30.0
+    second_passage: float = 0.35
     dominance: float = 0.1
     min_score: float = 0.2
     strong_score: float = 0.4

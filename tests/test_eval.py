@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import json
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -78,6 +79,11 @@ def test_benchmark_errors_name_the_line(tmp_path: Path) -> None:
         load_benchmark(make_benchmark(tmp_path / "c") and tmp_path)
     repeated = make_benchmark(tmp_path / "d", [QUESTIONS[0], QUESTIONS[0]])
     assert load_benchmark(repeated).repeated == 1
+    # the day a question was asked is optional; when given, it must be a date (the search runs as of it)
+    dated = make_benchmark(tmp_path / "e", [{**QUESTIONS[0], "date": "2022-06-16"}, QUESTIONS[1]])
+    assert [q.asked for q in load_benchmark(dated).questions] == [date(2022, 6, 16), None]
+    with pytest.raises(BenchmarkError, match=r"questions.jsonl:1: `date` 'last week' is not a YYYY-MM-DD date"):
+        load_benchmark(make_benchmark(tmp_path / "f", [{**QUESTIONS[0], "date": "last week"}]))
 
 
 def test_eval_unknown_setting_is_a_usage_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

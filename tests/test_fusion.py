@@ -112,3 +112,20 @@ def test_recency_orders_equal_matches_but_leaves_the_confidence_alone() -> None:
     off = retriever.rank("q", query, RetrievalConfig(mode="dense", focus=0.0), k=2, per_article=1)
     assert near_old.confidence == near_new.confidence == off.confidence
     assert near_old.top_score == pytest.approx(1.0)
+
+
+def test_questions_are_asked_as_of_today_or_the_newest_article_of_an_older_corpus(tmp_path) -> None:  # noqa: ANN001
+    from datetime import date
+
+    from index.library import Library
+    from tests.conftest import SEEDS
+    from tests.fakes import HashEncoder
+
+    library = Library(SEEDS, tmp_path / "idx", HashEncoder())
+    library.build()
+    service = library.service
+    newest = max(a.published for a in service.articles() if a.published)
+    assert service.reference_day() == newest.toordinal()  # the seed corpus is older than today
+    assert service.reference_day(date(2023, 5, 10)) == date(2023, 5, 10).toordinal()
+    # the seed answer stays confident: its article is "today" for an older corpus
+    assert service.search("Who does Moscow say flew drones toward the Kremlin?", k=3).hits
