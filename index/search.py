@@ -52,7 +52,8 @@ class SearchService:
     """Answers questions from one index version."""
 
     def __init__(self, folder: Path, encoder: Encoder, verify: bool = False,
-                 retrieval: RetrievalConfig = RetrievalConfig()) -> None:
+                 retrieval: RetrievalConfig = RetrievalConfig(), sentence_root: Path | None = None) -> None:
+        """`sentence_root`: where the sentence store is (default: the index directory holding `folder`)."""
         self.folder = folder
         self.version = folder.name
         self.encoder = encoder
@@ -77,7 +78,7 @@ class SearchService:
         self.retriever = HybridRetriever(load_vectors(folder), self.vectors, lexical, article_of_row, article_day)
         self.retrieval = self.retriever.effective(retrieval)
         # sentence vectors embedded at build time, beside the versions (INDEX/versions/<this> → INDEX)
-        self.sentences = SentenceStore(folder.parent.parent, encoder.info.fingerprint)
+        self.sentences = SentenceStore(sentence_root or folder.parent.parent, encoder.info.fingerprint)
         self.highlighter = Highlighter(encoder, retrieval.highlight_lexical, retrieval.highlight_pair,
                                        store=self.sentences)
         self._filter_cache: dict[Filters, np.ndarray] = {}
@@ -86,9 +87,10 @@ class SearchService:
 
     @classmethod
     def open(cls, index_dir: Path, encoder: Encoder, version: str | None = None, verify: bool = False,
-             retrieval: RetrievalConfig = RetrievalConfig()) -> SearchService:
+             retrieval: RetrievalConfig = RetrievalConfig(), sentence_root: Path | None = None) -> SearchService:
         """Load the current (or a named) version of the index in `index_dir`."""
-        return cls(version_path(index_dir, version), encoder, verify=verify, retrieval=retrieval)
+        return cls(version_path(index_dir, version), encoder, verify=verify, retrieval=retrieval,
+                   sentence_root=sentence_root)
 
     def close(self) -> None:
         """Release the metadata database and the sentence store."""

@@ -33,7 +33,7 @@ def evaluate(benchmark: Benchmark, encoder: Encoder, cache_dir: Path,
     run = prepare_index(benchmark, encoder, cache_dir, chunking, lexical, progress=progress)
     reports = []
     for name, retrieval in ladder:
-        service = SearchService.open(run.index_dir, encoder, retrieval=retrieval)
+        service = SearchService.open(run.index_dir, encoder, retrieval=retrieval, sentence_root=Path(cache_dir))
         try:
             outcomes = run_benchmark(service, benchmark, k=k, results=results, per_article=per_article,
                                      highlight=highlight, aliases=run.aliases,

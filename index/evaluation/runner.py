@@ -80,7 +80,7 @@ def prepare_index(benchmark: Benchmark, encoder: Encoder, cache_dir: Path, chunk
     aliases = {dup.id: kept.id for dup, kept in report.duplicates if dup.id != kept.id}
     if (index_dir / CURRENT).exists():
         log.info("reusing the benchmark index %s", index_dir)
-        ensure_sentences(index_dir, encoder, progress)
+        ensure_sentences(index_dir, cache_dir, encoder, progress)
         return EvalRun(index_dir, fingerprint, None, len(report.articles), aliases)
     store = VectorStore(cache_dir, encoder.info.fingerprint)
     pairs = chunk_all(report.articles, encoder, chunking)
@@ -90,15 +90,16 @@ def prepare_index(benchmark: Benchmark, encoder: Encoder, cache_dir: Path, chunk
     store.embed_missing(texts, encoder, progress=(lambda d, t: progress("embedding", d, t)) if progress else None)
     stats = build_version(report.articles, encoder, index_dir, chunking, cache=store.as_cache(), progress=progress,
                           reuse_current=False, extra_writers={"lexical": LexicalWriter(lexical)})
-    ensure_sentences(index_dir, encoder, progress)
+    ensure_sentences(index_dir, cache_dir, encoder, progress)
     return EvalRun(index_dir, fingerprint, stats, len(report.articles), aliases)
 
 
-def ensure_sentences(index_dir: Path, encoder: Encoder, progress: Progress | None = None) -> dict:
-    """Embed the sentences of a benchmark index the sentence store lacks (as a build does for the bot).
+def ensure_sentences(index_dir: Path, cache_dir: Path, encoder: Encoder, progress: Progress | None = None) -> dict:
+    """Embed the sentences of a benchmark index that the cache's sentence store lacks (as a build does for the bot).
 
     Without them the measured latency would include embedding every shown passage's sentences, which
-    the bot does not do. Indexes cached before the store existed get them here, once.
+    the bot does not do. One store serves every benchmark index of the cache (`CACHE/sentences/`): a
+    sentence's vector depends only on the model and its text, and other chunkings cut the same sentences.
     """
     meta = MetadataStore(version_path(index_dir))
     try:
@@ -107,7 +108,7 @@ def ensure_sentences(index_dir: Path, encoder: Encoder, progress: Progress | Non
         meta.close()
     if hasattr(encoder, "load"):
         encoder.load()
-    return embed_sentences(SentenceStore(index_dir, encoder.info.fingerprint), encoder, pairs, progress)
+    return embed_sentences(SentenceStore(cache_dir, encoder.info.fingerprint), encoder, pairs, progress)
 
 
 def run_benchmark(service: SearchService, benchmark: Benchmark, k: int = 10, results: int = 3,
