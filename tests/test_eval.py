@@ -107,6 +107,9 @@ def test_eval_reports_every_figure_and_reuses_its_index(tmp_path: Path, capsys: 
     assert report["latency_ms"]["p50"] > 0 and report["latency_ms"]["p95"] >= report["latency_ms"]["p50"]
     shards = sorted((cache / "vectors").rglob("shard-*.npz"))
     assert len(shards) == 1
+    # the passages' sentences are embedded once into the cache's shared sentence store (highlights need no model)
+    sentence_shards = sorted((cache / "sentences").rglob("shard-*.npy"))
+    assert sentence_shards
 
     # same corpus and settings: the index is reused; a query-time setting does not rebuild either
     assert main(["eval", "--benchmark", str(folder), "--json", "--cache", str(cache),
@@ -120,6 +123,7 @@ def test_eval_reports_every_figure_and_reuses_its_index(tmp_path: Path, capsys: 
                  "--set", "chunk.target_tokens=24"]) == 0
     third = json.loads(capsys.readouterr().out)
     assert third["index"]["built"] is True and third["index"]["fingerprint"] != report["index"]["fingerprint"]
+    assert sorted((cache / "sentences").rglob("shard-*.npy")) == sentence_shards  # same sentences, none embedded
 
     assert main(["eval", "--benchmark", str(folder), "--cache", str(cache), "--ablation"]) == 0
     table = capsys.readouterr().out
