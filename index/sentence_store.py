@@ -59,6 +59,7 @@ class SentenceStore:
         self._lock = threading.Lock()
         self._db: sqlite3.Connection | None = None
         self._shards: dict[int, np.ndarray] = {}
+        self._warned = False
 
     def _connect(self, create: bool) -> sqlite3.Connection | None:
         if self._db is None:
@@ -93,7 +94,21 @@ class SentenceStore:
         return found
 
     def lookup(self, hashes: Sequence[str]) -> dict[str, np.ndarray]:
-        """Stored vectors (float32) of these hashes; absent ones are left out."""
+        """Stored vectors (float32) of these hashes; absent ones are left out.
+
+        Never raises: an unreadable store (damaged, or on a read-only disk) only means the
+        highlighter embeds the sentences itself, so it is logged once and treated as empty.
+        """
+        try:
+            return self._lookup(hashes)
+        except (sqlite3.Error, OSError) as exc:
+            if not self._warned:
+                self._warned = True
+                log.warning("sentence store %s unreadable (%s): highlights embed their sentences when asked",
+                            self.folder, exc)
+            return {}
+
+    def _lookup(self, hashes: Sequence[str]) -> dict[str, np.ndarray]:
         out: dict[str, np.ndarray] = {}
         with self._lock:
             db = self._connect(create=False)
@@ -186,8 +201,19 @@ class SentenceWriter:
 
     def __call__(self, _folder: Path, pairs: list[tuple[Article, Passage]], _embedded: list[str]) -> dict:
         """A full build: every passage's sentences (only new ones are embedded)."""
-        return embed_sentences(self.store, self.encoder, pairs, self.progress)
+        return self._fill(pairs)
 
     def patch(self, _folder: Path, _base: Path, _plan: object, pairs: list[tuple[Article, Passage]]) -> dict:
         """A patched version: the incoming passages' sentences."""
-        return embed_sentences(self.store, self.encoder, pairs, self.progress)
+        return self._fill(pairs)
+
+    def _fill(self, pairs: list[tuple[Article, Passage]]) -> dict:
+        # a cache that cannot be written must not stop the index from being refreshed
+        try:
+            return embed_sentences(self.store, self.encoder, pairs, self.progress)
+        except (sqlite3.Error, OSError) as exc:
+            log.warning("could not store sentence vectors in %s (%s): the index is published anyway and its "
+                        "highlights embed their sentences when asked — delete that folder to start it afresh",
+                        self.store.folder, exc)
+            self.store.close()
+            return {"sentences": 0, "embedded": 0, "embed_seconds": 0.0, "error": str(exc)}

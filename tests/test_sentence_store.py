@@ -74,3 +74,25 @@ def test_a_refresh_embeds_only_the_new_sentences(tmp_path: Path) -> None:
     sentences = [s for _, p in library.service.meta.passages_of(article_id) for s in passage_sentences(article, p)]
     store = SentenceStore(tmp_path / "idx", encoder.info.fingerprint)
     assert store.known([store.key(s) for s in sentences]) == {store.key(s) for s in sentences}
+
+
+def test_a_damaged_store_never_breaks_an_answer(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    encoder = HashEncoder()
+    Library(SEEDS, tmp_path / "idx", encoder).build()
+    for path in (tmp_path / "idx" / "sentences").rglob("index.sqlite*"):
+        path.write_bytes(b"not a database at all" * 100)
+    fresh = HashEncoder()
+    with caplog.at_level(logging.WARNING):
+        result = SearchService.open(tmp_path / "idx", fresh).search("Who flew drones toward the Kremlin?", k=3)
+    assert all(h.highlight is not None for h in result.hits) and len(fresh.calls) == 2  # question, then sentences
+    assert "highlights embed their sentences when asked" in caplog.text
+
+
+def test_a_store_that_cannot_be_written_does_not_stop_a_build(tmp_path: Path,
+                                                                caplog: pytest.LogCaptureFixture) -> None:
+    (tmp_path / "idx").mkdir()
+    (tmp_path / "idx" / "sentences").write_text("a file where the store's folder should be")
+    with caplog.at_level(logging.WARNING):
+        _, stats = Library(SEEDS, tmp_path / "idx", HashEncoder()).build()
+    assert stats.passages > 0 and "error" in stats.extra["sentences"]
+    assert "published anyway" in caplog.text
