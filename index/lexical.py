@@ -102,6 +102,11 @@ def lexical_text(article: Article, passage: Passage, config: LexicalConfig) -> s
     return passage.text
 
 
+def _passage_terms(text: str) -> list[str]:
+    """A passage's terms; an empty passage gets one empty token, so that it has a length like any other."""
+    return analyze(text) or [""]
+
+
 class LexicalIndex:
     """BM25 scores of every passage for a question, as one dense array."""
 
@@ -120,9 +125,7 @@ class LexicalIndex:
     def build(cls, texts: Sequence[str], config: LexicalConfig = LexicalConfig()) -> LexicalIndex:
         """Index the texts under rows 0..n-1."""
         vocab: dict[str, int] = {}
-        # an empty passage still gets a token so that it has a length like any other
-        counts = count_terms([analyze(t) or [""] for t in texts], vocab)
-        return cls.from_counts(counts, vocab, config)
+        return cls.from_counts(count_terms([_passage_terms(t) for t in texts], vocab), vocab, config)
 
     @classmethod
     def from_counts(cls, counts: TermCounts, vocab: dict[str, int], config: LexicalConfig) -> LexicalIndex:
@@ -231,7 +234,7 @@ class LexicalWriter:
         counts, vocab = self._base_counts(base, plan.n_old)
         if counts is None:
             return None
-        added = count_terms([analyze(lexical_text(a, p, self.config)) or [""] for a, p in pairs], vocab)
+        added = count_terms([_passage_terms(lexical_text(a, p, self.config)) for a, p in pairs], vocab)
         patched = patch_counts(counts, plan.old_to_new(), added, np.asarray(plan.targets, dtype=np.int64),
                                plan.n_new)
         return self._save(folder, LexicalIndex.from_counts(patched, vocab, self.config))
