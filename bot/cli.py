@@ -65,7 +65,8 @@ def make_library(settings: Settings):  # noqa: ANN201 - Library imported lazily 
     from index.library import Library
 
     return Library(settings.corpus_dir, settings.index_dir, SentenceTransformerEncoder(settings.model_path),
-                   keep_versions=settings.keep_versions, feeds=settings.feed_config())
+                   keep_versions=settings.keep_versions, feeds=settings.feed_config(),
+                   retrieval=settings.retrieval())
 
 
 def _print_report(report, stats, out) -> None:  # noqa: ANN001

@@ -13,6 +13,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from index.fusion import RetrievalConfig
+
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -96,6 +98,7 @@ class Settings:
     model_path: Path | None = None
     results_per_answer: int = 3
     per_article: int = 2
+    recency_days: int = 30
     keep_versions: int = 3
     discord_token: str = ""
     guild_ids: tuple[int, ...] = ()
@@ -112,6 +115,12 @@ class Settings:
     max_attachment_bytes: int = 2_000_000
     log_level: str = "INFO"
 
+    def retrieval(self) -> RetrievalConfig:
+        """The query-time retrieval settings: the tuned defaults, with the recency prior's scale (0: off)."""
+        if self.recency_days == 0:
+            return RetrievalConfig(recency=0.0)
+        return RetrievalConfig(recency_days=float(self.recency_days))
+
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
         """Settings from an environment mapping (default: `os.environ`)."""
@@ -127,6 +136,7 @@ class Settings:
             model_path=Path(model) if model else None,
             results_per_answer=_int(env, "NEWSBOT_RESULTS", base.results_per_answer, 1, 10),
             per_article=_int(env, "NEWSBOT_PER_ARTICLE", base.per_article, 0),
+            recency_days=_int(env, "NEWSBOT_RECENCY_DAYS", base.recency_days, 0, 36_500),
             keep_versions=_int(env, "NEWSBOT_KEEP_VERSIONS", base.keep_versions, 1),
             discord_token=env.get("DISCORD_TOKEN", "").strip(),
             guild_ids=_ids(env, "DISCORD_GUILD_IDS"),

@@ -99,3 +99,13 @@ def test_refresh_progress_text() -> None:
                               "• files read: 3\n• passages embedded: 64 of 200")
     assert tracker.summary(["added 1"]).startswith("Refresh finished in 1 min 15 s (started by <@1>).\n• added 1")
     assert format_elapsed(4.4) == "4 s"
+
+
+def test_recency_setting_scales_or_turns_off_the_prior() -> None:
+    from bot.settings import Settings, SettingsError
+
+    assert Settings.from_env({}).retrieval().recency_days == 30 and Settings.from_env({}).retrieval().recency > 0
+    assert Settings.from_env({"NEWSBOT_RECENCY_DAYS": "7"}).retrieval().recency_days == 7
+    assert Settings.from_env({"NEWSBOT_RECENCY_DAYS": "0"}).retrieval().recency == 0
+    with pytest.raises(SettingsError, match="NEWSBOT_RECENCY_DAYS"):
+        Settings.from_env({"NEWSBOT_RECENCY_DAYS": "soon"})
