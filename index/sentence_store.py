@@ -50,6 +50,16 @@ def passage_sentences(article: Article, passage: Passage) -> list[str]:
     return [article.text[s:e] for s, e in sentence_spans(article.text, passage.start, passage.end)]
 
 
+def _rows_for(db: sqlite3.Connection, sql: str, hashes: Sequence[str], batch: int = 500) -> list[tuple]:
+    """`sql` (with `IN ({})` for the placeholders) run over the distinct hashes, in batches SQLite accepts."""
+    unique = list(dict.fromkeys(hashes))
+    rows: list[tuple] = []
+    for start in range(0, len(unique), batch):
+        part = unique[start:start + batch]
+        rows += db.execute(sql.format(",".join("?" * len(part))), part).fetchall()
+    return rows
+
+
 class SentenceStore:
     """Sentence vectors of one model, by embed hash; safe to share between threads."""
 
@@ -86,11 +96,7 @@ class SentenceStore:
             db = self._connect(create=False)
             if db is None:
                 return found
-            unique = list(dict.fromkeys(hashes))
-            for start in range(0, len(unique), 500):
-                part = unique[start:start + 500]
-                found.update(h for (h,) in db.execute(
-                    f"SELECT hash FROM vectors WHERE hash IN ({','.join('?' * len(part))})", part))
+            found.update(h for (h,) in _rows_for(db, "SELECT hash FROM vectors WHERE hash IN ({})", hashes))
         return found
 
     def lookup(self, hashes: Sequence[str]) -> dict[str, np.ndarray]:
@@ -114,13 +120,8 @@ class SentenceStore:
             db = self._connect(create=False)
             if db is None or not hashes:
                 return out
-            unique = list(dict.fromkeys(hashes))
-            rows = []
-            for start in range(0, len(unique), 500):
-                part = unique[start:start + 500]
-                rows += db.execute("SELECT v.hash, v.shard, v.row, s.file FROM vectors v JOIN shards s "
-                                   f"ON s.id = v.shard WHERE v.hash IN ({','.join('?' * len(part))})",
-                                   part).fetchall()
+            rows = _rows_for(db, "SELECT v.hash, v.shard, v.row, s.file FROM vectors v JOIN shards s "
+                                 "ON s.id = v.shard WHERE v.hash IN ({})", hashes)
             for h, shard, row, file in rows:
                 vectors = self._shard(shard, file)
                 if vectors is not None and row < len(vectors):
