@@ -9,6 +9,7 @@ limits.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
@@ -112,11 +113,11 @@ def best_sentence(question: str, sentences: list[str]) -> int | None:
 
 
 def passage_sentences(passage: Passage, article: Article, question: str,
-                      highlight: tuple[int, int] | None) -> tuple[Sentence, ...]:
+                      highlight: Sequence[tuple[int, int]] | None) -> tuple[Sentence, ...]:
     """The passage cut into sentences, with the answering one(s) in bold.
 
     Args:
-        highlight: span of the best sentence(s), offsets into the article text; None → word-overlap fallback.
+        highlight: spans of the best sentence(s), offsets into the article text; None → word-overlap fallback.
     """
     spans: list[tuple[int, int, bool]] = []
     for p_start, p_end in article.paragraph_spans:
@@ -125,7 +126,7 @@ def passage_sentences(passage: Passage, article: Article, question: str,
             spans.extend((a, b, i == 0) for i, (a, b) in enumerate(sentence_spans(article.text, lo, hi)))
     texts = [article.text[a:b] for a, b, _ in spans]
     if highlight is not None:
-        bold = {i for i, (a, b, _) in enumerate(spans) if a < highlight[1] and b > highlight[0]}
+        bold = {i for i, (a, b, _) in enumerate(spans) if any(a < end and b > start for start, end in highlight)}
     else:
         best = best_sentence(question, texts)
         bold = {best} if best is not None else set()
@@ -135,8 +136,7 @@ def passage_sentences(passage: Passage, article: Article, question: str,
 def compose_item(hit: Hit, question: str) -> AnswerItem:
     """One hit → what its card shows."""
     a, p = hit.article, hit.passage
-    span = (hit.highlight.start, hit.highlight.end) if hit.highlight else None
-    sentences = passage_sentences(p, a, question, span)
+    sentences = passage_sentences(p, a, question, hit.highlight.spans if hit.highlight else None)
     bold = next((s.text for s in sentences if s.bold), sentences[0].text if sentences else "")
     return AnswerItem(rank=hit.rank, passage_id=p.id, article_id=a.id, title=a.title, title_derived=a.title_derived,
                       url=a.url, link=fragment_link(a.url, bold), outlet=a.outlet, authors=a.authors,

@@ -57,9 +57,10 @@ def render_hit_body(hit, bold: str = "markdown", width: int = 100) -> str:  # no
     text = hit.passage.text
     mark = hit.highlight
     if mark is not None and hit.passage.start <= mark.start < mark.end <= hit.passage.end:
-        a, b = mark.start - hit.passage.start, mark.end - hit.passage.start
         opening, closing = (ANSI_BOLD, ANSI_RESET) if bold == "ansi" else ("**", "**")
-        text = text[:a] + opening + text[a:b] + closing + text[b:]
+        for start, end in reversed(mark.spans):  # from the end, so earlier offsets stay valid
+            a, b = start - hit.passage.start, end - hit.passage.start
+            text = text[:a] + opening + text[a:b] + closing + text[b:]
     return "\n".join(textwrap.fill(para, width=width) for para in text.split("\n\n"))
 
 

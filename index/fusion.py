@@ -60,9 +60,12 @@ class RetrievalConfig:
         min_confidence: confidence (best score + margin_weight * lead) below which the answer
             is "nothing reliable"; calibrated on rtqa-dev for precision >= 0.8 (docs/retrieval.md).
         highlight_lexical: weight of question-term overlap next to sentence cosine in highlighting.
-        highlight_pair: a neighbour sentence joins the highlight when it scores within this of the
-            best (1.0: the better neighbour always joins while the two fit in 400 characters;
-            on rtqa-dev the answer often sits in the sentence after the one that restates the question).
+        highlight_headline: weight of the share of the headline's terms that the question lacks
+            (the headline usually names what a question about the story asks for).
+        highlight_sentences: how many of a passage's best sentences form its highlight (on
+            rtqa-dev the answer often sits in a sentence apart from the one restating the question).
+        refocus: show each article's passage whose best sentence answers best, not only the one
+            that ranked it (only with highlights; the articles and their order do not change).
     """
 
     mode: str = "hybrid"
@@ -80,7 +83,9 @@ class RetrievalConfig:
     margin_weight: float = 3.0
     min_confidence: float = 0.5
     highlight_lexical: float = 0.3
-    highlight_pair: float = 1.0
+    highlight_headline: float = 0.3
+    highlight_sentences: int = 2
+    refocus: bool = True
 
     def __post_init__(self) -> None:
         if self.mode not in MODES:
@@ -93,6 +98,8 @@ class RetrievalConfig:
             raise ValueError("depth and rrf_k must be at least 1")
         if self.focus < 0 or self.second_passage < 0 or self.recency < 0:
             raise ValueError("focus, recency and second_passage must not be negative")
+        if self.highlight_sentences < 1:
+            raise ValueError(f"highlight_sentences must be at least 1, got {self.highlight_sentences}")
         if self.recency_days <= 0:
             raise ValueError(f"recency_days must be positive, got {self.recency_days}")
 

@@ -10,6 +10,7 @@ is not penalised for a missing score. `index.fusion` does the rest.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -68,25 +69,40 @@ class HybridRetriever:
         rows = np.unique(np.concatenate(candidates)) if candidates else np.zeros(0, dtype=np.int64)
         if len(rows) == 0:
             return Ranked([], 0.0, 0.0)
-        dense = np.asarray(self.vectors[rows] @ query, dtype=np.float32)
-        lexical = lexical_all[rows] if lexical_all is not None else np.zeros(len(rows), dtype=np.float32)
+        dense, lexical, prior, relevance, ranking = self._score_rows(rows, query, lexical_all, config, reference_day)
         owners = self.article_of_row[rows]
-        prior = focus_prior(self.passages_in_article[owners], config.focus)
-        relevance = fuse(dense, lexical, config) - prior
-        recent = (recency_prior(reference_day - self.article_day[owners], config.recency, config.recency_days)
-                  if reference_day is not None and config.recency > 0 else None)
-        ranking = relevance - recent if recent is not None else relevance
+        recent = ranking is not relevance  # a recency prior took part
         articles = rank_articles(rows.tolist(), ranking.tolist(), owners.tolist(), config.second_passage)
         shown = arrange(articles, k, per_article, config.dominance)
         if config.fusion == "rrf" and config.mode == "hybrid":
             # RRF scores are ranks, not evidence: judge confidence on the weighted scores
             absolute = config.dense_weight * dense + (1 - config.dense_weight) * lexical - prior
             articles = rank_articles(rows.tolist(), absolute.tolist(), owners.tolist(), config.second_passage)
-        elif recent is not None:
+        elif recent:
             # recency orders results; whether anything answers reliably is a matter of relevance alone
             articles = rank_articles(rows.tolist(), relevance.tolist(), owners.tolist(), config.second_passage)
         sure = confidence(articles, config.margin_weight, config.min_score)
         return Ranked(shown, float(articles[0][2][0][1]), sure)
+
+    def scores(self, question: str, query: np.ndarray, config: RetrievalConfig, rows: Sequence[int],
+               reference_day: float | None = None) -> np.ndarray:
+        """Ranking scores of these rows, as `rank` gives them (with rank fusion: the rows ranked among themselves)."""
+        config = self.effective(config)
+        lexical_all = self.lexical.normalised(question) if config.mode != "dense" else None
+        return self._score_rows(np.asarray(rows, dtype=np.int64), query, lexical_all, config, reference_day)[4]
+
+    def _score_rows(self, rows: np.ndarray, query: np.ndarray, lexical_all: np.ndarray | None,
+                    config: RetrievalConfig, reference_day: float | None) -> tuple[np.ndarray, ...]:
+        """Cosine, lexical, focus prior, relevance and ranking score (relevance less the recency prior) of rows."""
+        dense = np.asarray(self.vectors[rows] @ query, dtype=np.float32)
+        lexical = lexical_all[rows] if lexical_all is not None else np.zeros(len(rows), dtype=np.float32)
+        owners = self.article_of_row[rows]
+        prior = focus_prior(self.passages_in_article[owners], config.focus)
+        relevance = fuse(dense, lexical, config) - prior
+        if reference_day is None or config.recency <= 0:
+            return dense, lexical, prior, relevance, relevance
+        recent = recency_prior(reference_day - self.article_day[owners], config.recency, config.recency_days)
+        return dense, lexical, prior, relevance, relevance - recent
 
 
 def _top_rows(scores: np.ndarray, depth: int, allowed: np.ndarray | None) -> np.ndarray:

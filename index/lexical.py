@@ -46,6 +46,7 @@ _STOPWORDS = frozenset("""
 a an and are as at be but by for if in into is it no not of on or such that the their then there these they
 this to was will with what which who whom whose when where why how did does do has have had were been its
 """.split())
+_POSSESSIVE = re.compile(r"['’]s$")
 _WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
 
 
@@ -89,7 +90,9 @@ def analyze(text: str) -> list[str]:
     """Lower-cased, stopword-free, stemmed terms: `"Moscow's drones"` → `["moscow", "drone"]`."""
     words = []
     for match in _WORD.finditer(text.lower()):
-        word = re.sub(r"['’]s$", "", match.group()).replace("’", "'")
+        word = match.group()
+        if "'" in word or "’" in word:
+            word = _POSSESSIVE.sub("", word).replace("’", "'")
         if word and word not in _STOPWORDS:
             words.append(word)
     return _stemmer().stemWords(words) if words else []

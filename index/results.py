@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -11,11 +12,39 @@ from corpus.chunking import Passage
 
 @dataclass(frozen=True)
 class Highlight:
-    """The sentence(s) of a passage that best answer the question; offsets into the article text."""
+    """The sentence(s) of a passage that best answer the question.
 
+    `spans` are offsets into the article text, in text order; neighbouring sentences
+    form one span, so the highlight is one stretch of the article (`text ==
+    article_text[start:end]`) unless its two sentences lie apart: `text` then joins
+    them with " … " and `start`/`end` enclose both.
+    """
+
+    spans: tuple[tuple[int, int], ...]
     text: str
-    start: int
-    end: int
+
+    @property
+    def start(self) -> int:
+        """Offset of the first highlighted character."""
+        return self.spans[0][0]
+
+    @property
+    def end(self) -> int:
+        """Offset just past the last highlighted character."""
+        return self.spans[-1][1]
+
+    @classmethod
+    def of(cls, article_text: str, spans: Iterable[tuple[int, int]]) -> Highlight:
+        """The highlight of these sentence spans; spans separated by whitespace alone are merged."""
+        merged: list[tuple[int, int]] = []
+        for start, end in sorted(spans):
+            if merged and not article_text[merged[-1][1]:start].strip():
+                merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+            else:
+                merged.append((start, end))
+        if not merged:
+            raise ValueError("a highlight needs at least one span")
+        return cls(tuple(merged), " … ".join(article_text[a:b] for a, b in merged))
 
 
 @dataclass(frozen=True)
@@ -44,7 +73,9 @@ class Hit:
             "end": self.passage.end,
         }
         if self.highlight:
-            data["highlight"] = {"text": self.highlight.text, "start": self.highlight.start, "end": self.highlight.end}
+            mark = self.highlight
+            data["highlight"] = {"text": mark.text, "start": mark.start, "end": mark.end,
+                                 "spans": [list(span) for span in mark.spans]}
         return data
 
 

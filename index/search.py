@@ -79,8 +79,8 @@ class SearchService:
         self.retrieval = self.retriever.effective(retrieval)
         # sentence vectors embedded at build time, beside the versions (INDEX/versions/<this> → INDEX)
         self.sentences = SentenceStore(sentence_root or folder.parent.parent, encoder.info.fingerprint)
-        self.highlighter = Highlighter(encoder, retrieval.highlight_lexical, retrieval.highlight_pair,
-                                       store=self.sentences)
+        self.highlighter = Highlighter(encoder, retrieval.highlight_lexical, retrieval.highlight_headline,
+                                       retrieval.highlight_sentences, store=self.sentences)
         self._filter_cache: dict[Filters, np.ndarray] = {}
         self._query_cache: dict[str, np.ndarray] = {}
         self._lock = threading.Lock()
@@ -144,7 +144,8 @@ class SearchService:
             per_article: most passages one article may contribute (0 = no cap); the
                 first results come from different articles unless one clearly dominates.
             filters: outlet/date restrictions, applied before taking any top k.
-            highlight: pick each passage's best sentence(s) (one extra model pass).
+            highlight: pick each passage's best sentence(s), and show each article's passage whose
+                best sentence answers best (`RetrievalConfig.refocus`).
             as_of: the day the question is about, for the recency prior (default: today, or the
                 newest article's day when the corpus is older); the benchmark passes each question's date.
 
@@ -161,6 +162,8 @@ class SearchService:
         ranked = self.retriever.rank(question, query, self.retrieval, k, per_article, allowed,
                                      self.reference_day(as_of))
         hits = self._hits(ranked.passages)
+        if highlight and hits and self.retrieval.refocus:
+            hits = self._refocus(question, query, hits, self.reference_day(as_of))
         if highlight and hits:
             marks = self.highlighter.highlight(question, query, [(h.passage, h.article) for h in hits])
             hits = [replace(h, highlight=m) for h, m in zip(hits, marks)]
@@ -175,6 +178,28 @@ class SearchService:
         # the focus prior can push a weak match just below zero: shown as 0, the order is already set
         return [Hit(passage=passages[row], article=articles[passages[row].article_id], score=max(0.0, score),
                     rank=i + 1) for i, (row, score) in enumerate(ranked)]
+
+    def _refocus(self, question: str, query: np.ndarray, hits: list[Hit], reference_day: float | None) -> list[Hit]:
+        """Each hit's passage swapped for the passage of its article whose best sentence answers best.
+
+        The retriever finds the right article; its best-ranked passage often restates the
+        question while another (often the lead) holds the answer. A swapped hit gets the
+        ranking score of the passage now shown; the articles and their order stay.
+        """
+        shown = {h.passage.id for h in hits}
+        self.highlighter.prefetch([(h.passage, h.article) for h in hits])  # without a store: one model pass
+        out = []
+        for hit in hits:
+            rows = {p.id: (row, p) for row, p in self.meta.passages_of(hit.article.id)}
+            others = [p for pid, (_, p) in rows.items() if pid not in shown]
+            best = self.highlighter.best_passage(question, query, hit.article, hit.passage, others)
+            if best.id != hit.passage.id:
+                score = self.retriever.scores(question, query, self.retrieval, [rows[best.id][0]], reference_day)[0]
+                shown.discard(hit.passage.id)
+                shown.add(best.id)
+                hit = replace(hit, passage=best, score=max(0.0, float(score)))
+            out.append(hit)
+        return out
 
     def passage(self, passage_id: str) -> tuple[Passage, Article] | None:
         """Look up a passage by id (or unique id prefix) with its article."""

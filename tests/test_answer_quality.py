@@ -30,11 +30,12 @@ def test_seed_question_is_confident_with_a_highlight_inside_the_article(seed_ind
     assert result.confident
     top = result.hits[0]
     mark = top.highlight
-    assert mark is not None and top.article.text[mark.start:mark.end] == mark.text
+    assert mark is not None and " … ".join(top.article.text[a:b] for a, b in mark.spans) == mark.text
     assert top.passage.start <= mark.start < mark.end <= top.passage.end
     assert "Ukraine flew two drones toward the Kremlin" in mark.text
     assert all(h.highlight is not None for h in result.hits)
-    assert result.to_dict()["results"][0]["highlight"] == {"text": mark.text, "start": mark.start, "end": mark.end}
+    assert result.to_dict()["results"][0]["highlight"] == {"text": mark.text, "start": mark.start, "end": mark.end,
+                                                                    "spans": [list(span) for span in mark.spans]}
 
 
 @pytest.mark.parametrize("question", OFF_TOPIC)

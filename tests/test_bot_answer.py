@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from bot.answer import best_sentence, compose_answer, passage_sentences
+from bot.cli_ask import render_hit_body
 from corpus.article import Article
 from corpus.chunking import Passage
 from index.results import Highlight, Hit, SearchResult
@@ -36,13 +37,21 @@ def test_fallback_bolds_nothing_when_no_word_is_shared() -> None:
 
 def test_highlight_from_search_wins_over_the_fallback() -> None:
     start = TEXT.index("Repairs")
-    sentences = passage_sentences(passage(), article(), "When were cracks found?", (start, start + 10))
+    sentences = passage_sentences(passage(), article(), "When were cracks found?", [(start, start + 10)])
     assert [s.text for s in sentences if s.bold] == ["Repairs cost 3 million dollars."]
+
+
+def test_a_highlight_of_two_sentences_apart_bolds_both_and_nothing_between() -> None:
+    first, last = TEXT.index("Officials"), TEXT.index("Engineers")
+    sentences = passage_sentences(passage(), article(), "q", [(first, first + 5), (last, last + 5)])
+    assert [s.text for s in sentences if s.bold] == ["Officials said the bridge will reopen in May.",
+                                                     "Engineers found cracks in two pillars during an inspection in January."]
+    assert not next(s for s in sentences if s.text.startswith("Repairs")).bold
 
 
 def test_compose_answer_keeps_attribution_link_and_confidence() -> None:
     start = TEXT.index("Engineers")
-    hit = Hit(passage(), article(), 0.71, 1, Highlight("Engineers found cracks…", start, start + 20))
+    hit = Hit(passage(), article(), 0.71, 1, Highlight(((start, start + 20),), TEXT[start:start + 20]))
     answer = compose_answer(SearchResult("When were cracks found?", [hit], "v0003-x"))
     [item] = answer.items
     assert answer.confident and item.attribution == "Reuters · A. Writer and B. Editor · 2024-03-01 · paragraphs 1-2 of 2"
@@ -58,3 +67,12 @@ def test_skip_leaves_out_results_already_shown() -> None:
     hits = [Hit(passage(), article(None), 0.7 - i / 10, i + 1) for i in range(3)]
     answer = compose_answer(SearchResult("q", hits, "v1"), skip=2)
     assert [i.rank for i in answer.items] == [3] and answer.items[0].link is None
+
+
+def test_the_command_line_bolds_each_stretch_of_a_highlight() -> None:
+    first, last = TEXT.index("Officials"), TEXT.index("Engineers")
+    mark = Highlight.of(TEXT, [(first, TEXT.index(" Repairs")), (last, TEXT.index(" The mayor"))])
+    body = render_hit_body(Hit(passage(), article(), 0.5, 1, mark), width=1000)
+    assert body == ("**Officials said the bridge will reopen in May.** Repairs cost 3 million dollars.\n"
+                    "**Engineers found cracks in two pillars during an inspection in January.** The mayor thanked them.")
+    assert Hit(passage(), article(), 0.5, 1, mark).to_dict()["highlight"]["spans"] == [list(s) for s in mark.spans]
