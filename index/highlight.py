@@ -39,7 +39,7 @@ from index.sentence_store import SentenceStore, passage_sentences
 
 @lru_cache(maxsize=50_000)
 def sentence_terms(sentence: str) -> frozenset[str]:
-    """A sentence's (stemmed, stopword-free) terms; cached, as shown sentences recur across questions."""
+    """A sentence's (stemmed, stopword-free) terms; cached, as shown sentences and headlines recur."""
     return frozenset(analyze(sentence))
 
 
@@ -106,8 +106,8 @@ class Highlighter:
 
     def _terms(self, question: str, headline: str) -> tuple[set[str], set[str]]:
         """The question's terms, and the headline's terms that the question lacks."""
-        terms = set(analyze(question))
-        return terms, (set(analyze(headline)) - terms if headline and self.headline_weight else set())
+        terms = set(sentence_terms(question))
+        return terms, (set(sentence_terms(headline)) - terms if headline and self.headline_weight else set())
 
     def _score(self, terms: tuple[set[str], set[str]], query: np.ndarray, vectors: np.ndarray,
                sentences: Sequence[str]) -> np.ndarray:

@@ -71,7 +71,7 @@ class HybridRetriever:
             return Ranked([], 0.0, 0.0)
         dense, lexical, prior, relevance, ranking = self._score_rows(rows, query, lexical_all, config, reference_day)
         owners = self.article_of_row[rows]
-        recent = ranking is not relevance  # a recency prior took part
+        recent = _uses_recency(config, reference_day)
         articles = rank_articles(rows.tolist(), ranking.tolist(), owners.tolist(), config.second_passage)
         shown = arrange(articles, k, per_article, config.dominance)
         if config.fusion == "rrf" and config.mode == "hybrid":
@@ -99,10 +99,15 @@ class HybridRetriever:
         owners = self.article_of_row[rows]
         prior = focus_prior(self.passages_in_article[owners], config.focus)
         relevance = fuse(dense, lexical, config) - prior
-        if reference_day is None or config.recency <= 0:
+        if not _uses_recency(config, reference_day):
             return dense, lexical, prior, relevance, relevance
         recent = recency_prior(reference_day - self.article_day[owners], config.recency, config.recency_days)
         return dense, lexical, prior, relevance, relevance - recent
+
+
+def _uses_recency(config: RetrievalConfig, reference_day: float | None) -> bool:
+    """Whether the recency prior takes part: it needs a day to count from and a positive weight."""
+    return reference_day is not None and config.recency > 0
 
 
 def _top_rows(scores: np.ndarray, depth: int, allowed: np.ndarray | None) -> np.ndarray:
