@@ -161,7 +161,7 @@ class Highlighter:
         for passage, texts in zip(others, texts_of):
             if not texts or any(t not in known for t in texts):
                 continue
-            score = float(self._score(terms, query, np.stack([known[t] for t in texts]), texts).max())
+            score = self._best(terms, query, np.stack([known[t] for t in texts]), texts)
             if score > best_score:
                 best, best_score = passage, score
         return best
@@ -171,4 +171,9 @@ class Highlighter:
         texts = passage_sentences(article, passage)
         if not texts:
             return None
-        return float(self.sentence_scores(question, query, texts, article.title).max())
+        return self._best(self._terms(question, article.title), query, self._vectors(texts), texts)
+
+    def _best(self, terms: tuple[set[str], set[str]], query: np.ndarray, vectors: np.ndarray,
+              sentences: Sequence[str]) -> float:
+        """The best sentence's score: how well the passage of these sentences answers."""
+        return float(self._score(terms, query, vectors, sentences).max())

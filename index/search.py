@@ -159,11 +159,11 @@ class SearchService:
         if allowed is not None and len(allowed) == 0:
             return SearchResult(question, [], self.version, confident=False)
         query = self.embed_query(question)
-        ranked = self.retriever.rank(question, query, self.retrieval, k, per_article, allowed,
-                                     self.reference_day(as_of))
+        day = self.reference_day(as_of)
+        ranked = self.retriever.rank(question, query, self.retrieval, k, per_article, allowed, day)
         hits = self._hits(ranked.passages)
         if highlight and hits and self.retrieval.refocus:
-            hits = self._refocus(question, query, hits, self.reference_day(as_of))
+            hits = self._refocus(question, query, hits, day)
         if highlight and hits:
             marks = self.highlighter.highlight(question, query, [(h.passage, h.article) for h in hits])
             hits = [replace(h, highlight=m) for h, m in zip(hits, marks)]
@@ -188,17 +188,23 @@ class SearchService:
         """
         shown = {h.passage.id for h in hits}
         self.highlighter.prefetch([(h.passage, h.article) for h in hits])  # without a store: one model pass
-        out = []
-        for hit in hits:
+        moved: dict[int, tuple[int, Passage]] = {}  # hit position → (row, passage now shown)
+        for i, hit in enumerate(hits):
             rows = {p.id: (row, p) for row, p in self.meta.passages_of(hit.article.id)}
             others = [p for pid, (_, p) in rows.items() if pid not in shown]
             best = self.highlighter.best_passage(question, query, hit.article, hit.passage, others)
             if best.id != hit.passage.id:
-                score = self.retriever.scores(question, query, self.retrieval, [rows[best.id][0]], reference_day)[0]
                 shown.discard(hit.passage.id)
                 shown.add(best.id)
-                hit = replace(hit, passage=best, score=max(0.0, float(score)))
-            out.append(hit)
+                moved[i] = rows[best.id]
+        if not moved:
+            return hits
+        # one scoring pass (the BM25 scores of the question are computed once) for every moved hit
+        scores = self.retriever.scores(question, query, self.retrieval, [row for row, _ in moved.values()],
+                                       reference_day)
+        out = list(hits)
+        for (i, (_, passage)), score in zip(moved.items(), scores):
+            out[i] = replace(hits[i], passage=passage, score=max(0.0, float(score)))
         return out
 
     def passage(self, passage_id: str) -> tuple[Passage, Article] | None:
