@@ -15,7 +15,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import TextIO
 
-from bot.state import connect_state, state_path
+from index.store.state import connect_state, state_path
 
 VERDICTS = ("helpful", "wrong_source")
 
@@ -62,7 +62,7 @@ class FeedbackStore:
 
     def __init__(self, index_dir: Path) -> None:
         self.path = state_path(index_dir)
-        self._db = connect_state(index_dir, SCHEMA)
+        self._db = connect_state(index_dir, SCHEMA, shared=True)
         self._lock = threading.Lock()
 
     def close(self) -> None:

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from index.fusion import RetrievalConfig
+from index.search.ranking import RetrievalConfig
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
@@ -154,10 +154,10 @@ class Settings:
             log_level=env.get("NEWSBOT_LOG_LEVEL", "INFO").strip().upper() or "INFO",
         )
 
-    def feed_config(self):  # noqa: ANN201 - corpus.feeds is imported lazily
+    def feed_config(self):  # noqa: ANN201 - corpus.sources.feeds is imported lazily
         """How refreshes fetch the configured feeds (and pages), from these settings."""
-        from corpus.feeds import FeedConfig
-        from corpus.fetch import FetchPolicy
+        from corpus.sources.feeds import FeedConfig
+        from corpus.sources.fetch import FetchPolicy
 
         return FeedConfig(urls=self.feeds, policy=FetchPolicy(
             timeout=float(self.fetch_timeout_seconds), max_bytes=self.max_page_bytes,

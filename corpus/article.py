@@ -63,6 +63,17 @@ class Article:
         return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:32]
 
 
+def article_json(article: Article) -> dict:
+    """The article's attribution as JSON-ready data: the one shape `--json`, `sources --json` and records share.
+
+    Keys: id, title, outlet, authors (list), published (ISO `YYYY-MM-DD` or None), url,
+    also_published_by (list). The body is not included.
+    """
+    return {"id": article.id, "title": article.title, "outlet": article.outlet, "authors": list(article.authors),
+            "published": article.published.isoformat() if article.published else None, "url": article.url,
+            "also_published_by": list(article.also_published_by)}
+
+
 def paragraph_spans(text: str) -> tuple[tuple[int, int], ...]:
     """Character spans of the paragraphs of a normalised body."""
     spans: list[tuple[int, int]] = []

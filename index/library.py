@@ -16,20 +16,20 @@ from pathlib import Path
 from collections.abc import Mapping
 
 from corpus.chunking import ChunkConfig
-from corpus.feeds import FeedConfig, FeedOutcome, ingest_feeds
-from corpus.loader import LoadReport, load_corpus
-from index.builder import BuildStats, ExtraWriter, Progress, build_version
+from corpus.sources.feeds import FeedConfig, FeedOutcome, ingest_feeds
+from corpus.readers.loader import LoadReport, load_corpus
+from index.refresh.build import BuildStats, ExtraWriter, Progress, build_version
 from index.encoder import Encoder
-from index.durability import ensure_durable, make_durable
+from index.store.durability import ensure_durable, make_durable
 from index.errors import IndexBusy
-from index.fusion import RetrievalConfig
-from index.layout import CURRENT, clean_partial_versions, prune_versions, version_path
-from index.lexical import LexicalConfig, LexicalWriter
-from index.lock import RefreshLock
-from index.refresh import RefreshReport, refresh_index, rollback_index
-from index.search import SearchService
-from index.sentence_store import SentenceWriter
-from index.state import HistoryEntry, RecordsMemo, StateStore
+from index.search.ranking import RetrievalConfig
+from index.store.layout import CURRENT, clean_partial_versions, prune_versions, version_path
+from index.store.lexical import LexicalConfig, LexicalWriter
+from index.store.lock import RefreshLock
+from index.refresh.refresh import RefreshReport, refresh_index, rollback_index
+from index.search.service import SearchService
+from index.store.sentences import SentenceWriter
+from index.store.state import HistoryEntry, RecordsMemo, StateStore
 
 log = logging.getLogger(__name__)
 

@@ -12,14 +12,14 @@ from pathlib import Path
 import numpy as np
 
 from corpus.chunking import ChunkConfig
-from index.builder import Progress
+from index.refresh.build import Progress
 from index.encoder import Encoder
 from index.evaluation.benchmark import Benchmark
 from index.evaluation.metrics import QuestionOutcome, summarise, threshold_table
 from index.evaluation.runner import missing_gold, prepare_index, run_benchmark
-from index.fusion import RetrievalConfig
-from index.lexical import LexicalConfig
-from index.search import SearchService
+from index.search.ranking import RetrievalConfig
+from index.store.lexical import LexicalConfig
+from index.search.service import SearchService
 
 log = logging.getLogger(__name__)
 

@@ -26,17 +26,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from corpus.chunking import ChunkConfig, embedding_text
-from corpus.loader import load_corpus
-from index.builder import BuildStats, Progress, build_version, chunk_all, corpus_fingerprint
+from corpus.readers.loader import load_corpus
+from index.refresh.build import BuildStats, Progress, build_version, chunk_all, corpus_fingerprint
 from index.encoder import Encoder
 from index.evaluation.benchmark import Benchmark, BenchmarkError
 from index.evaluation.metrics import QuestionOutcome
-from index.evaluation.store import VectorStore
-from index.layout import CURRENT, version_path
-from index.lexical import LexicalConfig, LexicalWriter
-from index.metadata import MetadataStore
-from index.search import SearchService
-from index.sentence_store import SentenceStore, embed_sentences
+from index.evaluation.embedding_cache import VectorStore
+from index.store.layout import CURRENT, version_path
+from index.store.lexical import LexicalConfig, LexicalWriter
+from index.store.metadata import MetadataStore
+from index.search.service import SearchService
+from index.store.sentences import SentenceStore, embed_sentences
 
 log = logging.getLogger(__name__)
 

@@ -1,0 +1,174 @@
+"""The Discord client: a `commands.Bot` holding the library and settings it is given.
+
+Everything the cogs need (library, settings, cooldown, feedback store,
+catalogue) hangs off this object, so a cog or a button callback reaches it as
+`interaction.client`. Nothing here reads the environment.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import discord
+import yarl
+from discord import app_commands
+from discord.ext import commands
+
+from bot.chat.catalog import Catalog, CatalogCache
+from bot.chat.checks import NotModerator
+from bot.chat.cooldown import Cooldown
+from bot.feedback import FeedbackStore
+from bot.settings import Settings
+from bot.chat.sync import SyncReport, SyncState, sync_commands
+from corpus.errors import CorpusError
+from index.errors import NewsIndexError
+from index.library import Library
+from index.search.service import SearchService
+
+log = logging.getLogger(__name__)
+
+NO_MENTIONS = discord.AllowedMentions.none()
+DISCORD_API_BASE = "https://discord.com/api/v10"
+T = TypeVar("T")
+
+
+def bot_intents() -> discord.Intents:
+    """Only non-privileged intents: slash commands, plus messages that mention the bot and DMs."""
+    intents = discord.Intents.none()
+    intents.guilds = True
+    intents.guild_messages = True
+    intents.dm_messages = True
+    return intents
+
+
+def configure_endpoints(settings: Settings) -> None:
+    """Point discord.py at DISCORD_API_BASE / DISCORD_GATEWAY_URL (a REST proxy, or the tests' fake).
+
+    Why here and not at import: these are class attributes of discord.py, read
+    when a request or connection is made, so they are set when the bot starts.
+    """
+    discord.http.Route.BASE = settings.api_base or DISCORD_API_BASE
+    gateway = discord.gateway.DiscordWebSocket
+    if settings.gateway_url:
+        gateway.DEFAULT_GATEWAY = yarl.URL(settings.gateway_url)
+    else:
+        gateway.DEFAULT_GATEWAY = yarl.URL("wss://gateway.discord.gg/")
+
+
+class NewsBot(commands.Bot):
+    """newsbot on Discord: /ask, /source, /sources, /stats, /refresh, mentions and DMs."""
+
+    def __init__(self, library: Library, settings: Settings, **options: Any) -> None:
+        # a text-only bot: no warnings about the voice libraries it does not need
+        discord.VoiceClient.warn_nacl = False
+        discord.VoiceClient.warn_dave = False
+        super().__init__(command_prefix=commands.when_mentioned, intents=bot_intents(), help_command=None,
+                         allowed_mentions=NO_MENTIONS, **options)
+        self.library = library
+        self.settings = settings
+        self.cooldown = Cooldown(settings.cooldown_seconds)
+        self.catalogs = CatalogCache()
+        self.feedback: FeedbackStore | None = None
+        self.sync_state: SyncState | None = None
+        self.sync_report = SyncReport()
+        self.started = time.monotonic()
+        self.tree.on_error = self.on_app_command_error  # type: ignore[method-assign]
+
+    # -- start-up ---------------------------------------------------------------------
+    async def login(self, token: str) -> None:
+        """Log in against the configured REST base."""
+        configure_endpoints(self.settings)
+        await super().login(token)
+
+    async def setup_hook(self) -> None:
+        """Load the cogs and button handlers, then register commands where they changed."""
+        from bot.chat.cogs import COGS, DYNAMIC_ITEMS
+
+        self.feedback = FeedbackStore(self.settings.index_dir)
+        self.sync_state = SyncState(self.settings.index_dir)
+        for cog in COGS:
+            await self.add_cog(cog(self))
+        self.add_dynamic_items(*DYNAMIC_ITEMS)
+        self.sync_report = await sync_commands(self, self.tree, self.sync_state, self.settings.guild_ids,
+                                               self.settings.sync_commands,
+                                               self.settings.api_base or DISCORD_API_BASE)
+
+    async def on_ready(self) -> None:
+        """Log where the bot is, once connected, and load the article catalogue for autocomplete."""
+        log.info("connected as %s (id %s) to %d server(s)", self.user, self.user.id if self.user else "?",
+                 len(self.guilds))
+        try:
+            await self.catalog()
+        except (NewsIndexError, CorpusError) as exc:
+            log.error("the index cannot be read: %s", exc.message)
+
+    async def on_message(self, message: discord.Message) -> None:
+        """No prefix commands: mentions and DMs are handled by the Ask cog's listener."""
+
+    async def close(self) -> None:
+        """Disconnect, then release the state database."""
+        await super().close()
+        for store in (self.feedback, self.sync_state):
+            if store is not None:
+                store.close()
+
+    # -- shared services ----------------------------------------------------------------
+    def service(self) -> SearchService:
+        """The search service of the index version in service (may load it: call from a thread)."""
+        return self.library.service
+
+    async def run_blocking(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """Run embedding, search or database work in a thread, so heartbeats and other users never wait."""
+        return await asyncio.to_thread(fn, *args, **kwargs)
+
+    async def catalog(self) -> Catalog:
+        """Articles and counts of the version in service."""
+        service = await self.run_blocking(self.service)
+        return await self.catalogs.get(service)
+
+    async def outlet_choices(self, current: str) -> list[app_commands.Choice[str]]:
+        """Autocomplete for every `outlet` option: the corpus's outlets with their article counts."""
+        catalog = await self.catalog()
+        wanted = current.casefold().strip()
+        return [app_commands.Choice(name=f"{name} ({n} articles)"[:100], value=name[:100])
+                for name, n in catalog.outlets if wanted in name.casefold()][:25]
+
+    # -- one place for errors -------------------------------------------------------------
+    async def on_app_command_error(self, interaction: discord.Interaction,
+                                   error: app_commands.AppCommandError) -> None:
+        """Tell the user what went wrong, privately; log what they cannot fix."""
+        original = getattr(error, "original", error)
+        if isinstance(error, NotModerator):
+            text = str(error)
+        elif isinstance(error, app_commands.NoPrivateMessage):
+            text = "This command works only in a server, not in direct messages."
+        elif isinstance(error, app_commands.CheckFailure):
+            text = str(error) or "You may not use this command here."
+        elif isinstance(original, (NewsIndexError, CorpusError)):
+            text = f"The index cannot answer right now: {original.message}"
+            log.error("command %s failed: %s", interaction.command and interaction.command.name, original.message)
+        else:
+            text = "Something went wrong on the bot's side; the error was logged for the operator."
+            log.error("command %s failed", interaction.command and interaction.command.name, exc_info=original)
+        await send_private(interaction, text)
+
+
+async def send_private(interaction: discord.Interaction, text: str) -> None:
+    """An ephemeral message, whether or not the interaction was already answered.
+
+    After a defer, the "thinking…" message is replaced (a follow-up would leave it hanging).
+    """
+    try:
+        if interaction.response.type == discord.InteractionResponseType.deferred_channel_message:
+            await interaction.edit_original_response(content=text, embeds=[], view=None,
+                                                     allowed_mentions=NO_MENTIONS)
+        elif interaction.response.is_done():
+            await interaction.followup.send(text, ephemeral=True, allowed_mentions=NO_MENTIONS)
+        else:
+            await interaction.response.send_message(text, ephemeral=True, allowed_mentions=NO_MENTIONS)
+    except discord.HTTPException as exc:
+        log.warning("could not tell the user about an error: %s", exc)

@@ -1,0 +1,87 @@
+"""/refresh for moderators: re-read the corpus while answering from the current index, with live progress."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import TYPE_CHECKING
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.chat.checks import moderator_only
+from bot.chat.client import NO_MENTIONS
+from bot.chat.progress_loop import run_with_progress
+from bot.chat.progress import RefreshTracker, format_elapsed
+from bot.chat.render.answer import CONTENT_LIMIT, shorten
+from corpus.errors import CorpusError
+from index.errors import IndexBusy, NewsIndexError
+
+if TYPE_CHECKING:
+    from bot.chat.client import NewsBot
+
+log = logging.getLogger(__name__)
+
+
+class AdminCog(commands.Cog, name="Admin"):
+    """Moderator commands."""
+
+    def __init__(self, bot: NewsBot) -> None:
+        self.bot = bot
+        self.running: RefreshTracker | None = None
+
+    @app_commands.command(name="refresh", description="Re-read the corpus folder and update the index (moderators)")
+    @app_commands.describe(dry_run="Only show what would change, without changing anything")
+    @app_commands.guild_only()
+    @moderator_only()
+    async def refresh(self, interaction: discord.Interaction, dry_run: bool = False) -> None:
+        """Run the library's refresh in a thread, editing the reply with progress and then the summary."""
+        if self.running is not None:
+            await interaction.response.send_message(
+                f"A refresh started by {self.running.actor} is still running "
+                f"({format_elapsed(self.running.elapsed)} so far). Wait for its summary, then try again.",
+                ephemeral=True, allowed_mentions=NO_MENTIONS)
+            return
+        tracker = self.running = RefreshTracker(interaction.user.mention)
+        try:
+            await interaction.response.send_message(tracker.text(), allowed_mentions=NO_MENTIONS)
+            actor = f"{interaction.user} ({interaction.user.id})"
+            log.info("refresh started by %s%s", actor, " (dry run)" if dry_run else "")
+            task = await run_with_progress(self.bot, tracker, lambda text: self._edit(interaction, text),
+                                           self.bot.library.refresh, progress=tracker, dry_run=dry_run, actor=actor)
+            await self._edit(interaction, self._outcome(task, tracker))
+            if not dry_run:
+                asyncio.ensure_future(self.bot.catalog())  # warm the new version's catalogue
+        finally:
+            self.running = None
+
+    def _outcome(self, task: asyncio.Future, tracker: RefreshTracker) -> str:
+        """The final message for a finished refresh task."""
+        try:
+            report = task.result()
+        except IndexBusy as exc:
+            return (f"Another refresh is already running ({exc.message}). The bot keeps answering from the "
+                    "current index; try again when it has finished.")
+        except (NewsIndexError, CorpusError) as exc:
+            log.error("refresh failed: %s", exc.message)
+            return f"The refresh failed: {exc.message}\nThe bot keeps answering from the previous index."
+        except Exception:  # noqa: BLE001 - report, keep serving
+            log.exception("refresh failed")
+            return "The refresh failed on the bot's side (see its log). The bot keeps answering from the previous index."
+        log.info("refresh finished: %s", "; ".join(report.summary_lines()))
+        return tracker.summary(report.summary_lines())
+
+    async def _edit(self, interaction: discord.Interaction, text: str) -> None:
+        """Edit the reply; after Discord's 15-minute token expiry, post in the channel instead."""
+        text = shorten(text, CONTENT_LIMIT)
+        try:
+            await interaction.edit_original_response(content=text, allowed_mentions=NO_MENTIONS)
+        except discord.HTTPException as exc:
+            log.warning("could not edit the refresh message (%s); posting it instead", exc)
+            channel = interaction.channel
+            if isinstance(channel, discord.abc.Messageable):
+                try:
+                    await channel.send(text, allowed_mentions=NO_MENTIONS)
+                except discord.HTTPException as again:
+                    log.warning("could not post the refresh message either: %s", again)

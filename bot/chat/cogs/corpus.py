@@ -1,0 +1,256 @@
+"""/corpus add | remove | restore | history: moderators manage the corpus from Discord.
+
+The work is `index.curation.operations.CorpusManager`'s (the same as `newsbot corpus …`);
+this cog only asks, previews, confirms and reports. Every reply is ephemeral
+(it concerns only the moderator), mentions nobody, and every change is logged
+with who made it. Blocking work (fetching, reading files, refreshing) runs in
+a thread, with the reply edited as the refresh progresses.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.chat.checks import interaction_is_moderator, moderator_only
+from bot.chat.client import NO_MENTIONS
+from bot.chat.views.corpus import ConfirmView
+from bot.chat.progress_loop import run_with_progress
+from bot.chat.progress import RefreshTracker
+from bot.chat.render.answer import CONTENT_LIMIT, shorten
+from bot.chat.render.corpus import (existing_text, history_embed, preview_embed, problem_text, refused_file_text,
+                               removal_embed)
+from bot.chat.render.source import display_source
+from bot.presentation import format_date
+from corpus.errors import CorpusError
+from corpus.folder.removal import removed_articles
+from corpus.sources.uploads import UploadRejected
+from index.curation.changes import AlreadyInCorpus, Change, Preview
+from index.curation.operations import CorpusManager
+from index.errors import IndexBusy, NewsIndexError
+from index.search.lookup import ARTICLE_PREFIX
+
+if TYPE_CHECKING:
+    from bot.chat.client import NewsBot
+
+log = logging.getLogger(__name__)
+
+
+def actor_of(interaction: discord.Interaction) -> str:
+    """`name (id)`: who made a change, for the history and the log."""
+    return f"{interaction.user} ({interaction.user.id})"
+
+
+@app_commands.guild_only()
+class CorpusCog(commands.GroupCog, group_name="corpus", group_description="Manage the corpus (moderators)"):
+    """Add, remove and restore articles; see what changed."""
+
+    def __init__(self, bot: NewsBot) -> None:
+        self.bot = bot
+        settings = bot.settings
+        self.manager = CorpusManager(bot.library, settings.feed_config().policy, settings.max_attachment_bytes)
+        super().__init__()
+
+    # -- /corpus add ----------------------------------------------------------------------------------
+    @app_commands.command(name="add", description="Add an article from a link or a file (moderators)")
+    @app_commands.describe(url="Link to the article page (http or https)",
+                           file="A file of articles: seed .txt, .jsonl, .jsonl.gz or .html")
+    @moderator_only()
+    async def add(self, interaction: discord.Interaction, url: str | None = None,
+                  file: discord.Attachment | None = None) -> None:
+        """Preview what a link or file would add; Confirm saves it and refreshes the index."""
+        if (url is None) == (file is None):
+            await interaction.response.send_message("Give either `url:` (a link to the article) or `file:` "
+                                                    "(an attached file), not both.", ephemeral=True,
+                                                    allowed_mentions=NO_MENTIONS)
+            return
+        limit = self.manager.max_upload_bytes
+        if file is not None and file.size > limit:
+            await interaction.response.send_message(
+                f"Cannot add `{file.filename}`: it is {file.size:,} bytes, over the {limit:,} byte limit — split it "
+                "into smaller files, or ask the operator to raise NEWSBOT_MAX_ATTACHMENT_BYTES.", ephemeral=True,
+                allowed_mentions=NO_MENTIONS)
+            return
+        await interaction.response.defer(thinking=True, ephemeral=True)
+        log.info("/corpus add by %s: %s", actor_of(interaction), url if url is not None else f"file {file.filename}")
+        try:
+            if url is not None:
+                preview = await self.bot.run_blocking(self.manager.preview_url, url)
+            else:
+                data = await file.read()
+                preview = await self.bot.run_blocking(self.manager.preview_file, file.filename, data)
+        except UploadRejected as exc:
+            log.info("/corpus add: file refused: %s", exc.message)
+            await self._say(interaction, refused_file_text(exc))
+            return
+        except CorpusError as exc:
+            log.info("/corpus add: %s refused: %s", url, exc.message)
+            await self._say(interaction, f"Cannot add this page: {problem_text(exc)}")
+            return
+        except discord.HTTPException as exc:
+            await self._say(interaction, f"Cannot download the attachment from Discord ({exc.status}); try again.")
+            return
+        await self._offer_addition(interaction, preview)
+
+    async def _offer_addition(self, interaction: discord.Interaction, preview: Preview) -> None:
+        """The preview with Confirm (or Update, for a page already in the corpus) and Cancel."""
+        update = preview.upload is None and bool(preview.existing)
+        if update:
+            where = existing_text(preview.existing, self.bot.library.corpus_dir)
+            text = (f"This page is already in the corpus:\n{where}\nUpdate it with the page as it is now? The saved "
+                    "copy moves to removed/ and the fresh one replaces it.")
+        elif preview.existing:
+            text = ("Some of these articles are already in the corpus (same id or link); the index keeps one copy "
+                    "of each. Add the file?")
+        else:
+            text = "Add this to the corpus?"
+
+        async def confirmed(click: discord.Interaction) -> None:
+            await self._run_change(click, preview_embed(preview, self.bot.library.corpus_dir),
+                                   self.manager.add, preview, actor_of(click), update=update)
+
+        view = ConfirmView(interaction.user.id, "/corpus add", "Update" if update else "Confirm", confirmed,
+                           interaction)
+        await interaction.edit_original_response(content=text, embed=preview_embed(preview, self.bot.library.corpus_dir),
+                                                 view=view, allowed_mentions=NO_MENTIONS)
+
+    # -- /corpus remove ---------------------------------------------------------------------------------
+    @app_commands.command(name="remove", description="Take an article out of the index; its file moves to removed/")
+    @app_commands.describe(article="The article: start typing its title")
+    @moderator_only()
+    async def remove(self, interaction: discord.Interaction, article: str) -> None:
+        """Show the article; Remove moves its file to removed/ and refreshes the index."""
+        await interaction.response.defer(thinking=True, ephemeral=True)
+        log.info("/corpus remove by %s: %s", actor_of(interaction), article)
+        try:
+            found = await self.bot.run_blocking(self.manager.find_indexed, article)
+        except CorpusError as exc:
+            await self._say(interaction, f"Nothing to remove: {problem_text(exc)}")
+            return
+        embed = removal_embed(found, self.bot.library.corpus_dir)
+
+        async def confirmed(click: discord.Interaction) -> None:
+            await self._run_change(click, embed, self.manager.remove, found.id, actor_of(click))
+
+        view = ConfirmView(interaction.user.id, "/corpus remove", "Remove", confirmed, interaction, danger=True)
+        await interaction.edit_original_response(content="Remove this article from the index?", embed=embed,
+                                                 view=view, allowed_mentions=NO_MENTIONS)
+
+    @remove.autocomplete("article")
+    async def remove_autocomplete(self, interaction: discord.Interaction,
+                                  current: str) -> list[app_commands.Choice[str]]:
+        """Indexed articles whose title contains what was typed (none for non-moderators)."""
+        if not self._is_moderator(interaction):
+            return []
+        catalog = await self.bot.catalog()
+        return _choices([(a.id, a.title, a.outlet, a.published) for a in catalog.articles], current)
+
+    # -- /corpus restore ----------------------------------------------------------------------------------
+    @app_commands.command(name="restore", description="Bring back an article that was removed (moderators)")
+    @app_commands.describe(article="The removed article: start typing its title")
+    @moderator_only()
+    async def restore(self, interaction: discord.Interaction, article: str) -> None:
+        """Move the article's file back from removed/ and refresh the index."""
+        await interaction.response.defer(thinking=True, ephemeral=True)
+        log.info("/corpus restore by %s: %s", actor_of(interaction), article)
+        try:
+            found = await self.bot.run_blocking(self.manager.find_removed, article)
+        except CorpusError as exc:
+            await self._say(interaction, f"Nothing to restore: {problem_text(exc)}")
+            return
+        embed = removal_embed(found.article, self.bot.library.corpus_dir)
+        embed.colour = discord.Colour.green()
+        embed.set_footer(text=f"Back from {display_source(str(found.file), self.bot.library.corpus_dir)}")
+        await self._run_change(interaction, embed, self.manager.restore, found.article.id, actor_of(interaction))
+
+    @restore.autocomplete("article")
+    async def restore_autocomplete(self, interaction: discord.Interaction,
+                                   current: str) -> list[app_commands.Choice[str]]:
+        """Removed articles whose title contains what was typed (none for non-moderators: they are hidden)."""
+        if not self._is_moderator(interaction):
+            return []
+        removed = await self.bot.run_blocking(removed_articles, self.bot.library.corpus_dir)
+        return _choices([(r.article.id, r.article.title, r.article.outlet, r.article.published) for r in removed],
+                        current)
+
+    # -- /corpus history ----------------------------------------------------------------------------------
+    @app_commands.command(name="history", description="The latest refreshes and corpus changes: who, when, what")
+    @app_commands.describe(count="How many entries (default 10)")
+    @moderator_only()
+    async def history(self, interaction: discord.Interaction, count: app_commands.Range[int, 1, 25] = 10) -> None:
+        """Refreshes, rollbacks, additions, removals and restorations, newest first."""
+        await interaction.response.defer(thinking=True, ephemeral=True)
+        log.info("/corpus history by %s", actor_of(interaction))
+        entries = await self.bot.run_blocking(self.manager.history, count)
+        await interaction.edit_original_response(embed=history_embed(entries), allowed_mentions=NO_MENTIONS)
+
+    # -- shared -----------------------------------------------------------------------------------------------
+    async def _run_change(self, interaction: discord.Interaction, embed: discord.Embed, fn: Callable[..., Change],
+                          *args: Any, **kwargs: Any) -> None:
+        """Make the change and refresh in a thread, editing the message with progress, then the summary.
+
+        `interaction` is a button click (its message is updated) or a deferred command (its reply is edited).
+        """
+        tracker = RefreshTracker(interaction.user.mention)
+        if interaction.response.is_done():
+            await self._edit(interaction, tracker.text(), embed)
+        else:
+            await interaction.response.edit_message(content=tracker.text(), embed=embed, view=None,
+                                                    allowed_mentions=NO_MENTIONS)
+        task = await run_with_progress(self.bot, tracker, lambda text: self._edit(interaction, text, embed),
+                                       fn, *args, progress=tracker, **kwargs)
+        await self._edit(interaction, self._outcome(task, tracker), embed)
+        asyncio.ensure_future(self.bot.catalog())  # warm the new version's catalogue (and autocomplete)
+
+    def _outcome(self, task: asyncio.Future, tracker: RefreshTracker) -> str:
+        try:
+            change: Change = task.result()
+        except IndexBusy as exc:
+            return f"Nothing was changed: {exc.message}."
+        except AlreadyInCorpus as exc:
+            return f"Nothing was changed: {problem_text(exc)}."
+        except (NewsIndexError, CorpusError) as exc:
+            log.warning("corpus change failed: %s", exc.message)
+            return f"Nothing was changed: {problem_text(exc) if isinstance(exc, CorpusError) else exc.message}"
+        except Exception:  # noqa: BLE001 - report, keep serving
+            log.exception("corpus change failed")
+            return "The change failed on the bot's side (see its log). The bot keeps answering from the current index."
+        log.info("corpus change by %s: %s", tracker.actor, "; ".join(change.lines()))
+        if change.report is None:  # the change is kept; a refresh that was running (or the next) indexes it
+            return "The change is saved, but the index is not updated yet.\n" + "\n".join(
+                f"• {line}" for line in change.lines())
+        return tracker.summary(change.lines())
+
+    async def _edit(self, interaction: discord.Interaction, text: str, embed: discord.Embed | None = None) -> None:
+        try:
+            await interaction.edit_original_response(content=shorten(text, CONTENT_LIMIT), embed=embed, view=None,
+                                                     allowed_mentions=NO_MENTIONS)
+        except discord.HTTPException as exc:
+            log.warning("could not edit a /corpus message: %s", exc)
+
+    def _is_moderator(self, interaction: discord.Interaction) -> bool:
+        return interaction_is_moderator(interaction, self.bot.settings.moderator_role_id)
+
+    async def _say(self, interaction: discord.Interaction, text: str) -> None:
+        await interaction.edit_original_response(content=shorten(text, CONTENT_LIMIT), embed=None, view=None,
+                                                 allowed_mentions=NO_MENTIONS)
+
+
+def _choices(items: list[tuple], current: str) -> list[app_commands.Choice[str]]:
+    """Up to 25 `title (outlet, date)` choices whose title contains `current`; the value names the id."""
+    wanted = " ".join(current.split()).casefold()
+    out: list[app_commands.Choice[str]] = []
+    for article_id, title, outlet, published in items:
+        if wanted in title.casefold() or wanted == article_id:
+            when = format_date(published)
+            out.append(app_commands.Choice(name=shorten(f"{title} ({outlet}, {when})", 100),
+                                           value=f"{ARTICLE_PREFIX}{article_id}"[:100]))
+        if len(out) >= 25:
+            break
+    return out

@@ -1,0 +1,105 @@
+"""`newsbot build`, `ask` and `sources`: build the index, answer one question, list the articles.
+
+`ask` renders the same `bot.presentation.Answer` the Discord bot shows: the
+same attribution, dates and bold sentences, as plain text (ANSI bold on a
+terminal, `**markdown**` otherwise), or the `--json` document.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import textwrap
+
+from bot.cli.common import build_index, ensure_index, make_library
+from bot.inputs import check_range, parse_day, resolve_outlets
+from bot.presentation import Answer, AnswerItem, compose_answer, format_date, join_authors
+from bot.settings import Settings, SettingsError
+from corpus.article import article_json
+from index.search.service import Filters, SearchService
+
+ANSI_BOLD, ANSI_RESET = "\033[1m", "\033[0m"
+
+
+def cmd_build(args: argparse.Namespace, settings: Settings) -> int:
+    """`newsbot build`."""
+    build_index(make_library(settings), sys.stdout, rebuild=args.rebuild)
+    return 0
+
+
+def filters_from_args(args: argparse.Namespace, service: SearchService) -> Filters:
+    """The search filters of `--outlet`, `--since`, `--until`, checked against the index.
+
+    Raises:
+        InputError: a malformed date, `--since` after `--until`, or an outlet no article has.
+    """
+    since, until = parse_day(args.since, "--since"), parse_day(args.until, "--until")
+    check_range(since, until, ("--since", "--until"))
+    outlets = resolve_outlets(args.outlet, (a.outlet for a in service.articles())) if args.outlet else ()
+    return Filters(outlets=outlets, since=since, until=until)
+
+
+def render_item_body(item: AnswerItem, bold: str = "markdown", width: int = 100) -> str:
+    """The passage's sentences, paragraphs wrapped, the bold ones marked (`**…**`, or ANSI bold with `ansi`)."""
+    opening, closing = (ANSI_BOLD, ANSI_RESET) if bold == "ansi" else ("**", "**")
+    paragraphs: list[list[str]] = [[]]
+    for sentence in item.sentences:
+        if sentence.new_paragraph:
+            paragraphs.append([])
+        paragraphs[-1].append(f"{opening}{sentence.text}{closing}" if sentence.bold else sentence.text)
+    return "\n".join(textwrap.fill(" ".join(p), width=width) for p in paragraphs if p)
+
+
+def render_answer_text(answer: Answer, bold: str = "markdown") -> str:
+    """Human-readable answer: each passage, then its attribution, title, link and score."""
+    if answer.empty:
+        return f"No passage in the corpus answers {answer.question!r}."
+    if not answer.confident:
+        best = answer.items[0]
+        return (f"Nothing reliable found for {answer.question!r}: no passage scores high enough to be an answer.\n"
+                f"The closest was from {best.outlet}, {best.title!r}. "
+                "Try other words, or --json to see the weak passages.")
+    blocks = []
+    for item in answer.items:
+        lines = [f"[{item.rank}] {render_item_body(item, bold=bold)}", f"    — {item.attribution}"]
+        title = item.title + (" (title derived from the text)" if item.title_derived else "")
+        lines.append(f"    {title}" + (f" <{item.url}>" if item.url else ""))
+        if item.also_published_by:
+            lines.append(f"    also published by {', '.join(item.also_published_by)}")
+        lines.append(f"    score {item.score:.3f} · passage {item.passage_id}")
+        blocks.append("\n".join(lines))
+    return "\n\n".join(blocks)
+
+
+def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
+    """`newsbot ask`."""
+    question = args.question.strip()
+    if not question:
+        raise SettingsError("the question is empty — write it in quotes: newsbot ask \"Who …?\"")
+    library = make_library(settings)
+    ensure_index(library)
+    k = args.k or settings.results_per_answer
+    if k < 1:
+        raise SettingsError("-k must be at least 1")
+    result = library.service.search(question, k=k, per_article=settings.per_article,
+                                    filters=filters_from_args(args, library.service))
+    if args.json:
+        print(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        print(render_answer_text(compose_answer(result), bold="ansi" if sys.stdout.isatty() else "markdown"))
+    return 0
+
+
+def cmd_sources(args: argparse.Namespace, settings: Settings) -> int:
+    """`newsbot sources`."""
+    library = make_library(settings)
+    ensure_index(library)
+    for a in library.service.articles():
+        if args.json:
+            print(json.dumps({**article_json(a), "source": a.source, "paragraphs": a.paragraph_count},
+                             ensure_ascii=False))
+        else:
+            byline = join_authors(a.authors)
+            print(" · ".join(x for x in (format_date(a.published), a.outlet, byline, a.title, a.url or "") if x))
+    return 0

@@ -1,0 +1,78 @@
+"""What several commands share: the library for the settings, building an index, who is acting, confirmations.
+
+Every command module imports from here, never from another command module,
+so the command line has no import circles.
+"""
+
+from __future__ import annotations
+
+import getpass
+import sys
+from typing import TextIO
+
+from bot.cli.progress import CommandProgress
+from bot.settings import Settings, SettingsError
+from corpus.readers.loader import LoadReport
+from index.encoder import SentenceTransformerEncoder
+from index.library import Library
+from index.refresh.build import BuildStats
+
+
+def make_library(settings: Settings) -> Library:
+    """The library for these settings (the model is loaded only when text is embedded)."""
+    return Library(settings.corpus_dir, settings.index_dir, SentenceTransformerEncoder(settings.model_path),
+                   keep_versions=settings.keep_versions, feeds=settings.feed_config(),
+                   retrieval=settings.retrieval())
+
+
+def print_build(report: LoadReport, stats: BuildStats | None, out: TextIO) -> None:
+    """What a build read, skipped and wrote, as `newsbot build` prints it."""
+    print(f"read {report.files_read} file(s): {len(report.articles)} article(s)", file=out)
+    for problem in report.problems:
+        print(f"  skipped {problem.message}", file=out)
+    for dup, kept in report.duplicates:
+        print(f"  duplicate {dup.source} (same article as {kept.source}): kept the first", file=out)
+    if stats is not None:
+        rate = f", {stats.passages_per_second:.1f} passages/s" if stats.embedded else ""
+        print(f"index {stats.version}: {stats.passages} passage(s), {stats.embedded} embedded, "
+              f"{stats.reused} reused, {stats.seconds:.1f}s{rate}", file=out)
+        sentences = stats.extra.get("sentences") or {}
+        if sentences.get("embedded"):
+            print(f"  {sentences['embedded']} new sentence(s) embedded for highlights in "
+                  f"{sentences['embed_seconds']:.1f}s", file=out)
+
+
+def build_index(library: Library, out: TextIO, rebuild: bool = False) -> tuple[LoadReport, BuildStats]:
+    """Build the library's index from its whole corpus folder, with a progress bar, and print what it did."""
+    with CommandProgress(lines=False) as progress:
+        report, stats = library.build(progress=progress, reuse=not rebuild)
+    print_build(report, stats, out)
+    return report, stats
+
+
+def ensure_index(library: Library) -> None:
+    """Build the index first when there is none (saying so on stderr)."""
+    if not library.has_index:
+        print(f"no index yet: building it from {library.corpus_dir} …", file=sys.stderr)
+        build_index(library, sys.stderr)
+
+
+def actor() -> str:
+    """Who is acting, for the history: `cli:<user name>`."""
+    try:
+        return f"cli:{getpass.getuser()}"
+    except Exception:  # noqa: BLE001 - no user name is not a reason to fail a refresh
+        return "cli"
+
+
+def confirm(question: str, yes: bool) -> bool:
+    """Ask on the terminal (True with --yes).
+
+    Raises:
+        SettingsError: no terminal to ask on and no --yes.
+    """
+    if yes:
+        return True
+    if not sys.stdin.isatty():
+        raise SettingsError("no terminal to ask for confirmation on — add --yes to confirm")
+    return input(f"{question} [y/N] ").strip().lower() in ("y", "yes")

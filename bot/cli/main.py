@@ -1,0 +1,51 @@
+"""The `newsbot` entry point: parse the command line, read the settings, run one command.
+
+Only this entry point reads `.env`. Typed errors from the core become one-line
+messages here, with exit status 2 and no traceback. A command's module is
+imported once that command was chosen (`bot.cli.parser.COMMANDS`), so
+`newsbot --help` and usage errors stay instant.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from bot.cli.parser import COMMANDS, build_parser
+
+EXIT_USAGE = 2
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the `newsbot` console script; returns the exit status."""
+    args = build_parser().parse_args(argv)
+    from dotenv import load_dotenv
+
+    from bot.inputs import InputError
+    from bot.settings import Settings, SettingsError
+    from corpus.errors import CorpusError
+    from index.errors import NewsIndexError
+
+    load_dotenv(Path.cwd() / ".env")
+    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING,
+                        format="%(levelname)s %(name)s: %(message)s")
+    module_name, function = COMMANDS[args.command]
+    try:
+        settings = Settings.from_env().with_overrides(
+            corpus_dir=getattr(args, "corpus", None), index_dir=getattr(args, "index", None),
+            model_path=getattr(args, "model", None))
+        command = getattr(importlib.import_module(f"bot.cli.{module_name}"), function)
+        return command(args, settings)
+    except (SettingsError, InputError, CorpusError, NewsIndexError) as exc:
+        print(f"newsbot: error: {getattr(exc, 'message', str(exc))}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("newsbot: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,150 @@
+"""Every `newsbot` subcommand and its flags, and which module runs it.
+
+Only argparse and pathlib are imported here: `newsbot --help` and a usage error
+never load the index, the model or discord.py. `bot.cli.main` imports a
+command's module only once that command was asked for (see `COMMANDS`).
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+DEFAULT_EVAL_CACHE = Path(".newsbot/eval-cache")
+
+# command → (module under bot.cli, function); the function takes (args, settings) and returns the exit code
+COMMANDS: dict[str, tuple[str, str]] = {
+    "build": ("ask", "cmd_build"),
+    "ask": ("ask", "cmd_ask"),
+    "sources": ("ask", "cmd_sources"),
+    "run": ("run", "cmd_run"),
+    "feedback": ("feedback", "cmd_feedback"),
+    "refresh": ("refresh", "cmd_refresh"),
+    "rollback": ("refresh", "cmd_rollback"),
+    "history": ("refresh", "cmd_history"),
+    "bench-refresh": ("bench", "cmd_bench_refresh"),
+    "corpus": ("corpus", "cmd_corpus"),
+    "eval": ("evaluate", "cmd_eval"),
+}
+
+
+def add_paths(parser: argparse.ArgumentParser) -> None:
+    """`--corpus`, `--index`, `--model`: where the corpus, the index and the model are."""
+    parser.add_argument("--corpus", type=Path, help="corpus folder (default: NEWSBOT_CORPUS_DIR or seeds/)")
+    parser.add_argument("--index", type=Path, help="index directory (default: NEWSBOT_INDEX_DIR or .newsbot/index)")
+    parser.add_argument("--model", type=Path, help="sentence-transformers model folder (default: bundled MiniLM)")
+
+
+def add_filter_flags(parser: argparse.ArgumentParser) -> None:
+    """`--outlet`, `--since`, `--until`: restrict the articles that may answer."""
+    parser.add_argument("--outlet", action="append", default=[], metavar="NAME",
+                        help="only articles from this outlet, e.g. CNN (repeat for several)")
+    parser.add_argument("--since", metavar="YYYY-MM-DD", help="only articles published on or after this date")
+    parser.add_argument("--until", metavar="YYYY-MM-DD", help="only articles published on or before this date")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """All subcommands and their flags."""
+    parser = argparse.ArgumentParser(prog="newsbot", description="Answer questions about news articles, with sources.")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log more detail")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("build", help="build the index from the corpus folder")
+    add_paths(p)
+    p.add_argument("--rebuild", action="store_true", help="re-embed everything (needed after a model change)")
+
+    p = sub.add_parser("ask", help="answer a question with attributed passages")
+    add_paths(p)
+    p.add_argument("question", help="the question, in quotes")
+    p.add_argument("-k", type=int, default=None, help="how many passages (default: NEWSBOT_RESULTS or 3)")
+    p.add_argument("--json", action="store_true", help="print the answer as JSON (see README)")
+    add_filter_flags(p)
+
+    p = sub.add_parser("sources", help="list the articles in the index")
+    add_paths(p)
+    p.add_argument("--json", action="store_true", help="one JSON object per article")
+
+    p = sub.add_parser("run", help="start the Discord bot (builds the index first when there is none)")
+    add_paths(p)
+
+    p = sub.add_parser("feedback", help="summarise the feedback given on answers, or export it as JSON Lines")
+    p.add_argument("--index", type=Path, help="index directory (default: NEWSBOT_INDEX_DIR or .newsbot/index)")
+    p.add_argument("--export", metavar="FILE",
+                   help="write every record (user, verdict, passage, question, index version) as JSON Lines "
+                        "to FILE, or - for standard output")
+
+    _add_refresh_parsers(sub)
+    _add_corpus_parser(sub)
+    _add_eval_parser(sub)
+    return parser
+
+
+def _add_refresh_parsers(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("refresh", help="update the index from the corpus folder and feeds (only what changed)")
+    add_paths(p)
+    p.add_argument("--dry-run", action="store_true", help="print the plan; change nothing")
+    p.add_argument("--no-feeds", action="store_true", help="do not fetch the configured feeds first")
+    p.add_argument("--rescan", action="store_true", help="parse every file again (ignore the record of unchanged files)")
+    p.add_argument("--all", action="store_true", help="list every article of the plan, not the first 10 of each kind")
+
+    p = sub.add_parser("rollback", help="serve the previous index version again")
+    add_paths(p)
+    p.add_argument("--to", metavar="VERSION", help="a kept version to serve (default: the one before the current)")
+
+    p = sub.add_parser("history", help="the latest refreshes, rollbacks and corpus changes")
+    add_paths(p)
+    p.add_argument("-n", type=int, default=20, help="how many (default 20)")
+    p.add_argument("--json", action="store_true", help="one JSON object per entry")
+
+    p = sub.add_parser("bench-refresh", help="measure refresh speed on a ≥100,000-passage index (see README)")
+    p.add_argument("--workdir", default=".newsbot/bench-refresh", help="where the benchmark corpus and index live")
+    p.add_argument("--passages", type=int, default=100_000, help="minimum passages in the large index")
+    p.add_argument("--runs", type=int, default=5, help="repetitions of each measurement (medians are reported)")
+    p.add_argument("--small-files", type=int, default=2000, help="files in the no-change benchmark corpus")
+    p.add_argument("--query-threads", type=int, default=2, help="threads querying during the swap measurement")
+    p.add_argument("--real-embedding", action="store_true",
+                   help="also time the real model embedding one changed article (loads the model)")
+
+
+def _add_corpus_parser(sub: argparse._SubParsersAction) -> None:
+    corpus = sub.add_parser("corpus", help="add, remove and restore articles; the history of changes")
+    actions = corpus.add_subparsers(dest="action", required=True)
+
+    p = actions.add_parser("add", help="add an article page (http/https link) or a file of articles")
+    add_paths(p)
+    p.add_argument("source", help="a link (https://…) or a file: seed .txt, .jsonl, .jsonl.gz, .html")
+    p.add_argument("--update", action="store_true", help="the page is already in the corpus: replace its copy")
+    p.add_argument("--preview", action="store_true", help="show what would be added; change nothing")
+    p.add_argument("-y", "--yes", action="store_true", help="do not ask for confirmation")
+
+    p = actions.add_parser("remove", help="take an article out of the index (its file moves to removed/)")
+    add_paths(p)
+    p.add_argument("article", help="the article's id or title (see `newsbot sources --json`)")
+    p.add_argument("-y", "--yes", action="store_true", help="do not ask for confirmation")
+
+    p = actions.add_parser("restore", help="bring back a removed article")
+    add_paths(p)
+    p.add_argument("article", help="the removed article's id or title (see `newsbot corpus removed`)")
+
+    p = actions.add_parser("removed", help="list the removed articles that can be restored")
+    add_paths(p)
+
+    p = actions.add_parser("history", help="the latest refreshes and corpus changes")
+    add_paths(p)
+    p.add_argument("-n", type=int, default=20, help="how many (default 20)")
+    p.add_argument("--json", action="store_true", help="one JSON object per entry")
+
+
+def _add_eval_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("eval", help="measure answer quality on a benchmark folder (see docs/retrieval.md)")
+    p.add_argument("--benchmark", type=Path, required=True,
+                   help="folder with articles.jsonl.gz and questions.jsonl (format of shared/bench/rtqa-dev)")
+    p.add_argument("-k", type=int, default=10, help="depth of hit@k and mrr@k (default 10)")
+    p.add_argument("--json", action="store_true", help="print every figure as one JSON object")
+    p.add_argument("--cache", type=Path, default=DEFAULT_EVAL_CACHE,
+                   help=f"where benchmark indexes and embedded vectors are kept (default {DEFAULT_EVAL_CACHE})")
+    p.add_argument("--model", type=Path, help="sentence-transformers model folder (default: bundled MiniLM)")
+    p.add_argument("--set", dest="overrides", action="append", default=[], metavar="NAME=VALUE",
+                   help="change one setting: a retrieval field, chunk.<field> or bm25.<field> (repeatable)")
+    p.add_argument("--ablation", action="store_true", help="run the ablation ladder and print its table")
+    p.add_argument("--per-question", type=Path, metavar="FILE", help="also write one JSON line per question")

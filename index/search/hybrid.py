@@ -1,0 +1,124 @@
+"""Hybrid candidate retrieval: dense (FAISS) and lexical (BM25) candidates, rescored exactly.
+
+Each side proposes its best `depth` passages among the allowed rows (filters
+apply before any top-k, so a filter never loses recall). Every candidate is
+then scored on BOTH sides exactly: its cosine from the stored vectors and its
+normalised BM25 from the full score array, so a passage found by one side only
+is not penalised for a missing score. `index.search.ranking` does the rest.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from index.search.ranking import RetrievalConfig, arrange, confidence, focus_prior, fuse, rank_articles, recency_prior
+from index.store.lexical import LexicalIndex
+from index.store.vectors import VectorIndex
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Ranked:
+    """The passages to show (row, ranking score), the best ranking score and the confidence."""
+
+    passages: list[tuple[int, float]]
+    top_score: float
+    confidence: float = 0.0
+
+
+class HybridRetriever:
+    """Candidate generation and fusion over one index version's arrays."""
+
+    def __init__(self, vectors: np.ndarray, index: VectorIndex, lexical: LexicalIndex | None,
+                 article_of_row: np.ndarray, article_day: np.ndarray | None = None) -> None:
+        """`article_day`: each article's publication day as a day number (NaN when undated)."""
+        self.vectors = vectors
+        self.index = index
+        self.lexical = lexical
+        self.article_of_row = article_of_row
+        n_articles = int(article_of_row.max()) + 1 if len(article_of_row) else 0
+        self.article_day = article_day if article_day is not None else np.full(n_articles, np.nan)
+        self.passages_in_article = np.bincount(article_of_row) if len(article_of_row) else np.zeros(0, np.int64)
+
+    def effective(self, config: RetrievalConfig) -> RetrievalConfig:
+        """The config actually usable: without a lexical index only dense retrieval is possible."""
+        if self.lexical is None and config.mode != "dense":
+            return RetrievalConfig(**{**config.describe(), "mode": "dense"})
+        return config
+
+    def rank(self, question: str, query: np.ndarray, config: RetrievalConfig, k: int, per_article: int,
+             allowed: np.ndarray | None = None, reference_day: float | None = None) -> Ranked:
+        """Rank passages for one question; `allowed` restricts to those rows (None: all).
+
+        `reference_day`: the day number the question is asked about, for the recency prior (None: no prior).
+        """
+        config = self.effective(config)
+        candidates: list[np.ndarray] = []
+        lexical_all = None
+        if config.mode != "lexical":
+            _, dense_rows = self.index.search(query, config.depth, allowed)
+            candidates.append(dense_rows.astype(np.int64))
+        if config.mode != "dense":
+            lexical_all = self.lexical.normalised(question)
+            candidates.append(_top_rows(lexical_all, config.depth, allowed))
+        rows = np.unique(np.concatenate(candidates)) if candidates else np.zeros(0, dtype=np.int64)
+        if len(rows) == 0:
+            return Ranked([], 0.0, 0.0)
+        dense, lexical, prior, relevance, ranking = self._score_rows(rows, query, lexical_all, config, reference_day)
+        owners = self.article_of_row[rows]
+        recent = _uses_recency(config, reference_day)
+        articles = rank_articles(rows.tolist(), ranking.tolist(), owners.tolist(), config.second_passage)
+        shown = arrange(articles, k, per_article, config.dominance)
+        if config.fusion == "rrf" and config.mode == "hybrid":
+            # RRF scores are ranks, not evidence: judge confidence on the weighted scores
+            absolute = config.dense_weight * dense + (1 - config.dense_weight) * lexical - prior
+            articles = rank_articles(rows.tolist(), absolute.tolist(), owners.tolist(), config.second_passage)
+        elif recent:
+            # recency orders results; whether anything answers reliably is a matter of relevance alone
+            articles = rank_articles(rows.tolist(), relevance.tolist(), owners.tolist(), config.second_passage)
+        sure = confidence(articles, config.margin_weight, config.min_score)
+        return Ranked(shown, float(articles[0][2][0][1]), sure)
+
+    def scores(self, question: str, query: np.ndarray, config: RetrievalConfig, rows: Sequence[int],
+               reference_day: float | None = None) -> np.ndarray:
+        """Ranking scores of these rows, as `rank` gives them (with rank fusion: the rows ranked among themselves)."""
+        config = self.effective(config)
+        lexical_all = self.lexical.normalised(question) if config.mode != "dense" else None
+        return self._score_rows(np.asarray(rows, dtype=np.int64), query, lexical_all, config, reference_day)[4]
+
+    def _score_rows(self, rows: np.ndarray, query: np.ndarray, lexical_all: np.ndarray | None,
+                    config: RetrievalConfig, reference_day: float | None) -> tuple[np.ndarray, ...]:
+        """Cosine, lexical, focus prior, relevance and ranking score (relevance less the recency prior) of rows."""
+        dense = np.asarray(self.vectors[rows] @ query, dtype=np.float32)
+        lexical = lexical_all[rows] if lexical_all is not None else np.zeros(len(rows), dtype=np.float32)
+        owners = self.article_of_row[rows]
+        prior = focus_prior(self.passages_in_article[owners], config.focus)
+        relevance = fuse(dense, lexical, config) - prior
+        if not _uses_recency(config, reference_day):
+            return dense, lexical, prior, relevance, relevance
+        recent = recency_prior(reference_day - self.article_day[owners], config.recency, config.recency_days)
+        return dense, lexical, prior, relevance, relevance - recent
+
+
+def _uses_recency(config: RetrievalConfig, reference_day: float | None) -> bool:
+    """Whether the recency prior takes part: it needs a day to count from and a positive weight."""
+    return reference_day is not None and config.recency > 0
+
+
+def _top_rows(scores: np.ndarray, depth: int, allowed: np.ndarray | None) -> np.ndarray:
+    """Rows of the `depth` best positive scores, among `allowed` rows when given."""
+    if allowed is not None:
+        pool = allowed[scores[allowed] > 0]
+        values = scores[pool]
+    else:
+        pool = np.flatnonzero(scores > 0)
+        values = scores[pool]
+    if len(pool) > depth:
+        keep = np.argpartition(-values, depth - 1)[:depth]
+        pool = pool[keep]
+    return pool.astype(np.int64)

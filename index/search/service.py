@@ -1,0 +1,221 @@
+"""The search service: one loaded index version answering questions.
+
+The CLI, the bot and the benchmarks all go through `SearchService.search`, so
+what is measured is what users get. It holds the model and the index loaded
+once; every call is read-only and thread-safe.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass, replace
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+
+from corpus.article import Article
+from corpus.chunking import Passage
+from corpus.outlets import outlet_key
+from index.encoder import Encoder
+from index.search.ranking import RetrievalConfig, is_confident
+from index.search.highlight import Highlighter
+from index.search.hybrid import HybridRetriever
+from index.store.layout import version_path
+from index.store.lexical import PARAMS_FILE as LEXICAL_PARAMS
+from index.store.lexical import LexicalIndex
+from index.store.manifest import Manifest
+from index.store.metadata import MetadataStore
+from index.search.results import Hit, SearchResult
+from index.store.sentences import SentenceStore
+from index.store.vectors import VectorIndex, load_vectors
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Restrictions on which articles may answer (applied before ranking)."""
+
+    outlets: tuple[str, ...] = ()
+    since: date | None = None
+    until: date | None = None
+
+    @property
+    def active(self) -> bool:
+        """True when any restriction is set."""
+        return bool(self.outlets or self.since or self.until)
+
+
+class SearchService:
+    """Answers questions from one index version."""
+
+    def __init__(self, folder: Path, encoder: Encoder, verify: bool = False,
+                 retrieval: RetrievalConfig = RetrievalConfig(), sentence_root: Path | None = None) -> None:
+        """`sentence_root`: where the sentence store is (default: the index directory holding `folder`)."""
+        self.folder = folder
+        self.version = folder.name
+        self.encoder = encoder
+        self.manifest = Manifest.load(folder)
+        self.manifest.check_model(encoder.info)
+        if verify:
+            self.manifest.verify(folder)
+        self.vectors = VectorIndex.load(folder, self.manifest.passages, self.manifest.dim)
+        self.meta = MetadataStore(folder)
+        # versions built before the lexical index existed still answer, densely
+        lexical = (LexicalIndex.load(folder, self.manifest.passages)
+                   if (folder / LEXICAL_PARAMS).exists() else None)
+        if lexical is None and retrieval.mode != "dense":
+            log.warning("index version %s has no lexical index: answering with dense retrieval only — "
+                        "run `newsbot build` for hybrid retrieval", self.version)
+        article_of_row, article_ids = self.meta.article_numbers()  # for grouping passages by article
+        dates = self.meta.publication_dates()
+        article_day = np.array([dates[a].toordinal() if dates.get(a) else np.nan for a in article_ids],
+                               dtype=np.float64)
+        # "now" for the recency prior: today, or the newest article's day when the corpus is older
+        self.newest_day = float(np.nanmax(article_day)) if np.isfinite(article_day).any() else None
+        self.retriever = HybridRetriever(load_vectors(folder), self.vectors, lexical, article_of_row, article_day)
+        self.retrieval = self.retriever.effective(retrieval)
+        # sentence vectors embedded at build time, beside the versions (INDEX/versions/<this> → INDEX)
+        self.sentences = SentenceStore(sentence_root or folder.parent.parent, encoder.info.fingerprint)
+        self.highlighter = Highlighter(encoder, retrieval.highlight_lexical, retrieval.highlight_headline,
+                                       retrieval.highlight_sentences, store=self.sentences)
+        self._filter_cache: dict[Filters, np.ndarray] = {}
+        self._query_cache: dict[str, np.ndarray] = {}
+        self._lock = threading.Lock()
+
+    @classmethod
+    def open(cls, index_dir: Path, encoder: Encoder, version: str | None = None, verify: bool = False,
+             retrieval: RetrievalConfig = RetrievalConfig(), sentence_root: Path | None = None) -> SearchService:
+        """Load the current (or a named) version of the index in `index_dir`."""
+        return cls(version_path(index_dir, version), encoder, verify=verify, retrieval=retrieval,
+                   sentence_root=sentence_root)
+
+    def close(self) -> None:
+        """Release the metadata database and the sentence store."""
+        self.meta.close()
+        self.sentences.close()
+
+    def _allowed_rows(self, filters: Filters) -> np.ndarray | None:
+        if not filters.active:
+            return None
+        with self._lock:
+            cached = self._filter_cache.get(filters)
+        if cached is None:
+            keys = {outlet_key(o) for o in filters.outlets} or None
+            outlets = {a.outlet for a in self.meta.list_articles()}
+            rows = self.meta.rows_where(keys, filters.since, filters.until, {o: outlet_key(o) for o in outlets})
+            cached = np.array(rows, dtype=np.int64)
+            with self._lock:
+                if len(self._filter_cache) > 64:
+                    self._filter_cache.clear()
+                self._filter_cache[filters] = cached
+        return cached
+
+    def embed_query(self, question: str) -> np.ndarray:
+        """The question's vector (the same model as the passages); repeated questions are not re-embedded."""
+        with self._lock:
+            cached = self._query_cache.get(question)
+        if cached is not None:
+            return cached
+        vector = self.encoder.encode([question])[0]
+        with self._lock:
+            if len(self._query_cache) >= 512:
+                self._query_cache.pop(next(iter(self._query_cache)))
+            self._query_cache[question] = vector
+        return vector
+
+    def reference_day(self, as_of: date | None = None) -> float | None:
+        """The day number questions are asked about: `as_of`, else today capped at the newest article's day."""
+        if as_of is not None:
+            return float(as_of.toordinal())
+        if self.newest_day is None:
+            return None
+        return min(float(date.today().toordinal()), self.newest_day)
+
+    def search(self, question: str, k: int = 5, per_article: int = 2, filters: Filters = Filters(),
+               highlight: bool = True, as_of: date | None = None) -> SearchResult:
+        """The top `k` passages for a question, diverse across articles.
+
+        Args:
+            question: free text.
+            k: how many passages to return.
+            per_article: most passages one article may contribute (0 = no cap); the
+                first results come from different articles unless one clearly dominates.
+            filters: outlet/date restrictions, applied before taking any top k.
+            highlight: pick each passage's best sentence(s), and show each article's passage whose
+                best sentence answers best (`RetrievalConfig.refocus`).
+            as_of: the day the question is about, for the recency prior (default: today, or the
+                newest article's day when the corpus is older); the benchmark passes each question's date.
+
+        Returns:
+            The hits, with `confident` False when neither the calibrated confidence (best
+            score and its lead over the next article, see `index.search.ranking.confidence`)
+            nor the best score alone is high enough: the caller should say it found
+            nothing reliable.
+        """
+        allowed = self._allowed_rows(filters)
+        if allowed is not None and len(allowed) == 0:
+            return SearchResult(question, [], self.version, confident=False)
+        query = self.embed_query(question)
+        day = self.reference_day(as_of)
+        ranked = self.retriever.rank(question, query, self.retrieval, k, per_article, allowed, day)
+        hits = self._hits(ranked.passages)
+        if highlight and hits and self.retrieval.refocus:
+            hits = self._refocus(question, query, hits, day)
+        if highlight and hits:
+            marks = self.highlighter.highlight(question, query, [(h.passage, h.article) for h in hits])
+            hits = [replace(h, highlight=m) for h, m in zip(hits, marks)]
+        confident = bool(hits) and is_confident(ranked.top_score, ranked.confidence, self.retrieval)
+        return SearchResult(question, hits, self.version, confident=confident,
+                            extra={"top_score": round(ranked.top_score, 4), "confidence": round(ranked.confidence, 4),
+                                   "mode": self.retrieval.mode})
+
+    def _hits(self, ranked: list[tuple[int, float]]) -> list[Hit]:
+        passages = self.meta.passages_by_rows(r for r, _ in ranked)
+        articles = self.meta.articles(p.article_id for p in passages.values())
+        # the focus prior can push a weak match just below zero: shown as 0, the order is already set
+        return [Hit(passage=passages[row], article=articles[passages[row].article_id], score=max(0.0, score),
+                    rank=i + 1) for i, (row, score) in enumerate(ranked)]
+
+    def _refocus(self, question: str, query: np.ndarray, hits: list[Hit], reference_day: float | None) -> list[Hit]:
+        """Each hit's passage swapped for the passage of its article whose best sentence answers best.
+
+        The retriever finds the right article; its best-ranked passage often restates the
+        question while another (often the lead) holds the answer. A swapped hit gets the
+        ranking score of the passage now shown; the articles and their order stay.
+        """
+        shown = {h.passage.id for h in hits}
+        self.highlighter.prefetch([(h.passage, h.article) for h in hits])  # without a store: one model pass
+        moved: dict[int, tuple[int, Passage]] = {}  # hit position → (row, passage now shown)
+        for i, hit in enumerate(hits):
+            rows = {p.id: (row, p) for row, p in self.meta.passages_of(hit.article.id)}
+            others = [p for pid, (_, p) in rows.items() if pid not in shown]
+            best = self.highlighter.best_passage(question, query, hit.article, hit.passage, others)
+            if best.id != hit.passage.id:
+                shown.discard(hit.passage.id)
+                shown.add(best.id)
+                moved[i] = rows[best.id]
+        if not moved:
+            return hits
+        # one scoring pass (the BM25 scores of the question are computed once) for every moved hit
+        scores = self.retriever.scores(question, query, self.retrieval, [row for row, _ in moved.values()],
+                                       reference_day)
+        out = list(hits)
+        for (i, (_, passage)), score in zip(moved.items(), scores):
+            out[i] = replace(hits[i], passage=passage, score=max(0.0, float(score)))
+        return out
+
+    def passage(self, passage_id: str) -> tuple[Passage, Article] | None:
+        """Look up a passage by id (or unique id prefix) with its article."""
+        found = self.meta.passage(passage_id.strip().lower())
+        if not found:
+            return None
+        _, passage = found
+        article = self.meta.article(passage.article_id)
+        return (passage, article) if article else None
+
+    def articles(self) -> list[Article]:
+        """Every article in this version, newest first."""
+        return self.meta.list_articles()

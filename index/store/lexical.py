@@ -1,0 +1,239 @@
+"""The lexical (BM25) side of retrieval, saved beside the FAISS index in each version.
+
+Why BM25 next to the dense model: names, numbers and rare words ("Patriot
+Front", "USB-C") are where a small sentence-embedding model is weakest and
+exact term matching is strongest. bm25s does the scoring with sparse matrices
+(fast, no server); `index.analysis` turns passages and questions into terms
+identically.
+
+Rows are passage rows: row i here is FAISS id i and metadata row i.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from corpus.article import Article
+from corpus.chunking import Passage
+from index.analysis import analyze
+from index.errors import IndexCorrupt
+from index.store.termcounts import TermCounts, bm25_scores, count_terms, patch_counts
+
+if TYPE_CHECKING:
+    from index.refresh.patch import RowPlan
+
+log = logging.getLogger(__name__)
+
+PREFIX = "bm25."
+PARAMS_FILE = PREFIX + "config.json"
+# what a patched version starts from: term counts aligned with bm25s's score entries, and passage lengths
+TF_FILE = PREFIX + "tf.npy"
+LENGTHS_FILE = PREFIX + "lengths.npy"
+_FILES = {"data_name": PREFIX + "data.npy", "indices_name": PREFIX + "indices.npy",
+          "indptr_name": PREFIX + "indptr.npy", "vocab_name": PREFIX + "vocab.json",
+          "params_name": PREFIX + "params.json", "nnoc_name": PREFIX + "nonoccurrence.npy"}
+
+@dataclass(frozen=True)
+class LexicalConfig:
+    """How the lexical index is built (a change means rebuilding it, not re-embedding).
+
+    Attributes:
+        k1: term-frequency saturation of BM25.
+        b: length normalisation of BM25 (0: none, 1: full); 0.9 measured best on rtqa-dev
+            (passages are of similar length, so a long one is long because it rambles).
+        title: index each passage with its article's headline, so a passage
+            that never repeats the subject still matches it.
+    """
+
+    k1: float = 1.2
+    b: float = 0.9
+    title: bool = True
+
+    def describe(self) -> dict[str, object]:
+        """Plain dict for the manifest and the eval fingerprint."""
+        return asdict(self)
+
+
+def _bm25s():  # noqa: ANN202 - the bm25s module
+    """Import bm25s, undoing its import-time `setLevel(DEBUG)` that would print its chatter in our logs."""
+    import bm25s
+
+    logging.getLogger("bm25s").setLevel(logging.WARNING)
+    return bm25s
+
+
+def lexical_text(article: Article, passage: Passage, config: LexicalConfig) -> str:
+    """The text a passage is indexed under."""
+    if config.title and article.title and not article.title_derived:
+        return f"{article.title}\n{passage.text}"
+    return passage.text
+
+
+def _passage_terms(text: str) -> list[str]:
+    """A passage's terms; an empty passage gets one empty token, so that it has a length like any other."""
+    return analyze(text) or [""]
+
+
+class LexicalIndex:
+    """BM25 scores of every passage for a question, as one dense array."""
+
+    def __init__(self, retriever, config: LexicalConfig, counts: TermCounts | None = None) -> None:  # noqa: ANN001
+        # retriever: a bm25s.BM25, None when the index is empty
+        self._bm25 = retriever
+        self.config = config
+        self._counts = counts  # kept by a fresh build so that `save` can store them for later patches
+        self.count = int(retriever.scores["num_docs"]) if retriever is not None else 0
+        # document frequency of each term, for the per-question yardstick of `normalised`
+        self._df = (np.diff(np.asarray(retriever.scores["indptr"])).astype(np.float64)
+                    if retriever is not None else np.zeros(0))
+        self._vocab: dict[str, int] = retriever.vocab_dict if retriever is not None else {}
+
+    @classmethod
+    def build(cls, texts: Sequence[str], config: LexicalConfig = LexicalConfig()) -> LexicalIndex:
+        """Index the texts under rows 0..n-1."""
+        vocab: dict[str, int] = {}
+        return cls.from_counts(count_terms([_passage_terms(t) for t in texts], vocab), vocab, config)
+
+    @classmethod
+    def from_counts(cls, counts: TermCounts, vocab: dict[str, int], config: LexicalConfig) -> LexicalIndex:
+        """The index of passages whose term counts are known (a build or a patch)."""
+        if counts.rows == 0:  # an emptied corpus (every article removed) still gets a valid, empty index
+            return cls(None, config, counts)
+        retriever = _bm25s().BM25(k1=config.k1, b=config.b)
+        retriever.scores = {"data": bm25_scores(counts, config.k1, config.b), "indices": counts.indices,
+                            "indptr": counts.indptr, "num_docs": counts.rows}
+        retriever.vocab_dict = vocab
+        retriever.nonoccurrence_array = None
+        return cls(retriever, config, counts)
+
+    def save(self, folder: Path) -> list[str]:
+        """Write the index as flat files into a version folder; returns their names."""
+        if self._bm25 is not None:
+            self._bm25.save(str(folder), show_progress=False, **_FILES)
+            if self._counts is not None:
+                np.save(folder / TF_FILE, self._counts.tf)
+                np.save(folder / LENGTHS_FILE, self._counts.lengths)
+        (folder / PARAMS_FILE).write_text(json.dumps({**self.config.describe(), "passages": self.count},
+                                                     sort_keys=True))
+        return sorted(p.name for p in folder.iterdir() if p.name.startswith(PREFIX))
+
+    @classmethod
+    def load(cls, folder: Path, expected_count: int) -> LexicalIndex:
+        """Read a saved index (never rebuilds it).
+
+        Raises:
+            IndexCorrupt: files unreadable or their passage count differs from the manifest's.
+        """
+        bm25s = _bm25s()
+        try:
+            params = json.loads((folder / PARAMS_FILE).read_text())
+            passages = params.pop("passages", None)
+            config = LexicalConfig(**params)
+            retriever = (None if passages == 0 else
+                         bm25s.BM25.load(str(folder), mmap=False, show_progress=False, **_FILES))
+        except (OSError, ValueError, TypeError, KeyError) as exc:
+            raise IndexCorrupt(f"the lexical index in {folder} is unreadable ({exc}) — run `newsbot build` "
+                               "to rebuild the index") from None
+        index = cls(retriever, config)
+        if index.count != expected_count:
+            raise IndexCorrupt(f"the lexical index in {folder} holds {index.count} passages, the manifest says "
+                               f"{expected_count} — run `newsbot build` to rebuild the index")
+        return index
+
+    def term_ids(self, question: str) -> list[int]:
+        """Vocabulary ids of the question's terms (unknown terms dropped, repeats kept)."""
+        return [self._vocab[t] for t in analyze(question) if t in self._vocab and t != ""]
+
+    def scores(self, question: str) -> np.ndarray:
+        """Raw BM25 score of every passage row (zeros when no term is known)."""
+        ids = self.term_ids(question)
+        if not ids:
+            return np.zeros(self.count, dtype=np.float32)
+        return np.asarray(self._bm25.get_scores_from_ids(ids), dtype=np.float32)
+
+    def idf(self, df: np.ndarray | float) -> np.ndarray:
+        """Lucene's BM25 idf (the one bm25s scores with) for document frequencies."""
+        return np.log1p((self.count - np.asarray(df) + 0.5) / (np.asarray(df) + 0.5))
+
+    def normalised(self, question: str) -> np.ndarray:
+        """BM25 scores as a fraction of the most a passage could score for this question.
+
+        The yardstick is (k1 + 1) times the summed idf of ALL the question's
+        terms, unknown ones included (with the idf of a term no passage has):
+        a question whose main words the corpus has never seen cannot score
+        high by matching its one common word. Why not min-max over the
+        candidates: this yardstick depends only on the question and the index,
+        so 0.3 means the same in every query and can be fused with cosine
+        similarities and compared with a fixed confidence threshold.
+        """
+        vocab = self._vocab
+        terms = [t for t in analyze(question) if t]
+        if not terms:
+            return np.zeros(self.count, dtype=np.float32)
+        ids = [vocab[t] for t in terms if t in vocab]
+        dfs = np.array([self._df[vocab[t]] if t in vocab else 0.0 for t in terms])
+        ceiling = float((self.config.k1 + 1.0) * self.idf(dfs).sum())
+        if not ids or ceiling <= 0:
+            return np.zeros(self.count, dtype=np.float32)
+        raw = np.asarray(self._bm25.get_scores_from_ids(ids), dtype=np.float32)
+        return np.minimum(raw / ceiling, 1.0).astype(np.float32)
+
+
+class LexicalWriter:
+    """The `extra_writers` entry that gives every index version its lexical index.
+
+    A full build analyses every passage; a patched version (see
+    `index.refresh.patch`) starts from the base version's term counts and
+    analyses only the incoming passages, so a one-article refresh does not
+    re-read 100,000 passages. Both give the same scores (tested).
+    """
+
+    def __init__(self, config: LexicalConfig = LexicalConfig()) -> None:
+        self.config = config
+
+    def __call__(self, folder: Path, pairs: list[tuple[Article, Passage]], _embedded: list[str]) -> dict:
+        """Write the lexical index of `pairs` (row order) into a version folder."""
+        return self._save(folder, LexicalIndex.build([lexical_text(a, p, self.config) for a, p in pairs],
+                                                     self.config))
+
+    def patch(self, folder: Path, base: Path, plan: RowPlan, pairs: list[tuple[Article, Passage]]) -> dict | None:
+        """Write the patched version's lexical index from `base`'s; None when `base` cannot be patched."""
+        counts, vocab = self._base_counts(base, plan.n_old)
+        if counts is None:
+            return None
+        added = count_terms([_passage_terms(lexical_text(a, p, self.config)) for a, p in pairs], vocab)
+        patched = patch_counts(counts, plan.old_to_new(), added, np.asarray(plan.targets, dtype=np.int64),
+                               plan.n_new)
+        return self._save(folder, LexicalIndex.from_counts(patched, vocab, self.config))
+
+    def _base_counts(self, base: Path, rows: int) -> tuple[TermCounts | None, dict[str, int]]:
+        """The base version's term counts and vocabulary, or None when they are missing or built otherwise."""
+        try:
+            params = json.loads((base / PARAMS_FILE).read_text())
+            if params.pop("passages", None) != rows or LexicalConfig(**params) != self.config:
+                return None, {}
+            if rows == 0:
+                return TermCounts(np.zeros(0, np.uint16), np.zeros(0, np.int32), np.zeros(1, np.int64),
+                                  np.zeros(0, np.int32)), {}
+            vocab = json.loads((base / _FILES["vocab_name"]).read_text(encoding="utf-8"))
+            counts = TermCounts(np.load(base / TF_FILE), np.load(base / _FILES["indices_name"]),
+                                np.load(base / _FILES["indptr_name"]).astype(np.int64), np.load(base / LENGTHS_FILE))
+        except (OSError, ValueError, TypeError) as exc:
+            log.info("lexical index of %s not patchable (%s): rebuilding it", base.name, exc)
+            return None, {}
+        if len(counts.tf) != len(counts.indices) or counts.terms != len(vocab) or counts.rows != rows:
+            log.info("lexical index of %s is inconsistent: rebuilding it", base.name)
+            return None, {}
+        return counts, vocab
+
+    def _save(self, folder: Path, index: LexicalIndex) -> dict:
+        files = index.save(folder)
+        log.info("lexical index: %d passages, %d files", index.count, len(files))
+        return {**self.config.describe(), "files": files}

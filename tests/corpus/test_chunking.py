@@ -1,0 +1,66 @@
+"""Passages: offsets round-trip, never over the model window, never cutting a sentence."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from corpus.article import Article, normalise_body
+from corpus.chunking import ChunkConfig, chunk_article, embedding_text
+from corpus.readers.loader import load_corpus
+from corpus.sentences import sentence_spans
+from tests.conftest import BENCH, SEEDS
+
+
+def check_passages(article: Article, count, config: ChunkConfig = ChunkConfig()) -> list:  # noqa: ANN001
+    passages = chunk_article(article, count, config)
+    assert passages, article.id
+    for p in passages:
+        assert article.text[p.start:p.end] == p.text
+        assert count(embedding_text(article, p, config)) + 2 <= config.window_tokens
+        assert 1 <= p.paragraph_first <= p.paragraph_last <= article.paragraph_count
+    # every sentence lies inside one passage (unless it had to be split)
+    bounds = {(p.start, p.end) for p in passages if not p.split_sentence}
+    spans = [s for a, b in article.paragraph_spans for s in sentence_spans(article.text, a, b)]
+    for s_start, s_end in spans:
+        if any(p.split_sentence and p.start <= s_start < p.end for p in passages):
+            continue
+        assert any(a <= s_start and s_end <= b for a, b in bounds), article.text[s_start:s_end][:80]
+    # the passages cover the text in order
+    assert passages[0].start == 0 or not article.text[:passages[0].start].strip()
+    return passages
+
+
+def test_seed_passages(count_tokens) -> None:  # noqa: ANN001
+    [article] = load_corpus(SEEDS).articles
+    passages = check_passages(article, count_tokens)
+    assert passages[0].paragraph_first == 1
+    assert passages[-1].paragraph_last == article.paragraph_count
+    assert len({p.id for p in passages}) == len(passages)
+
+
+@pytest.mark.skipif(not BENCH.exists(), reason="the shared dev benchmark is not beside the checkout")
+def test_benchmark_sample_round_trips(count_tokens) -> None:  # noqa: ANN001
+    articles = load_corpus(BENCH / "articles.jsonl.gz").articles
+    sample = random.Random(7).sample(articles, 150)
+    longest = max(articles, key=lambda a: len(a.text))
+    for article in [*sample, longest]:
+        check_passages(article, count_tokens)
+
+
+def test_overlong_sentence_is_split_not_truncated(count_tokens) -> None:  # noqa: ANN001
+    words = " ".join(f"word{i}" for i in range(900))
+    article = Article(id="x", title="t", outlet="o", authors=(), published=None, url=None,
+                      text=normalise_body([words + ".", "Short one."]), source="mem")
+    passages = check_passages(article, count_tokens)
+    assert any(p.split_sentence for p in passages)
+    assert "".join(p.text for p in passages if p.split_sentence).replace(" ", "") == (words + ".").replace(" ", "")
+
+
+def test_sentences_respect_abbreviations() -> None:
+    text = "Mr. Smith went to Washington, D.C. on Monday. He met Sen. Jones. “It was fine,” he said. Then U.S. officials left."
+    sentences = [text[a:b] for a, b in sentence_spans(text)]
+    assert sentences[0] == "Mr. Smith went to Washington, D.C. on Monday."
+    assert sentences[1] == "He met Sen. Jones."
+    assert sentences[-1] == "Then U.S. officials left."
