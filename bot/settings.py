@@ -13,6 +13,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from corpus.sources.feeds import FeedConfig
+from corpus.sources.fetch import FetchPolicy
 from index.search.ranking import RetrievalConfig
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
@@ -154,11 +156,8 @@ class Settings:
             log_level=env.get("NEWSBOT_LOG_LEVEL", "INFO").strip().upper() or "INFO",
         )
 
-    def feed_config(self):  # noqa: ANN201 - corpus.sources.feeds is imported lazily
+    def feed_config(self) -> FeedConfig:
         """How refreshes fetch the configured feeds (and pages), from these settings."""
-        from corpus.sources.feeds import FeedConfig
-        from corpus.sources.fetch import FetchPolicy
-
         return FeedConfig(urls=self.feeds, policy=FetchPolicy(
             timeout=float(self.fetch_timeout_seconds), max_bytes=self.max_page_bytes,
             allow_private=self.allow_private_urls, host_delay=self.host_delay_ms / 1000))
