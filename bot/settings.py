@@ -104,6 +104,8 @@ class Settings:
     keep_versions: int = 3
     discord_token: str = ""
     guild_ids: tuple[int, ...] = ()
+    owner_ids: tuple[int, ...] = ()
+    home_server_ids: tuple[int, ...] = ()
     moderator_role_id: int | None = None
     cooldown_seconds: int = 10
     api_base: str | None = None
@@ -142,6 +144,9 @@ class Settings:
             keep_versions=_int(env, "NEWSBOT_KEEP_VERSIONS", base.keep_versions, 1),
             discord_token=env.get("DISCORD_TOKEN", "").strip(),
             guild_ids=_ids(env, "DISCORD_GUILD_IDS"),
+            owner_ids=_ids(env, "NEWSBOT_OWNER_IDS"),
+            # a bot run for one community (commands registered in its servers) keeps its moderators' rights
+            home_server_ids=_ids(env, "NEWSBOT_HOME_SERVER_IDS") or _ids(env, "DISCORD_GUILD_IDS"),
             moderator_role_id=int(role) if role else None,
             cooldown_seconds=_int(env, "NEWSBOT_COOLDOWN_SECONDS", base.cooldown_seconds, 0),
             api_base=_api_base(env.get("DISCORD_API_BASE", "")),
