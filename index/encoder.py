@@ -39,6 +39,16 @@ class ModelInfo:
     max_tokens: int
 
 
+def embed_hash(model_fingerprint: str, text: str) -> str:
+    """A vector's identity: the same text under the same model has the same vector.
+
+    Returns:
+        24 hex digits of sha256 over the model fingerprint and the text; the key of
+        passage vectors in index metadata and caches, and of sentence vectors.
+    """
+    return hashlib.sha256(f"{model_fingerprint}\x1f{text}".encode()).hexdigest()[:24]
+
+
 class Encoder(Protocol):
     """Anything that embeds text into normalised float32 vectors."""
 

@@ -27,7 +27,8 @@ from index.errors import IndexCorrupt
 from index.store.termcounts import TermCounts, bm25_scores, count_terms, patch_counts
 
 if TYPE_CHECKING:
-    from index.refresh.patch import RowPlan
+    from index.store.rowfiles import RowPlan
+    from index.store.writers import Progress
 
 log = logging.getLogger(__name__)
 
@@ -187,7 +188,7 @@ class LexicalIndex:
 
 
 class LexicalWriter:
-    """The `extra_writers` entry that gives every index version its lexical index.
+    """The extra writer (an `index.store.writers.PatchingWriter`) that gives every version its lexical index.
 
     A full build analyses every passage; a patched version (see
     `index.refresh.patch`) starts from the base version's term counts and
@@ -198,13 +199,23 @@ class LexicalWriter:
     def __init__(self, config: LexicalConfig = LexicalConfig()) -> None:
         self.config = config
 
-    def __call__(self, folder: Path, pairs: list[tuple[Article, Passage]], _embedded: list[str]) -> dict:
-        """Write the lexical index of `pairs` (row order) into a version folder."""
+    def __call__(self, folder: Path, pairs: Sequence[tuple[Article, Passage]], texts: Sequence[str],
+                 progress: Progress | None = None) -> dict:
+        """Write the lexical index of `pairs` (row order) into a version folder.
+
+        Returns:
+            the manifest record: the `LexicalConfig` fields and "files", the names written.
+        """
         return self._save(folder, LexicalIndex.build([lexical_text(a, p, self.config) for a, p in pairs],
                                                      self.config))
 
-    def patch(self, folder: Path, base: Path, plan: RowPlan, pairs: list[tuple[Article, Passage]]) -> dict | None:
-        """Write the patched version's lexical index from `base`'s; None when `base` cannot be patched."""
+    def patch(self, folder: Path, base: Path, plan: RowPlan, pairs: Sequence[tuple[Article, Passage]],
+              progress: Progress | None = None) -> dict | None:
+        """Write the patched version's lexical index from `base`'s; None when `base` cannot be patched.
+
+        Args:
+            pairs: the incoming passages with their articles, aligned with `plan.targets`.
+        """
         counts, vocab = self._base_counts(base, plan.n_old)
         if counts is None:
             return None

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -97,6 +97,22 @@ class Manifest:
                 f"fingerprint {self.model.get('fingerprint')}), but the configured model is {info.name!r} "
                 f"({info.path}, fingerprint {info.fingerprint}); embeddings of different models cannot be mixed — "
                 "rebuild with `newsbot build --rebuild` or set NEWSBOT_MODEL_PATH back to the index's model")
+
+
+def corpus_fingerprint(fingerprints: Iterable[str]) -> str:
+    """The manifest's `corpus_fingerprint`: one hash of the articles' content fingerprints, order-independent.
+
+    Args:
+        fingerprints: every article's `Article.fingerprint` (any order).
+
+    Returns:
+        32 hex digits of sha256 over the sorted fingerprints, concatenated; the eval
+        cache keys its indexes by it, so it must never change for the same articles.
+    """
+    h = hashlib.sha256()
+    for fp in sorted(fingerprints):
+        h.update(fp.encode())
+    return h.hexdigest()[:32]
 
 
 def model_record(info: ModelInfo) -> dict:

@@ -1,18 +1,22 @@
-"""Passage and article metadata of one index version, in SQLite.
+"""Passage and article metadata of one index version, in SQLite: the one module that runs SQL on its schema.
 
 The vector index knows only integer ids; this store maps them back to
 passages and articles with their full attribution. A version's database is
-written once by the builder and then only read.
+written once, by `write_metadata` (a full build) or by `MetadataPatch` (a
+patched version: a copy of the base's, edited), and then only read through
+`MetadataStore`.
 """
 
 from __future__ import annotations
 
 import json
+import shutil
 import sqlite3
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import date
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 
@@ -41,21 +45,29 @@ CREATE INDEX articles_published ON articles(published);
 _ARTICLE_COLUMNS = ("id, title, title_derived, outlet, authors, published, url, source, text, fingerprint, indexed_at, "
                     "also_published_by")
 _PASSAGE_COLUMNS = 'row, id, article_id, ordinal, start, "end", paragraph_first, paragraph_last, text, split_sentence'
+_INSERT_ARTICLE = f"INSERT INTO articles ({_ARTICLE_COLUMNS}) VALUES ({','.join('?' * 12)})"
+_INSERT_PASSAGE = f"INSERT INTO passages ({_PASSAGE_COLUMNS}, embed_hash) VALUES ({','.join('?' * 11)})"
+_BATCH = 500  # ids per `IN (...)`: well under SQLite's limit on parameters
 
 
 def write_metadata(folder: Path, articles: Iterable[Article], passages: Iterable[Passage],
-                   embed_hashes: Iterable[str], indexed_at: dict[str, str]) -> None:
-    """Create a version's metadata database; passage order defines the row ids."""
+                   embed_hashes: Iterable[str], indexed_at: Mapping[str, str]) -> None:
+    """Create a version's metadata database; passage order defines the row ids (0..n-1).
+
+    Args:
+        embed_hashes: each passage's `index.encoder.embed_hash`, aligned with `passages`.
+        indexed_at: article id → ISO time its passages were first embedded.
+
+    Raises:
+        ValueError: `passages` and `embed_hashes` differ in length.
+        KeyError: an article has no `indexed_at`.
+    """
     db = sqlite3.connect(folder / META_FILE)
     try:
         db.executescript(SCHEMA)
-        db.executemany(
-            f"INSERT INTO articles ({_ARTICLE_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
-            (article_row(a, indexed_at[a.id]) for a in articles))
-        db.executemany(
-            f"INSERT INTO passages ({_PASSAGE_COLUMNS}, embed_hash) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-            ((row, p.id, p.article_id, p.ordinal, p.start, p.end, p.paragraph_first, p.paragraph_last, p.text,
-              int(p.split_sentence), h) for row, (p, h) in enumerate(zip(passages, embed_hashes, strict=True))))
+        db.executemany(_INSERT_ARTICLE, (article_row(a, indexed_at[a.id]) for a in articles))
+        db.executemany(_INSERT_PASSAGE, (_passage_row(row, p, h) for row, (p, h)
+                                         in enumerate(zip(passages, embed_hashes, strict=True))))
         db.commit()
     finally:
         db.close()
@@ -66,6 +78,21 @@ def article_row(a: Article, indexed_at: str) -> tuple:
     return (a.id, a.title, int(a.title_derived), a.outlet, json.dumps(list(a.authors)),
             a.published.isoformat() if a.published else None, a.url, a.source, a.text, a.fingerprint,
             indexed_at, json.dumps(list(a.also_published_by)))
+
+
+def _passage_row(row: int, p: Passage, embed_hash: str) -> tuple:
+    """The passages-table row of a passage, in `_PASSAGE_COLUMNS` order then its embed hash."""
+    return (row, p.id, p.article_id, p.ordinal, p.start, p.end, p.paragraph_first, p.paragraph_last, p.text,
+            int(p.split_sentence), embed_hash)
+
+
+def _batches(items: Sequence, size: int = _BATCH) -> Iterator[Sequence]:
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
+
+
+def _marks(part: Sequence) -> str:
+    return ",".join("?" * len(part))
 
 
 def _article(row: sqlite3.Row) -> Article:
@@ -80,6 +107,20 @@ def _passage(row: sqlite3.Row) -> Passage:
     return Passage(id=row["id"], article_id=row["article_id"], ordinal=row["ordinal"], text=row["text"],
                    start=row["start"], end=row["end"], paragraph_first=row["paragraph_first"],
                    paragraph_last=row["paragraph_last"], split_sentence=bool(row["split_sentence"]))
+
+
+class ArticleNumbers(NamedTuple):
+    """Each passage row's article as a small int, and the article ids those ints index."""
+
+    of_row: np.ndarray  # int64, shape (passages,): position in `ids` of each row's article
+    ids: list[str]  # sorted article ids
+
+
+class Counts(NamedTuple):
+    """How many articles and passages a version holds."""
+
+    articles: int
+    passages: int
 
 
 class MetadataStore:
@@ -155,7 +196,13 @@ class MetadataStore:
         for r in self._query('SELECT row, id, article_id, embed_hash FROM passages ORDER BY row'):
             yield r["row"], r["id"], r["article_id"], r["embed_hash"]
 
-    def article_numbers(self) -> tuple[np.ndarray, list[str]]:
+    def pairs(self) -> list[tuple[Article, Passage]]:
+        """Every (article, passage) in row order: what a writer that cannot patch its files writes from."""
+        articles = {r["id"]: _article(r) for r in self._query(f"SELECT {_ARTICLE_COLUMNS} FROM articles")}
+        return [(articles[r["article_id"]], _passage(r))
+                for r in self._query(f"SELECT {_PASSAGE_COLUMNS} FROM passages ORDER BY row")]
+
+    def article_numbers(self) -> ArticleNumbers:
         """Each row's article as a small int (index into the returned article ids), in one fast pass.
 
         Why not `iter_passage_rows`: building 100,000 row objects takes most of a second, and this
@@ -166,9 +213,9 @@ class MetadataStore:
             cursor.row_factory = None
             ids = [a for (a,) in cursor.execute("SELECT article_id FROM passages ORDER BY row")]
         if not ids:
-            return np.zeros(0, dtype=np.int64), []
+            return ArticleNumbers(np.zeros(0, dtype=np.int64), [])
         names, numbers = np.unique(np.array(ids, dtype=object), return_inverse=True)
-        return numbers.astype(np.int64), [str(n) for n in names]
+        return ArticleNumbers(numbers.astype(np.int64), [str(n) for n in names])
 
     def publication_dates(self) -> dict[str, date | None]:
         """Every article's publication date (None when undated), by id."""
@@ -199,8 +246,107 @@ class MetadataStore:
         return [(r["id"], r["fingerprint"], r["title"], r["source"], tuple(json.loads(r["also_published_by"] or "[]")))
                 for r in found]
 
-    def counts(self) -> tuple[int, int]:
+    def counts(self) -> Counts:
         """(articles, passages)."""
         a = self._query("SELECT count(*) FROM articles")[0][0]
         p = self._query("SELECT count(*) FROM passages")[0][0]
-        return int(a), int(p)
+        return Counts(int(a), int(p))
+
+
+class MetadataPatch:
+    """A patched version's metadata: a copy of the base version's, edited in place. Not thread-safe.
+
+    Used as a context manager (closes the database). The copy is written with
+    the journal in memory and no syncs: the version is checksummed and flushed
+    as a whole before it counts (see `index.store.durability`).
+    """
+
+    def __init__(self, base: Path, folder: Path) -> None:
+        """Copy `base`'s metadata into the version folder `folder` and open the copy for editing.
+
+        Raises:
+            OSError: the base's file cannot be copied.
+        """
+        self.path = folder / META_FILE
+        shutil.copyfile(base / META_FILE, self.path)
+        self._db = sqlite3.connect(self.path, isolation_level=None)
+        self._db.execute("PRAGMA journal_mode=MEMORY")
+        self._db.execute("PRAGMA synchronous=OFF")
+
+    def __enter__(self) -> MetadataPatch:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Release the database (the file is complete once this returns)."""
+        self._db.close()
+
+    def passage_count(self) -> int:
+        """Rows of the base version."""
+        return int(self._db.execute("SELECT count(*) FROM passages").fetchone()[0])
+
+    def rows_of_articles(self, article_ids: Iterable[str]) -> list[int]:
+        """The passage rows of these articles, ascending (unknown ids have none)."""
+        rows: list[int] = []
+        for part in _batches(list(article_ids)):
+            rows += [r for (r,) in self._db.execute(
+                f"SELECT row FROM passages WHERE article_id IN ({_marks(part)})", part)]
+        return sorted(rows)
+
+    def known_vectors(self, hashes: Iterable[str]) -> dict[str, int]:
+        """embed hash → a base row already holding its vector, for the hashes the base has."""
+        found: dict[str, int] = {}
+        for part in _batches(list(dict.fromkeys(hashes))):
+            for h, row in self._db.execute(
+                    f"SELECT embed_hash, row FROM passages WHERE embed_hash IN ({_marks(part)})", part):
+                found.setdefault(h, row)
+        return found
+
+    def apply(self, drop: Iterable[str], moves: Iterable[tuple[int, int]], articles: Iterable[Article],
+              passages: Iterable[tuple[int, Passage, str]],
+              relabel: Mapping[str, tuple[str, Sequence[str]]], indexed_at: str) -> None:
+        """Edit the copy in one transaction (all or nothing), in this order:
+
+        1. delete the articles `drop` and their passages;
+        2. move each surviving passage row `from` to row `to` (`moves`: (from, to) pairs);
+        3. insert `articles` (first indexed at `indexed_at`, an ISO time) and `passages`,
+           given as (row, passage, embed hash);
+        4. set the source and "also published by" of the articles in `relabel`
+           (id → (source, other outlets)).
+
+        Raises:
+            sqlite3.Error: the edit failed (nothing of it is kept), e.g. a row or id taken twice.
+        """
+        db = self._db
+        db.execute("BEGIN")
+        try:
+            for part in _batches(list(drop)):
+                db.execute(f"DELETE FROM passages WHERE article_id IN ({_marks(part)})", part)
+                db.execute(f"DELETE FROM articles WHERE id IN ({_marks(part)})", part)
+            db.executemany("UPDATE passages SET row = ? WHERE row = ?", ((to, frm) for frm, to in moves))
+            db.executemany(_INSERT_ARTICLE, (article_row(a, indexed_at) for a in articles))
+            db.executemany(_INSERT_PASSAGE, (_passage_row(row, p, h) for row, p, h in passages))
+            db.executemany("UPDATE articles SET source = ?, also_published_by = ? WHERE id = ?",
+                           ((source, json.dumps(list(also)), article_id)
+                            for article_id, (source, also) in relabel.items()))
+            db.execute("COMMIT")
+        except BaseException:
+            if db.in_transaction:
+                db.execute("ROLLBACK")
+            raise
+
+    def verify_rows(self, n: int) -> None:
+        """Check that the passage rows are exactly 0..n-1.
+
+        Raises:
+            RuntimeError: they are not (a bookkeeping error of the patch: nothing may be published).
+        """
+        count, low, high = self._db.execute("SELECT count(*), min(row), max(row) FROM passages").fetchone()
+        if count != n or (count and (low, high) != (0, n - 1)):
+            raise RuntimeError(f"patched metadata has rows {low}..{high} ({count}), expected 0..{n - 1}")
+
+    def fingerprints(self) -> list[str]:
+        """Every article's content fingerprint, sorted (see `index.store.manifest.corpus_fingerprint`)."""
+        return sorted(fp for (fp,) in self._db.execute("SELECT fingerprint FROM articles"))

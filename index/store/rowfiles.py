@@ -1,5 +1,9 @@
 """Patch a version's row files (`vectors.npy`, the FAISS flat index) by copying and editing a few rows.
 
+`RowPlan` (made by `assign_rows`) says which rows of a patched version come
+from where; every file with one row per passage (these two, the lexical
+index's term counts, the metadata) is patched by the same plan.
+
 Why: both files hold one float32 row per passage after a small header. Writing
 them anew for a one-article refresh of a 100,000-passage index means building
 a 150 MB FAISS index in memory and writing 300 MB; copying the files (a kernel
@@ -17,13 +21,69 @@ from __future__ import annotations
 import io
 import shutil
 import struct
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 
+# new row → its float32 vector, shape (dim,)
 RowUpdates = Mapping[int, np.ndarray]
+
+
+@dataclass(frozen=True)
+class RowPlan:
+    """How the rows of a patched version derive from its base's, for every file with one row per passage.
+
+    Row ids stay exactly 0..n_new-1 (FAISS ids = vector rows = metadata rows).
+
+    Attributes:
+        n_old: rows of the base version.
+        n_new: rows of the patched version.
+        freed: base rows whose passages left (changed or removed articles), ascending.
+        moves: (base row, new row) of surviving passages moved into holes.
+        targets: new row of each incoming passage, in order.
+    """
+
+    n_old: int
+    n_new: int
+    freed: tuple[int, ...]
+    moves: tuple[tuple[int, int], ...]
+    targets: tuple[int, ...]
+
+    def old_to_new(self) -> np.ndarray:
+        """For each base row, its row in the patched version, or -1 when its passage left; int64, shape (n_old,)."""
+        mapping = np.arange(self.n_old, dtype=np.int64)
+        mapping[list(self.freed)] = -1
+        for frm, to in self.moves:
+            mapping[frm] = to
+        return mapping
+
+
+def assign_rows(n_old: int, freed: Sequence[int], incoming: int) -> RowPlan:
+    """Where `incoming` new passages go when the base's `freed` rows are given up, and which rows move.
+
+    New passages take the freed rows first, then rows appended at the end; when
+    fewer come in than go out, the last surviving rows move into the remaining
+    holes, so only O(changes) rows are rewritten.
+
+    Args:
+        n_old: rows of the base version.
+        freed: base rows given up (any order, no repeats, each < n_old).
+        incoming: how many passages come in.
+    """
+    freed = sorted(freed)
+    n_new = n_old - len(freed) + incoming
+    if incoming >= len(freed):
+        targets, moves = freed + list(range(n_old, n_new)), []
+    else:
+        holes = [r for r in freed[incoming:] if r < n_new]
+        freed_set = set(freed)
+        movers = [r for r in range(n_new, n_old) if r not in freed_set]
+        assert len(holes) == len(movers), "row bookkeeping is inconsistent"
+        targets, moves = freed[:incoming], list(zip(movers, holes))
+    return RowPlan(n_old, n_new, tuple(freed), tuple(moves), tuple(targets))
 
 
 def _apply(dest: Path, header: bytes, header_len: int, n_new: int, dim: int, rows: RowUpdates) -> None:

@@ -36,8 +36,8 @@ import numpy as np
 from corpus.article import Article
 from corpus.chunking import Passage
 from corpus.sentences import sentence_spans
-from index.refresh.build import embed_hash
-from index.encoder import Encoder
+from index.encoder import Encoder, embed_hash
+from index.store.writers import Progress
 
 log = logging.getLogger(__name__)
 
@@ -166,8 +166,19 @@ class SentenceStore:
 
 
 def embed_sentences(store: SentenceStore, encoder: Encoder, pairs: Sequence[tuple[Article, Passage]],
-                    progress=None) -> dict:  # noqa: ANN001 - index.refresh.build.Progress
-    """Embed and store the sentences of these passages that the store lacks; returns what it did."""
+                    progress: Progress | None = None) -> dict:
+    """Embed and store the sentences of these passages that the store lacks.
+
+    Args:
+        progress: called with ("sentences", done, total) after each batch stored.
+
+    Returns:
+        {"sentences": distinct sentences seen, "embedded": how many were new,
+        "embed_seconds": time spent embedding and storing them}.
+
+    Raises:
+        sqlite3.Error, OSError: the store cannot be written (`SentenceWriter` turns these into a warning).
+    """
     started = time.perf_counter()
     keyed: dict[str, str] = {}
     for article, passage in pairs:
@@ -188,30 +199,31 @@ def embed_sentences(store: SentenceStore, encoder: Encoder, pairs: Sequence[tupl
 
 
 class SentenceWriter:
-    """The `extra_writers` entry that keeps the sentence store filled for every version.
+    """The extra writer (an `index.store.writers.PatchingWriter`) that keeps the sentence store filled.
 
     Files go to the store beside the versions, not into the version folder:
-    they are a cache shared by all versions, not part of one. `progress` may
-    be set by the caller before a build to report the embedding.
+    they are a cache shared by all versions, not part of one. A store that
+    cannot be written is logged and reported under "error"; it never fails the build.
     """
 
     def __init__(self, encoder: Encoder, index_dir: Path) -> None:
         self.encoder = encoder
         self.store = SentenceStore(index_dir, encoder.info.fingerprint)
-        self.progress = None
 
-    def __call__(self, _folder: Path, pairs: list[tuple[Article, Passage]], _embedded: list[str]) -> dict:
-        """A full build: every passage's sentences (only new ones are embedded)."""
-        return self._fill(pairs)
+    def __call__(self, _folder: Path, pairs: Sequence[tuple[Article, Passage]], _texts: Sequence[str],
+                 progress: Progress | None = None) -> dict:
+        """A full build: every passage's sentences (only new ones are embedded); see `embed_sentences`."""
+        return self._fill(pairs, progress)
 
-    def patch(self, _folder: Path, _base: Path, _plan: object, pairs: list[tuple[Article, Passage]]) -> dict:
+    def patch(self, _folder: Path, _base: Path, _plan: object, pairs: Sequence[tuple[Article, Passage]],
+              progress: Progress | None = None) -> dict:
         """A patched version: the incoming passages' sentences."""
-        return self._fill(pairs)
+        return self._fill(pairs, progress)
 
-    def _fill(self, pairs: list[tuple[Article, Passage]]) -> dict:
+    def _fill(self, pairs: Sequence[tuple[Article, Passage]], progress: Progress | None) -> dict:
         # a cache that cannot be written must not stop the index from being refreshed
         try:
-            return embed_sentences(self.store, self.encoder, pairs, self.progress)
+            return embed_sentences(self.store, self.encoder, pairs, progress)
         except (sqlite3.Error, OSError) as exc:
             log.warning("could not store sentence vectors in %s (%s): the index is published anyway and its "
                         "highlights embed their sentences when asked — delete that folder to start it afresh",

@@ -7,8 +7,8 @@ import random
 import numpy as np
 import pytest
 
-from index.refresh.patch import RowPlan, assign_rows
 from index.store.lexical import _bm25s
+from index.store.rowfiles import assign_rows
 from index.store.termcounts import TermCounts, bm25_scores, count_terms, patch_counts
 
 WORDS = "storm court rates vote drone kremlin idaho patriot front senate budget fire flood".split()
@@ -59,8 +59,8 @@ def test_a_patch_holds_the_counts_of_the_patched_rows(seed: int) -> None:
     freed = sorted(rng.sample(range(len(docs)), rng.randint(0, len(docs))))
     incoming = _docs(rng, rng.randint(0, 8))
     incoming[0:0] = [["neverseen", "neverseen", "storm"]] if rng.random() < 0.5 else []
-    targets, moves, n_new = assign_rows(len(docs), freed, len(incoming))
-    plan = RowPlan(len(docs), n_new, tuple(freed), tuple(moves), tuple(targets))
+    plan = assign_rows(len(docs), freed, len(incoming))
+    targets, n_new = plan.targets, plan.n_new
     added = count_terms(incoming, vocab)
     patched = patch_counts(base, plan.old_to_new(), added, np.asarray(targets), n_new)
 
