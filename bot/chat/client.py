@@ -1,8 +1,11 @@
 """The Discord client: a `commands.Bot` holding the library and settings it is given.
 
 Everything the cogs need (library, settings, cooldown, feedback store,
-catalogue) hangs off this object, so a cog or a button callback reaches it as
-`interaction.client`. Nothing here reads the environment.
+catalogue, the answering path, the running refresh) hangs off this object, so
+a cog or a button callback reaches it as `interaction.client`; cogs never
+reach into each other. The API base and gateway it talks to are its own too
+(`bot.chat.endpoints`): nothing here changes discord.py for the whole process,
+and nothing here reads the environment.
 """
 
 from __future__ import annotations
@@ -14,16 +17,20 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 import discord
-import yarl
 from discord import app_commands
 from discord.ext import commands
 
+from bot.chat.answering import Answering
 from bot.chat.catalog import Catalog, CatalogCache
 from bot.chat.checks import NotModerator
+from bot.chat.cogs import EXTENSIONS
 from bot.chat.cooldown import Cooldown
+from bot.chat.endpoints import Endpoints, RoutedHTTPClient
+from bot.chat.progress import Refreshing
+from bot.chat.replies import NO_MENTIONS, send_private
+from bot.chat.sync import SyncReport, SyncState, sync_commands
 from bot.feedback import FeedbackStore
 from bot.settings import Settings
-from bot.chat.sync import SyncReport, SyncState, sync_commands
 from corpus.errors import CorpusError
 from index.errors import NewsIndexError
 from index.library import Library
@@ -31,8 +38,6 @@ from index.search.service import SearchService
 
 log = logging.getLogger(__name__)
 
-NO_MENTIONS = discord.AllowedMentions.none()
-DISCORD_API_BASE = "https://discord.com/api/v10"
 T = TypeVar("T")
 
 
@@ -45,27 +50,20 @@ def bot_intents() -> discord.Intents:
     return intents
 
 
-def configure_endpoints(settings: Settings) -> None:
-    """Point discord.py at DISCORD_API_BASE / DISCORD_GATEWAY_URL (a REST proxy, or the tests' fake).
-
-    Why here and not at import: these are class attributes of discord.py, read
-    when a request or connection is made, so they are set when the bot starts.
-    """
-    discord.http.Route.BASE = settings.api_base or DISCORD_API_BASE
-    gateway = discord.gateway.DiscordWebSocket
-    if settings.gateway_url:
-        gateway.DEFAULT_GATEWAY = yarl.URL(settings.gateway_url)
-    else:
-        gateway.DEFAULT_GATEWAY = yarl.URL("wss://gateway.discord.gg/")
-
-
 class NewsBot(commands.Bot):
-    """newsbot on Discord: /ask, /source, /sources, /stats, /refresh, mentions and DMs."""
+    """newsbot on Discord: /ask, /source, /sources, /stats, /refresh, /corpus, mentions and DMs.
+
+    Args:
+        library: the index versions and corpus it answers from.
+        settings: everything configurable (its `api_base` and `gateway_url` become `endpoints`).
+        options: passed to `commands.Bot` (e.g. `connector`, `proxy`).
+    """
 
     def __init__(self, library: Library, settings: Settings, **options: Any) -> None:
         # a text-only bot: no warnings about the voice libraries it does not need
         discord.VoiceClient.warn_nacl = False
         discord.VoiceClient.warn_dave = False
+        self.endpoints = Endpoints.from_settings(settings)  # before discord.py builds its state: see _get_state
         super().__init__(command_prefix=commands.when_mentioned, intents=bot_intents(), help_command=None,
                          allowed_mentions=NO_MENTIONS, **options)
         self.library = library
@@ -75,27 +73,34 @@ class NewsBot(commands.Bot):
         self.feedback: FeedbackStore | None = None
         self.sync_state: SyncState | None = None
         self.sync_report = SyncReport()
+        self.answering = Answering(self)
+        self.refreshing = Refreshing()
         self.started = time.monotonic()
         self.tree.on_error = self.on_app_command_error  # type: ignore[method-assign]
 
     # -- start-up ---------------------------------------------------------------------
-    async def login(self, token: str) -> None:
-        """Log in against the configured REST base."""
-        configure_endpoints(self.settings)
-        await super().login(token)
+    def _get_state(self, **options: Any) -> Any:
+        """Give the bot its own routed HTTP client, before discord.py's state and command tree take it.
+
+        discord.py calls this once from `Client.__init__`, right after making
+        `self.http`; the connection state (made here) and the command tree (made
+        next) keep a reference to `self.http`, so it is replaced first.
+        """
+        self.http = RoutedHTTPClient.like(self.http, self.endpoints)
+        return super()._get_state(**options)
 
     async def setup_hook(self) -> None:
-        """Load the cogs and button handlers, then register commands where they changed."""
-        from bot.chat.cogs import COGS, DYNAMIC_ITEMS
+        """Open the state database, load the cogs (`EXTENSIONS`), then register commands where they changed.
 
+        Raises:
+            discord.ext.commands.ExtensionError: a cog failed to load (a bug: start-up stops).
+        """
         self.feedback = FeedbackStore(self.settings.index_dir)
         self.sync_state = SyncState(self.settings.index_dir)
-        for cog in COGS:
-            await self.add_cog(cog(self))
-        self.add_dynamic_items(*DYNAMIC_ITEMS)
+        for name in EXTENSIONS:
+            await self.load_extension(name)
         self.sync_report = await sync_commands(self, self.tree, self.sync_state, self.settings.guild_ids,
-                                               self.settings.sync_commands,
-                                               self.settings.api_base or DISCORD_API_BASE)
+                                               self.settings.sync_commands, self.endpoints.api_base)
 
     async def on_ready(self) -> None:
         """Log where the bot is, once connected, and load the article catalogue for autocomplete."""
@@ -155,20 +160,3 @@ class NewsBot(commands.Bot):
             text = "Something went wrong on the bot's side; the error was logged for the operator."
             log.error("command %s failed", interaction.command and interaction.command.name, exc_info=original)
         await send_private(interaction, text)
-
-
-async def send_private(interaction: discord.Interaction, text: str) -> None:
-    """An ephemeral message, whether or not the interaction was already answered.
-
-    After a defer, the "thinking…" message is replaced (a follow-up would leave it hanging).
-    """
-    try:
-        if interaction.response.type == discord.InteractionResponseType.deferred_channel_message:
-            await interaction.edit_original_response(content=text, embeds=[], view=None,
-                                                     allowed_mentions=NO_MENTIONS)
-        elif interaction.response.is_done():
-            await interaction.followup.send(text, ephemeral=True, allowed_mentions=NO_MENTIONS)
-        else:
-            await interaction.response.send_message(text, ephemeral=True, allowed_mentions=NO_MENTIONS)
-    except discord.HTTPException as exc:
-        log.warning("could not tell the user about an error: %s", exc)

@@ -83,7 +83,7 @@ async def serve(bot: NewsBot, token: str, prepare: Callable[[], None] | None = N
             loop.add_signal_handler(sig, on_signal)
         except (NotImplementedError, RuntimeError, ValueError):  # not the main thread, or not supported here
             pass
-    base = bot.settings.api_base or "https://discord.com/api/v10"
+    base = bot.endpoints.api_base
     async with bot:
         try:
             await bot.login(token)

@@ -4,7 +4,8 @@ Settings come from an environment mapping through `Settings.from_env` (so the
 DISCORD_API_BASE / DISCORD_GATEWAY_URL parsing is exercised), the bot from
 `bot.chat.run.create_bot` and it runs in `bot.chat.run.serve`, over real sockets, in the
 test's event loop. Only the embedding model is shared between tests (loading
-it per test would cost seconds).
+it per test would cost seconds). The fake's addresses are the bot's own
+(`NewsBot.endpoints`): nothing process-wide is changed, so nothing is restored.
 """
 
 from __future__ import annotations
@@ -14,9 +15,6 @@ import contextlib
 import shutil
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
-
-import discord
-import yarl
 
 from bot.chat.client import NewsBot
 from bot.chat.run import check_token, create_bot, serve
@@ -56,8 +54,6 @@ async def online(fake: FakeDiscord, settings: Settings, library: Library, timeou
     Args:
         prepare: start-up work run after login and before connecting (as `newsbot run` does).
     """
-    old_base = discord.http.Route.BASE
-    old_gateway = discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY
     bot = create_bot(settings, library)
     runner = asyncio.create_task(serve(bot, check_token(settings.discord_token), prepare=prepare,
                                          handle_signals=False))
@@ -78,9 +74,6 @@ async def online(fake: FakeDiscord, settings: Settings, library: Library, timeou
         await bot.close()
         with contextlib.suppress(asyncio.CancelledError):
             await asyncio.wait_for(runner, timeout)
-        discord.http.Route.BASE = old_base
-        discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = old_gateway if isinstance(old_gateway, yarl.URL) else \
-            yarl.URL(str(old_gateway))
 
 
 def embed_text(message: dict) -> str:

@@ -1,13 +1,17 @@
-"""The bot's cogs and persistent buttons, loaded by `NewsBot.setup_hook`."""
+"""The bot's cogs, as discord.py extensions: `NewsBot.setup_hook` loads each name in `EXTENSIONS`.
 
-from bot.chat.cogs.admin import AdminCog
-from bot.chat.cogs.ask import AskCog
-from bot.chat.cogs.corpus import CorpusCog
-from bot.chat.cogs.source import SourceCog
-from bot.chat.cogs.sources import SourcesCog
-from bot.chat.views.answer import FeedbackButton, MoreButton, SourcesPageButton
+Each module has an `async def setup(bot)` that adds its cog and registers the
+persistent buttons it owns. This package imports nothing itself, so importing
+it never loads a cog; `load_extension` runs each module afresh (and unloads it
+when the bot closes), which is why nothing else imports from the cog modules.
+"""
 
-COGS = (AskCog, SourceCog, SourcesCog, AdminCog, CorpusCog)
-DYNAMIC_ITEMS = (FeedbackButton, MoreButton, SourcesPageButton)
+EXTENSIONS = (
+    "bot.chat.cogs.ask",
+    "bot.chat.cogs.source",
+    "bot.chat.cogs.sources",
+    "bot.chat.cogs.admin",
+    "bot.chat.cogs.corpus",
+)
 
-__all__ = ["COGS", "DYNAMIC_ITEMS"]
+__all__ = ["EXTENSIONS"]

@@ -1,4 +1,8 @@
-"""/refresh for moderators: re-read the corpus while answering from the current index, with live progress."""
+"""/refresh for moderators: re-read the corpus while answering from the current index, with live progress.
+
+A discord.py extension (`setup`). Which refresh is running is the bot's
+(`bot.refreshing`), so `/stats` can show it without asking this cog.
+"""
 
 from __future__ import annotations
 
@@ -11,10 +15,9 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.chat.checks import moderator_only
-from bot.chat.client import NO_MENTIONS
-from bot.chat.progress_loop import run_with_progress
-from bot.chat.progress import RefreshTracker, format_elapsed
+from bot.chat.progress import RefreshTracker, format_elapsed, run_with_progress
 from bot.chat.render.answer import CONTENT_LIMIT, shorten
+from bot.chat.replies import NO_MENTIONS
 from corpus.errors import CorpusError
 from index.errors import IndexBusy, NewsIndexError
 
@@ -29,22 +32,24 @@ class AdminCog(commands.Cog, name="Admin"):
 
     def __init__(self, bot: NewsBot) -> None:
         self.bot = bot
-        self.running: RefreshTracker | None = None
 
     @app_commands.command(name="refresh", description="Re-read the corpus folder and update the index (moderators)")
     @app_commands.describe(dry_run="Only show what would change, without changing anything")
     @app_commands.guild_only()
     @moderator_only()
     async def refresh(self, interaction: discord.Interaction, dry_run: bool = False) -> None:
-        """Run the library's refresh in a thread, editing the reply with progress and then the summary."""
-        if self.running is not None:
+        """Run the library's refresh in a thread, editing the reply with progress and then the summary.
+
+        One refresh at a time per bot: while `bot.refreshing` holds one, others are refused privately.
+        """
+        running = self.bot.refreshing.current
+        if running is not None:
             await interaction.response.send_message(
-                f"A refresh started by {self.running.actor} is still running "
-                f"({format_elapsed(self.running.elapsed)} so far). Wait for its summary, then try again.",
+                f"A refresh started by {running.actor} is still running "
+                f"({format_elapsed(running.elapsed)} so far). Wait for its summary, then try again.",
                 ephemeral=True, allowed_mentions=NO_MENTIONS)
             return
-        tracker = self.running = RefreshTracker(interaction.user.mention)
-        try:
+        with self.bot.refreshing.track(interaction.user.mention) as tracker:
             await interaction.response.send_message(tracker.text(), allowed_mentions=NO_MENTIONS)
             actor = f"{interaction.user} ({interaction.user.id})"
             log.info("refresh started by %s%s", actor, " (dry run)" if dry_run else "")
@@ -53,8 +58,6 @@ class AdminCog(commands.Cog, name="Admin"):
             await self._edit(interaction, self._outcome(task, tracker))
             if not dry_run:
                 asyncio.ensure_future(self.bot.catalog())  # warm the new version's catalogue
-        finally:
-            self.running = None
 
     def _outcome(self, task: asyncio.Future, tracker: RefreshTracker) -> str:
         """The final message for a finished refresh task."""
@@ -85,3 +88,8 @@ class AdminCog(commands.Cog, name="Admin"):
                     await channel.send(text, allowed_mentions=NO_MENTIONS)
                 except discord.HTTPException as again:
                     log.warning("could not post the refresh message either: %s", again)
+
+
+async def setup(bot: NewsBot) -> None:
+    """Extension entry point: add the cog."""
+    await bot.add_cog(AdminCog(bot))

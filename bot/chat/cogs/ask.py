@@ -1,25 +1,25 @@
-"""/ask, mentions and DMs: the question → search (off the event loop) → answer cards with buttons."""
+"""/ask, mentions and DMs: the question → the bot's `Answering` → answer cards with buttons.
+
+A discord.py extension: `setup` adds the cog and registers the persistent
+buttons of answers (feedback, "More results").
+"""
 
 from __future__ import annotations
 
 import contextlib
 import logging
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
-from datetime import date
 from typing import TYPE_CHECKING
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.presentation import Answer, compose_answer
-from bot.chat.client import NO_MENTIONS
+from bot.chat.answering import MAX_RESULTS, Request, answer_message
 from bot.chat.cooldown import Cooldown
-from bot.feedback import AnswerRecord
+from bot.chat.replies import NO_MENTIONS
+from bot.chat.views.answer import FeedbackButton, MoreButton
 from bot.inputs import InputError, check_range, clean_question, parse_day, resolve_outlets, strip_mentions
-from bot.chat.render.answer import answer_embeds, question_line
-from bot.chat.views.answer import answer_view
 from index.search.service import Filters
 
 if TYPE_CHECKING:
@@ -27,42 +27,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-MAX_RESULTS = 5  # cards per message: more would not fit Discord's 6,000 characters readably
-
-
-@dataclass(frozen=True)
-class Request:
-    """A question with its options, checked, from a slash command or a message."""
-
-    question: str
-    k: int
-    filters: Filters = Filters()
-
-    def as_record(self) -> dict:
-        """The filters as stored with the answer (to show more results later)."""
-        f = self.filters
-        return {"outlets": list(f.outlets), "since": f.since.isoformat() if f.since else None,
-                "until": f.until.isoformat() if f.until else None}
-
-    @staticmethod
-    def from_record(record: AnswerRecord) -> Request:
-        """The request behind a stored answer."""
-        f = record.filters
-        filters = Filters(tuple(f.get("outlets") or ()), date.fromisoformat(f["since"]) if f.get("since") else None,
-                          date.fromisoformat(f["until"]) if f.get("until") else None)
-        return Request(record.question, record.k, filters)
-
-    def note(self) -> str:
-        """`CNN articles since 2023-01-01`, for "nothing found" replies ('' without filters)."""
-        f = self.filters
-        if not f.active:
-            return ""
-        parts = [(", ".join(f.outlets) + " articles") if f.outlets else "articles"]
-        if f.since:
-            parts.append(f"since {f.since.isoformat()}")
-        if f.until:
-            parts.append(f"until {f.until.isoformat()}")
-        return " ".join(parts)
+BUTTONS = (FeedbackButton, MoreButton)
 
 
 @contextlib.asynccontextmanager
@@ -85,41 +50,6 @@ class AskCog(commands.Cog, name="Ask"):
 
     def __init__(self, bot: NewsBot) -> None:
         self.bot = bot
-
-    # -- the shared path -------------------------------------------------------------------
-    async def answer(self, request: Request, user: discord.abc.User, guild_id: int | None, channel_id: int | None,
-                     skip: int = 0, anyway: bool = False) -> tuple[Answer, int, bool]:
-        """Search in a thread, compose, record; returns (answer, answer number, whether more may exist).
-
-        Args:
-            skip: passages already shown for this question (the "More results" offset).
-            anyway: the passages will be shown even if the answer is not confident.
-        """
-        settings = self.bot.settings
-
-        def search():  # noqa: ANN202 - runs in a worker thread
-            return self.bot.service().search(request.question, k=request.k + skip, per_article=settings.per_article,
-                                             filters=request.filters)
-
-        result = await self.bot.run_blocking(search)
-        answer = compose_answer(result, skip=skip, filters_note=request.note())
-        shown = [item.passage_id for item in answer.items] if (answer.confident or anyway) else []
-        answer_id = await self.bot.run_blocking(self.bot.feedback.record_answer, request.question,
-                                                request.as_record(), request.k, result.index_version, shown,
-                                                user.id, guild_id, channel_id)
-        return answer, answer_id, len(result.hits) >= request.k + skip
-
-    def message_parts(self, answer: Answer, answer_id: int, more: bool, shown: int, anyway: bool = False) -> dict:
-        """Keyword arguments of a send/edit call for an answer (never pinging anyone).
-
-        Args:
-            shown: passages of this answer shown before (the next "More results" skips them and these).
-            anyway: show the passages even though the answer is not confident (the user asked).
-        """
-        low = anyway and not answer.confident
-        return {"content": question_line(answer.question, low), "embeds": answer_embeds(answer, anyway),
-                "view": answer_view(answer_id, answer, more, shown + len(answer.items), anyway),
-                "allowed_mentions": NO_MENTIONS}
 
     async def _outlets(self, requested: str | None) -> tuple[str, ...]:
         """The outlet filter, checked against the corpus (an unknown outlet is an input error)."""
@@ -155,33 +85,15 @@ class AskCog(commands.Cog, name="Ask"):
         await interaction.response.defer(thinking=True)
         k = results or min(self.bot.settings.results_per_answer, MAX_RESULTS)
         request = Request(text, k, Filters(outlets, day_from, day_to))
-        answer, answer_id, more = await self.answer(request, interaction.user, interaction.guild_id,
-                                                    interaction.channel_id)
-        await interaction.edit_original_response(**self.message_parts(answer, answer_id, more, 0))
+        answer, answer_id, more = await self.bot.answering.answer(request, interaction.user, interaction.guild_id,
+                                                                  interaction.channel_id)
+        await interaction.edit_original_response(**answer_message(answer, answer_id, more, 0))
 
     @ask.autocomplete("outlet")
     async def outlet_autocomplete(self, interaction: discord.Interaction,
                                   current: str) -> list[app_commands.Choice[str]]:
         """Outlets of the corpus, with their article counts."""
         return await self.bot.outlet_choices(current)
-
-    # -- "more results" --------------------------------------------------------------------------
-    async def more(self, interaction: discord.Interaction, answer_id: int, shown: int) -> None:
-        """The next passages for an earlier answer, privately to whoever clicked."""
-        record = await self.bot.run_blocking(self.bot.feedback.answer, answer_id)
-        if record is None:
-            await interaction.response.send_message("This answer is too old to extend: ask again with /ask.",
-                                                    ephemeral=True, allowed_mentions=NO_MENTIONS)
-            return
-        await interaction.response.defer(ephemeral=True, thinking=True)
-        request = Request.from_record(record)
-        answer, new_id, more = await self.answer(request, interaction.user, interaction.guild_id,
-                                                 interaction.channel_id, skip=shown, anyway=True)
-        if answer.empty:
-            await interaction.edit_original_response(content="No further passage answers this question.",
-                                                     allowed_mentions=NO_MENTIONS)
-            return
-        await interaction.edit_original_response(**self.message_parts(answer, new_id, more, shown, True))
 
     # -- mentions and DMs --------------------------------------------------------------------------
     @commands.Cog.listener()
@@ -208,14 +120,14 @@ class AskCog(commands.Cog, name="Ask"):
         k = min(self.bot.settings.results_per_answer, MAX_RESULTS)
         try:
             async with typing_indicator(message.channel):
-                answer, answer_id, more = await self.answer(Request(question, k), message.author,
-                                                            message.guild.id if message.guild else None,
-                                                            message.channel.id)
+                answer, answer_id, more = await self.bot.answering.answer(
+                    Request(question, k), message.author, message.guild.id if message.guild else None,
+                    message.channel.id)
         except Exception:  # noqa: BLE001 - the user must hear back; details go to the log
             log.exception("answering a mention failed")
             await self._reply(message, content="Something went wrong on the bot's side; the error was logged.")
             return
-        await self._reply(message, **self.message_parts(answer, answer_id, more, 0))
+        await self._reply(message, **answer_message(answer, answer_id, more, 0))
 
     async def _reply(self, message: discord.Message, **kwargs: object) -> None:
         """Reply to a message without pinging its author; post plainly if the message is gone."""
@@ -230,3 +142,14 @@ class AskCog(commands.Cog, name="Ask"):
                 except discord.HTTPException as again:
                     exc = again
             log.warning("could not reply in channel %s: %s", message.channel.id, exc)
+
+
+async def setup(bot: NewsBot) -> None:
+    """Extension entry point: add the cog and route clicks on answer buttons (also on messages sent before)."""
+    await bot.add_cog(AskCog(bot))
+    bot.add_dynamic_items(*BUTTONS)
+
+
+async def teardown(bot: NewsBot) -> None:
+    """Extension exit (on unload or close): stop routing the answer buttons."""
+    bot.remove_dynamic_items(*BUTTONS)

@@ -4,7 +4,8 @@ The work is `index.curation.operations.CorpusManager`'s (the same as `newsbot co
 this cog only asks, previews, confirms and reports. Every reply is ephemeral
 (it concerns only the moderator), mentions nobody, and every change is logged
 with who made it. Blocking work (fetching, reading files, refreshing) runs in
-a thread, with the reply edited as the refresh progresses.
+a thread, with the reply edited as the refresh progresses. A discord.py
+extension (`setup`).
 """
 
 from __future__ import annotations
@@ -19,14 +20,13 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.chat.checks import interaction_is_moderator, moderator_only
-from bot.chat.client import NO_MENTIONS
-from bot.chat.views.corpus import ConfirmView
-from bot.chat.progress_loop import run_with_progress
-from bot.chat.progress import RefreshTracker
+from bot.chat.progress import RefreshTracker, run_with_progress
 from bot.chat.render.answer import CONTENT_LIMIT, shorten
 from bot.chat.render.corpus import (existing_text, history_embed, preview_embed, problem_text, refused_file_text,
-                               removal_embed)
+                                    removal_embed)
 from bot.chat.render.source import display_source
+from bot.chat.replies import NO_MENTIONS
+from bot.chat.views.corpus import ConfirmView
 from bot.presentation import format_date
 from corpus.errors import CorpusError
 from corpus.folder.removal import removed_articles
@@ -254,3 +254,8 @@ def _choices(items: list[tuple], current: str) -> list[app_commands.Choice[str]]
         if len(out) >= 25:
             break
     return out
+
+
+async def setup(bot: NewsBot) -> None:
+    """Extension entry point: add the `/corpus` command group."""
+    await bot.add_cog(CorpusCog(bot))

@@ -1,4 +1,7 @@
-"""/source and the "Find source" message command: where a passage, article or quote comes from."""
+"""/source and the "Find source" message command: where a passage, article or quote comes from.
+
+A discord.py extension (`setup`); the cog adds its message command to the tree when loaded.
+"""
 
 from __future__ import annotations
 
@@ -10,10 +13,10 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.chat.client import NO_MENTIONS
 from bot.chat.cooldown import Cooldown
 from bot.chat.render.answer import shorten
 from bot.chat.render.source import source_embed
+from bot.chat.replies import NO_MENTIONS
 from bot.presentation import format_date
 from index.search.lookup import ARTICLE_PREFIX, SourceAnswer, SourceLookup
 
@@ -44,9 +47,11 @@ class SourceCog(commands.Cog, name="Source"):
         self.menu = app_commands.ContextMenu(name="Find source", callback=self.find_source)
 
     async def cog_load(self) -> None:
+        """Add the "Find source" message command (a context menu cannot be a cog attribute)."""
         self.bot.tree.add_command(self.menu)
 
     async def cog_unload(self) -> None:
+        """Remove the "Find source" message command."""
         self.bot.tree.remove_command(self.menu.name, type=self.menu.type)
 
     async def lookup(self, query: str) -> tuple[SourceAnswer, str]:
@@ -121,3 +126,8 @@ class SourceCog(commands.Cog, name="Source"):
             text = shorten(text, MAX_QUERY_CHARS)
             note = f"The message is long: only its first {MAX_QUERY_CHARS} characters were traced."
         await self._respond(interaction, text, ephemeral=True, note=note)
+
+
+async def setup(bot: NewsBot) -> None:
+    """Extension entry point: add the cog."""
+    await bot.add_cog(SourceCog(bot))

@@ -1,4 +1,9 @@
-"""/sources (the article list, paginated with buttons) and /stats."""
+"""/sources (the article list, paginated with buttons) and /stats.
+
+A discord.py extension: `setup` adds the cog and registers the list's page
+buttons. The list itself is rendered by `bot.chat.views.sources`, which the
+buttons use too.
+"""
 
 from __future__ import annotations
 
@@ -8,15 +13,14 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.chat.catalog import Catalog
-from bot.chat.client import NO_MENTIONS
-from bot.chat.render.listing import sources_page
-from bot.chat.render.source import IndexStats, sources_embed, stats_embed
-from bot.chat.views.answer import sources_view
-from corpus.outlets import outlet_key
+from bot.chat.render.source import stats_embed
+from bot.chat.replies import NO_MENTIONS
+from bot.chat.views.sources import SourcesPageButton, index_stats, sources_message
 
 if TYPE_CHECKING:
     from bot.chat.client import NewsBot
+
+BUTTONS = (SourcesPageButton,)
 
 
 class SourcesCog(commands.Cog, name="Sources"):
@@ -25,29 +29,12 @@ class SourcesCog(commands.Cog, name="Sources"):
     def __init__(self, bot: NewsBot) -> None:
         self.bot = bot
 
-    async def stats(self, catalog: Catalog) -> IndexStats:
-        """Figures for /stats and the /sources footer."""
-        counts = await self.bot.run_blocking(self.bot.feedback.counts)
-        admin = self.bot.get_cog("Admin")
-        return IndexStats(len(catalog.articles), catalog.passages, len(catalog.outlets), catalog.model,
-                          catalog.version, catalog.built_at, bool(admin and admin.running),  # type: ignore[attr-defined]
-                          counts["helpful"], counts["wrong_source"])
-
-    async def page_message(self, page: int, outlet: str) -> dict:
-        """Keyword arguments of a send/edit call for one page."""
-        catalog = await self.bot.catalog()
-        listing = sources_page(catalog.articles, page, outlet)
-        key = outlet_key(listing.outlet_name) if outlet else ""
-        footer = (await self.stats(catalog)).footer()
-        return {"embed": sources_embed(listing, footer), "view": sources_view(listing.page, listing.pages, key),
-                "allowed_mentions": NO_MENTIONS}
-
     @app_commands.command(name="sources", description="The articles in the corpus, newest first")
     @app_commands.describe(outlet="Only articles from this outlet", page="Page number (10 articles per page)")
     async def sources(self, interaction: discord.Interaction, outlet: str | None = None,
                       page: app_commands.Range[int, 1, 100_000] = 1) -> None:
         """Show one page of the article list."""
-        await interaction.response.send_message(**await self.page_message(page, outlet or ""))
+        await interaction.response.send_message(**await sources_message(self.bot, page, outlet or ""))
 
     @sources.autocomplete("outlet")
     async def outlet_autocomplete(self, interaction: discord.Interaction,
@@ -55,15 +42,20 @@ class SourcesCog(commands.Cog, name="Sources"):
         """Outlets of the corpus with their article counts."""
         return await self.bot.outlet_choices(current)
 
-    async def turn_page(self, interaction: discord.Interaction, page: int, outlet_key_: str) -> None:
-        """A ◀ / ▶ click: edit the list message in place."""
-        catalog = await self.bot.catalog()
-        outlet = next((name for name, _ in catalog.outlets if outlet_key(name) == outlet_key_), "") if outlet_key_ else ""
-        await interaction.response.edit_message(**await self.page_message(page, outlet))
-
     @app_commands.command(name="stats", description="Articles, passages, model and last refresh of the index")
     async def stats_command(self, interaction: discord.Interaction) -> None:
-        """Index figures."""
+        """Index figures (and whether a refresh is running: `bot.refreshing`)."""
         catalog = await self.bot.catalog()
-        await interaction.response.send_message(embed=stats_embed(await self.stats(catalog)),
+        await interaction.response.send_message(embed=stats_embed(await index_stats(self.bot, catalog)),
                                                 allowed_mentions=NO_MENTIONS)
+
+
+async def setup(bot: NewsBot) -> None:
+    """Extension entry point: add the cog and route clicks on the list's page buttons (also on old messages)."""
+    await bot.add_cog(SourcesCog(bot))
+    bot.add_dynamic_items(*BUTTONS)
+
+
+async def teardown(bot: NewsBot) -> None:
+    """Extension exit (on unload or close): stop routing the page buttons."""
+    bot.remove_dynamic_items(*BUTTONS)

@@ -1,21 +1,22 @@
-"""Buttons that keep working after a restart: their custom ids carry everything they need.
+"""Buttons under an answer that keep working after a restart: their custom ids carry everything they need.
 
 discord.py's `DynamicItem` matches a custom id against a template, so a click
 on a message sent days ago (before a restart) is still routed. A feedback
 button carries the answer's number and the passage id; the question, filters
-and index version are read back from the state database.
+and index version are read back from the state database. Both buttons are
+registered by the Ask cog's extension (`bot.chat.cogs.ask.setup`).
 """
 
 from __future__ import annotations
 
 import logging
 import re
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import discord
 
+from bot.chat.replies import NO_MENTIONS
 from bot.presentation import Answer
-from bot.chat.client import NO_MENTIONS
 
 if TYPE_CHECKING:
     from bot.chat.client import NewsBot
@@ -26,7 +27,7 @@ VERDICT_CODES = {"ok": "helpful", "bad": "wrong_source"}
 
 
 class FeedbackButton(discord.ui.DynamicItem[discord.ui.Button], template=r"nb:fb:(?P<v>ok|bad):(?P<a>\d+):(?P<p>p[0-9a-f]{1,12})"):
-    """"Helpful" / "Wrong source" on one passage of one answer."""
+    """"Helpful" / "Wrong source" on one passage of one answer (custom id `nb:fb:<ok|bad>:<answer>:<passage>`)."""
 
     def __init__(self, verdict: str, answer_id: int, passage_id: str, rank: int, row: int | None = None) -> None:
         helpful = verdict == "ok"
@@ -39,6 +40,7 @@ class FeedbackButton(discord.ui.DynamicItem[discord.ui.Button], template=r"nb:fb
     @classmethod
     async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Button,
                              match: re.Match[str]) -> FeedbackButton:
+        """The button behind a click, rebuilt from its custom id (the rank from its label)."""
         rank = int(m.group(1)) if (m := re.search(r"\((\d+)\)", item.label or "")) else 0
         return cls(match["v"], int(match["a"]), match["p"], rank)
 
@@ -67,7 +69,7 @@ class FeedbackButton(discord.ui.DynamicItem[discord.ui.Button], template=r"nb:fb
 
 
 class MoreButton(discord.ui.DynamicItem[discord.ui.Button], template=r"nb:more:(?P<a>\d+):(?P<s>\d+)"):
-    """Shows the next passages of an answer."""
+    """Shows the next passages of an answer (custom id `nb:more:<answer>:<passages shown so far>`)."""
 
     def __init__(self, answer_id: int, shown: int, row: int | None = None, label: str = "More results") -> None:
         super().__init__(discord.ui.Button(label=label, style=discord.ButtonStyle.primary, row=row,
@@ -77,31 +79,13 @@ class MoreButton(discord.ui.DynamicItem[discord.ui.Button], template=r"nb:more:(
     @classmethod
     async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Button,
                              match: re.Match[str]) -> MoreButton:
+        """The button behind a click, rebuilt from its custom id (keeping its label)."""
         return cls(int(match["a"]), int(match["s"]), label=item.label or "More results")
 
     async def callback(self, interaction: discord.Interaction) -> None:
-        cog: Any = interaction.client.get_cog("Ask")  # type: ignore[attr-defined]
-        await cog.more(interaction, self.answer_id, self.shown)
-
-
-class SourcesPageButton(discord.ui.DynamicItem[discord.ui.Button],
-                        template=r"nb:src:(?P<page>\d+):(?P<dir>prev|next):(?P<outlet>[a-z0-9]{0,60})"):
-    """◀ / ▶ on a `/sources` page; the outlet filter travels as its key."""
-
-    def __init__(self, page: int, direction: str, outlet: str, disabled: bool = False) -> None:
-        label = "◀ Previous" if direction == "prev" else "Next ▶"
-        super().__init__(discord.ui.Button(label=label, style=discord.ButtonStyle.secondary, disabled=disabled,
-                                           custom_id=f"nb:src:{page}:{direction}:{outlet[:60]}"))
-        self.page, self.outlet = page, outlet
-
-    @classmethod
-    async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Button,
-                             match: re.Match[str]) -> SourcesPageButton:
-        return cls(int(match["page"]), match["dir"], match["outlet"])
-
-    async def callback(self, interaction: discord.Interaction) -> None:
-        cog: Any = interaction.client.get_cog("Sources")  # type: ignore[attr-defined]
-        await cog.turn_page(interaction, self.page, self.outlet)
+        """Answer the click through the bot's `Answering` (the same path as `/ask`)."""
+        bot: NewsBot = interaction.client  # type: ignore[assignment]
+        await bot.answering.more(interaction, self.answer_id, self.shown)
 
 
 def answer_view(answer_id: int, answer: Answer, more: bool, shown: int, shown_anyway: bool = False) -> discord.ui.View:
@@ -119,12 +103,4 @@ def answer_view(answer_id: int, answer: Answer, more: bool, shown: int, shown_an
         view.add_item(MoreButton(answer_id, shown, min(4, (len(cards) + 1) // 2)))
     elif not cards and answer.items:
         view.add_item(MoreButton(answer_id, 0, 0, label="Show the closest passages anyway"))
-    return view
-
-
-def sources_view(page: int, pages: int, outlet_key: str) -> discord.ui.View:
-    """Previous / next buttons (disabled at the ends)."""
-    view = discord.ui.View(timeout=None)
-    view.add_item(SourcesPageButton(page - 1, "prev", outlet_key, disabled=page <= 1))
-    view.add_item(SourcesPageButton(page + 1, "next", outlet_key, disabled=page >= pages))
     return view

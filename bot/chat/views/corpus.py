@@ -14,7 +14,7 @@ from collections.abc import Awaitable, Callable
 
 import discord
 
-from bot.chat.client import NO_MENTIONS
+from bot.chat.replies import NO_MENTIONS
 
 log = logging.getLogger(__name__)
 

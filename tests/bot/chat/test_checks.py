@@ -11,7 +11,7 @@ from bot.chat.checks import is_moderator, who_may
 from bot.cli.main import main
 from bot.chat.cooldown import Cooldown
 from bot.inputs import InputError, check_range, clean_question, parse_day, resolve_outlets, strip_mentions
-from bot.chat.progress import RefreshTracker, format_elapsed
+from bot.chat.progress import RefreshTracker, Refreshing, format_elapsed
 from bot.chat.run import StartupError, check_token
 from bot.settings import Settings, SettingsError
 
@@ -111,6 +111,17 @@ def test_refresh_progress_text() -> None:
                               "• files read: 3\n• passages embedded: 64 of 200")
     assert tracker.summary(["added 1"]).startswith("Refresh finished in 1 min 15 s (started by <@1>).\n• added 1")
     assert format_elapsed(4.4) == "4 s"
+
+
+def test_one_refresh_at_a_time_is_tracked_and_cleared_however_it_ends() -> None:
+    refreshing = Refreshing()
+    assert not refreshing.running and refreshing.current is None
+    with pytest.raises(ValueError), refreshing.track("<@1>") as tracker:
+        assert refreshing.current is tracker and refreshing.running and tracker.actor == "<@1>"
+        with pytest.raises(RuntimeError, match="started by <@1> is already running"), refreshing.track("<@2>"):
+            pass
+        raise ValueError("the refresh failed")
+    assert refreshing.current is None
 
 
 def test_recency_setting_scales_or_turns_off_the_prior() -> None:

@@ -9,7 +9,6 @@ import asyncio
 import logging
 from pathlib import Path
 
-import discord
 import pytest
 import pytest_asyncio
 
@@ -93,6 +92,25 @@ async def test_moderator_refresh_adds_an_article_that_the_next_answer_finds(
         fake.assert_no_violations()
 
 
+async def test_a_running_refresh_is_the_bots_shown_by_stats_and_refusing_another(
+        fake: FakeDiscord, seed_index: Path, encoder, tmp_path: Path) -> None:  # noqa: ANN001
+    index = copy_index(seed_index, tmp_path / "index")
+    async with online(fake, e2e_settings(fake, SEEDS, index), Library(SEEDS, index, encoder)) as bot:
+        with bot.refreshing.track("<@42>"):  # as /refresh holds it while the library refreshes
+            ix = await fake.slash("stats")
+            await fake.wait_for_callback(ix)
+            assert "(a refresh is running now)" in embed_text(fake.final_message(ix))
+            ix = await fake.slash("refresh", user=fake.moderator_user)
+            data = (await fake.wait_for_callback(ix)).json["data"]
+            assert data["flags"] & EPHEMERAL
+            assert data["content"].startswith("A refresh started by <@42> is still running")
+        assert not bot.refreshing.running
+        ix = await fake.slash("stats")
+        await fake.wait_for_callback(ix)
+        assert "running now" not in embed_text(fake.final_message(ix))
+        fake.assert_no_violations()
+
+
 async def test_a_missing_index_is_built_before_the_bot_goes_online(
         fake: FakeDiscord, encoder, tmp_path: Path) -> None:  # noqa: ANN001
     index = tmp_path / "fresh-index"
@@ -115,10 +133,6 @@ async def test_a_rejected_token_is_a_clear_error_before_any_work(
         fake: FakeDiscord, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
         capsys: pytest.CaptureFixture[str]) -> None:
     index = tmp_path / "never-built"
-    # `newsbot run` points discord.py (process-wide class attributes) at the fake: restore them afterwards
-    monkeypatch.setattr(discord.http.Route, "BASE", discord.http.Route.BASE)
-    monkeypatch.setattr(discord.gateway.DiscordWebSocket, "DEFAULT_GATEWAY",
-                        discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY)
     monkeypatch.setattr(logging.getLogger(), "level", logging.getLogger().level)
     for name, value in {"DISCORD_TOKEN": "MTAx.not-the.right-token", "DISCORD_API_BASE": fake.base_url,
                         "DISCORD_GATEWAY_URL": fake.gateway_url, "DISCORD_GUILD_IDS": str(fake.guild_id)}.items():

@@ -1,8 +1,9 @@
 """Run a real discord.py client against a :class:`FakeDiscord`.
 
-discord.py reads its endpoints from class attributes, so pointing a client at the fake
-is a process-wide switch; :func:`pointed_at` restores the originals afterwards so one
-test cannot leak its port into the next.
+discord.py reads its endpoints from class attributes, so pointing a plain client at the
+fake is a process-wide switch; :func:`pointed_at` restores the originals afterwards so one
+test cannot leak its port into the next. (newsbot's ``NewsBot`` needs none of this: its
+endpoints are its own, see ``bot.chat.endpoints`` and ``tests.support.e2e``.)
 """
 
 from __future__ import annotations

@@ -1,10 +1,11 @@
 """``FakeDiscord``: a local Discord (REST + gateway) for end-to-end tests of a real discord.py bot.
 
 One aiohttp app on 127.0.0.1:<random port> serves ``/api/v10/...`` (REST), ``/gateway``
-(websocket) and ``/attachments/...`` (CDN stand-in). Point discord.py at it with::
-
-    discord.http.Route.BASE = fake.api_base
-    discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(fake.gateway_url)
+(websocket) and ``/attachments/...`` (CDN stand-in). newsbot's own bot takes the
+fake's addresses as settings (``DISCORD_API_BASE=fake.base_url``,
+``DISCORD_GATEWAY_URL=fake.gateway_url``: see ``bot.chat.endpoints``), for that bot
+alone. A plain discord.py client is pointed at it process-wide, for a block, by
+:func:`~.harness.pointed_at` (which restores discord.py's class attributes after).
 
 :class:`FakeDiscord` owns the state and the HTTP plumbing; its test-facing helpers come
 from :class:`~.driving.DriveMixin` (injecting events) and :class:`~.results.ResultsMixin`

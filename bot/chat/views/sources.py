@@ -1,0 +1,79 @@
+"""The `/sources` article list as a message, and its ◀ / ▶ buttons (which keep working after a restart).
+
+`sources_message` renders one page for the bot; `SourcesCog` sends it and
+`SourcesPageButton` edits it in place, so a click needs no cog. `index_stats`
+gives the figures of the list's footer and of `/stats`. The button is
+registered by the Sources cog's extension (`bot.chat.cogs.sources.setup`).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+import discord
+
+from bot.chat.catalog import Catalog
+from bot.chat.render.listing import sources_page
+from bot.chat.render.source import IndexStats, sources_embed
+from bot.chat.replies import NO_MENTIONS
+from corpus.outlets import outlet_key
+
+if TYPE_CHECKING:
+    from bot.chat.client import NewsBot
+
+
+async def index_stats(bot: NewsBot, catalog: Catalog) -> IndexStats:
+    """Figures of the version in service, whether a `/refresh` is running, and the feedback counts."""
+    counts = await bot.run_blocking(bot.feedback.counts)
+    return IndexStats(len(catalog.articles), catalog.passages, len(catalog.outlets), catalog.model,
+                      catalog.version, catalog.built_at, bot.refreshing.running,
+                      counts["helpful"], counts["wrong_source"])
+
+
+async def sources_message(bot: NewsBot, page: int, outlet: str) -> dict:
+    """Keyword arguments of a send/edit call for one page of the list (`outlet`: a name, or '' for all).
+
+    A page past the end shows the last one (see `sources_page`). Raises what
+    reading the catalogue raises (`NewsIndexError`, `CorpusError`).
+    """
+    catalog = await bot.catalog()
+    listing = sources_page(catalog.articles, page, outlet)
+    key = outlet_key(listing.outlet_name) if outlet else ""
+    footer = (await index_stats(bot, catalog)).footer()
+    return {"embed": sources_embed(listing, footer), "view": sources_view(listing.page, listing.pages, key),
+            "allowed_mentions": NO_MENTIONS}
+
+
+class SourcesPageButton(discord.ui.DynamicItem[discord.ui.Button],
+                        template=r"nb:src:(?P<page>\d+):(?P<dir>prev|next):(?P<outlet>[a-z0-9]{0,60})"):
+    """◀ / ▶ on a `/sources` page (custom id `nb:src:<page>:<prev|next>:<outlet key>`)."""
+
+    def __init__(self, page: int, direction: str, outlet: str, disabled: bool = False) -> None:
+        label = "◀ Previous" if direction == "prev" else "Next ▶"
+        super().__init__(discord.ui.Button(label=label, style=discord.ButtonStyle.secondary, disabled=disabled,
+                                           custom_id=f"nb:src:{page}:{direction}:{outlet[:60]}"))
+        self.page, self.outlet = page, outlet
+
+    @classmethod
+    async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Button,
+                             match: re.Match[str]) -> SourcesPageButton:
+        """The button behind a click, rebuilt from its custom id."""
+        return cls(int(match["page"]), match["dir"], match["outlet"])
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        """Edit the list message in place to the page this button names."""
+        bot: NewsBot = interaction.client  # type: ignore[assignment]
+        outlet = ""
+        if self.outlet:
+            catalog = await bot.catalog()
+            outlet = next((name for name, _ in catalog.outlets if outlet_key(name) == self.outlet), "")
+        await interaction.response.edit_message(**await sources_message(bot, self.page, outlet))
+
+
+def sources_view(page: int, pages: int, outlet_key: str) -> discord.ui.View:
+    """Previous / next buttons (disabled at the ends)."""
+    view = discord.ui.View(timeout=None)
+    view.add_item(SourcesPageButton(page - 1, "prev", outlet_key, disabled=page <= 1))
+    view.add_item(SourcesPageButton(page + 1, "next", outlet_key, disabled=page >= pages))
+    return view
