@@ -17,19 +17,20 @@ from collections.abc import Mapping
 
 from corpus.chunking import ChunkConfig
 from corpus.sources.feeds import FeedConfig, FeedOutcome, ingest_feeds
-from corpus.readers.loader import LoadReport, load_corpus
-from index.refresh.build import BuildStats, ExtraWriter, Progress, build_version
+from corpus.readers.loader import LoadReport
 from index.encoder import Encoder
-from index.store.durability import ensure_durable, make_durable
 from index.errors import IndexBusy
+from index.refresh.build import BuildStats
+from index.refresh.refresh import RefreshReport, build_index, refresh_index, rollback_index
 from index.search.ranking import RetrievalConfig
-from index.store.layout import CURRENT, clean_partial_versions, prune_versions, version_path
+from index.search.service import SearchService
+from index.store.durability import ensure_durable
+from index.store.layout import CURRENT, clean_partial_versions
 from index.store.lexical import LexicalConfig, LexicalWriter
 from index.store.lock import RefreshLock
-from index.refresh.refresh import RefreshReport, refresh_index, rollback_index
-from index.search.service import SearchService
 from index.store.sentences import SentenceWriter
 from index.store.state import HistoryEntry, RecordsMemo, StateStore
+from index.store.writers import IndexWriter, Progress
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +40,7 @@ class Library:
 
     def __init__(self, corpus_dir: Path, index_dir: Path, encoder: Encoder,
                  chunking: ChunkConfig = ChunkConfig(), keep_versions: int = 3, feeds: FeedConfig | None = None,
-                 extra_writers: Mapping[str, ExtraWriter] | None = None,
+                 extra_writers: Mapping[str, IndexWriter] | None = None,
                  retrieval: RetrievalConfig = RetrievalConfig(), lexical: LexicalConfig = LexicalConfig()) -> None:
         self.corpus_dir = Path(corpus_dir)
         self.index_dir = Path(index_dir)
@@ -51,9 +52,9 @@ class Library:
         self.lexical = lexical
         # every version carries its lexical index (hybrid retrieval), written before its manifest; the
         # sentences of its passages are embedded into the sentence store (highlights without a model pass)
-        self._sentences = SentenceWriter(encoder, self.index_dir)
-        self.extra_writers = {"lexical": LexicalWriter(lexical), "sentences": self._sentences,
-                              **dict(extra_writers or {})}
+        self.extra_writers: dict[str, IndexWriter] = {
+            "lexical": LexicalWriter(lexical), "sentences": SentenceWriter(encoder, self.index_dir),
+            **dict(extra_writers or {})}
         self._service: SearchService | None = None
         self._swap_lock = threading.Lock()
         self._recovered = False
@@ -98,24 +99,32 @@ class Library:
             log.info("now serving index version %s (was %s)", fresh.version, old.version)
         return fresh
 
-    def build(self, progress: Progress | None = None, reuse: bool = True) -> tuple[LoadReport, BuildStats]:
-        """Read the whole corpus folder and publish a new index version of it.
+    def build(self, progress: Progress | None = None, reuse: bool = True,
+              actor: str | None = None) -> tuple[LoadReport, BuildStats]:
+        """Read the whole corpus folder and publish a new index version of it, written in full.
+
+        The same path as a refresh (`index.refresh.refresh.build_index`): the same lock,
+        file records and history (kind "build"); no feed is fetched.
 
         Args:
-            progress: called with (stage, done, total).
+            progress: called with (stage, done, total); stages "read", "chunked", "embedding",
+                "sentences", "writing", "switching".
             reuse: reuse vectors of the current version for unchanged text.
+            actor: who asked, for the history and the lock (default "build").
+
+        Returns:
+            What was read (articles, problems, duplicates, files), and the new version's stats.
+
+        Raises:
+            IndexBusy: a refresh, build or rollback is running.
+            UnreadableFile: the corpus folder does not exist.
         """
-        self._sentences.progress = progress
-        with RefreshLock(self.index_dir, "build", "build"):
-            report = load_corpus(self.corpus_dir)
-            if progress:
-                progress("read", report.files_read, report.files_read)
-            stats = build_version(report.articles, self.encoder, self.index_dir, self.chunking,
-                                  progress=progress, reuse_current=reuse, extra_writers=self.extra_writers)
-            make_durable(version_path(self.index_dir, stats.version))  # flushed by the build: this only marks it
-            prune_versions(self.index_dir, self.keep_versions, background=True)
+        loaded, report = build_index(self.corpus_dir, self.index_dir, self.encoder, self.chunking,
+                                     progress=progress, actor=actor, keep_versions=self.keep_versions,
+                                     extra_writers=self.extra_writers, reuse=reuse, memo=self._records)
+        assert report.stats is not None  # a build always publishes a version
         self.reload()
-        return report, stats
+        return loaded, report.stats
 
     def refresh(self, progress: Progress | None = None, dry_run: bool = False, fetch_feeds: bool = True,
                 actor: str | None = None, rescan: bool = False) -> RefreshReport:
@@ -135,7 +144,6 @@ class Library:
         Raises:
             IndexBusy: another refresh is running (the message says whose).
         """
-        self._sentences.progress = progress
         ingest = None
         if fetch_feeds and self.feeds.urls:
             def ingest(p: Progress | None, known: set[str]) -> FeedOutcome:

@@ -1,12 +1,15 @@
-"""A persistent, append-only store of vectors keyed by embed hash, for benchmark builds.
+"""The evaluation's embedding cache: passage vectors kept across benchmark builds, keyed by embed hash.
 
 Why: embedding a benchmark corpus takes minutes on a small CPU, and every
 chunking setting shares most passages with others (and every rebuild shares
 all of them). Each distinct embedded text is embedded once, ever: builds first
 embed what the store lacks, in shards written as they complete (an interrupted
-run resumes where it stopped), then build the index from the store alone.
+run resumes where it stopped), then build the index from the cache alone.
+It is a cache of the encoder's output, not an index: nothing searches it.
 
     CACHE/vectors/<model fingerprint>/shard-000001.npz   hashes + vectors
+
+(The folder is still called `vectors`, so caches made before the rename are reused.)
 """
 
 from __future__ import annotations
@@ -20,18 +23,19 @@ from pathlib import Path
 
 import numpy as np
 
-from index.refresh.build import VectorCache, embed_hash
-from index.encoder import Encoder
+from index.encoder import Encoder, embed_hash
+from index.refresh.steps import VectorCache
 
 log = logging.getLogger(__name__)
 
 ShardProgress = Callable[[int, int], None]
 
 
-class VectorStore:
-    """Vectors of one model, by embed hash, in shard files under a folder."""
+class EmbeddingCache:
+    """Vectors of one model, by embed hash, in shard files under `root/vectors/<model fingerprint>/`."""
 
     def __init__(self, root: Path, model_fingerprint: str) -> None:
+        """Open the cache (reading every readable shard; unreadable ones are logged and skipped)."""
         self.folder = Path(root) / "vectors" / model_fingerprint
         self.model_fingerprint = model_fingerprint
         self._hashes: dict[str, tuple[int, int]] = {}
@@ -63,7 +67,11 @@ class VectorStore:
         return key in self._hashes
 
     def add(self, hashes: Sequence[str], vectors: np.ndarray) -> int:
-        """Write the vectors whose hashes are new as one shard; returns how many were new."""
+        """Write the vectors whose hashes are new as one shard; returns how many were new.
+
+        Args:
+            hashes: embed hashes, aligned with the rows of `vectors` (float32, shape (len(hashes), dim)).
+        """
         fresh = [i for i, h in enumerate(hashes) if h not in self._hashes]
         fresh = list({hashes[i]: i for i in fresh}.values())
         if not fresh:
@@ -84,9 +92,16 @@ class VectorStore:
 
     def embed_missing(self, texts: Sequence[str], encoder: Encoder, shard_size: int = 2048,
                       progress: ShardProgress | None = None) -> int:
-        """Embed the texts the store lacks, saving a shard every `shard_size`; returns how many."""
+        """Embed the texts the cache lacks, saving a shard every `shard_size`; returns how many.
+
+        Args:
+            progress: called with (done, total) after each shard.
+
+        Raises:
+            ValueError: `encoder` is not the model this cache holds vectors of.
+        """
         if encoder.info.fingerprint != self.model_fingerprint:
-            raise ValueError("the encoder is not the model this store holds vectors of")
+            raise ValueError("the encoder is not the model this cache holds vectors of")
         keyed = {embed_hash(self.model_fingerprint, t): t for t in texts}
         missing = [(h, t) for h, t in keyed.items() if h not in self._hashes]
         done = 0
@@ -100,7 +115,7 @@ class VectorStore:
         return len(missing)
 
     def as_cache(self) -> VectorCache:
-        """A builder cache over every stored vector."""
+        """Every cached vector, as the `VectorCache` a full build looks vectors up in."""
         cache = VectorCache()
         for shard, vectors in enumerate(self._shards):
             cache.add({h: row for h, (s, row) in self._hashes.items() if s == shard}, vectors)

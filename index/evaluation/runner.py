@@ -3,7 +3,7 @@
 The benchmark corpus is built into an index once per (corpus, chunking,
 lexical settings, model) fingerprint under the eval cache and reused while
 they are unchanged; query-time settings (fusion, thresholds) never rebuild.
-Vectors come from the persistent `VectorStore`, so each distinct embedded text
+Vectors come from the persistent `EmbeddingCache`, so each distinct embedded text
 is embedded once across all settings ever tried.
 
 Two calls per question, both through `SearchService.search`, as of the day the
@@ -25,15 +25,17 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from corpus.chunking import ChunkConfig, embedding_text
+from corpus.chunking import ChunkConfig
 from corpus.readers.loader import load_corpus
-from index.refresh.build import BuildStats, Progress, build_version, chunk_all, corpus_fingerprint
+from index.refresh.build import BuildStats, Progress, build_version
+from index.refresh.steps import chunk_and_hash
 from index.encoder import Encoder
 from index.evaluation.benchmark import Benchmark, BenchmarkError
 from index.evaluation.metrics import QuestionOutcome
-from index.evaluation.embedding_cache import VectorStore
+from index.evaluation.embedding_cache import EmbeddingCache
 from index.store.layout import CURRENT, version_path
 from index.store.lexical import LexicalConfig, LexicalWriter
+from index.store.manifest import corpus_fingerprint
 from index.store.metadata import MetadataStore
 from index.search.service import SearchService
 from index.store.sentences import SentenceStore, embed_sentences
@@ -74,7 +76,7 @@ def prepare_index(benchmark: Benchmark, encoder: Encoder, cache_dir: Path, chunk
         raise BenchmarkError(f"{benchmark.articles_file} holds no readable article — "
                              f"{len(report.problems)} problem(s), first: "
                              f"{report.problems[0].message if report.problems else 'the file is empty'}")
-    fingerprint = index_fingerprint(corpus_fingerprint(report.articles), chunking, lexical, encoder.info.fingerprint)
+    fingerprint = index_fingerprint(corpus_fingerprint(a.fingerprint for a in report.articles), chunking, lexical, encoder.info.fingerprint)
     index_dir = Path(cache_dir) / "indexes" / fingerprint
     # a gold document dropped as a copy of another (same text) is found as the copy that was kept
     aliases = {dup.id: kept.id for dup, kept in report.duplicates if dup.id != kept.id}
@@ -82,13 +84,12 @@ def prepare_index(benchmark: Benchmark, encoder: Encoder, cache_dir: Path, chunk
         log.info("reusing the benchmark index %s", index_dir)
         ensure_sentences(index_dir, cache_dir, encoder, progress)
         return EvalRun(index_dir, fingerprint, None, len(report.articles), aliases)
-    store = VectorStore(cache_dir, encoder.info.fingerprint)
-    pairs = chunk_all(report.articles, encoder, chunking)
-    texts = [embedding_text(a, p, chunking) for a, p in pairs]
+    cache = EmbeddingCache(cache_dir, encoder.info.fingerprint)
+    texts = chunk_and_hash(report.articles, encoder, chunking).texts
     if hasattr(encoder, "load"):
         encoder.load()
-    store.embed_missing(texts, encoder, progress=(lambda d, t: progress("embedding", d, t)) if progress else None)
-    stats = build_version(report.articles, encoder, index_dir, chunking, cache=store.as_cache(), progress=progress,
+    cache.embed_missing(texts, encoder, progress=(lambda d, t: progress("embedding", d, t)) if progress else None)
+    stats = build_version(report.articles, encoder, index_dir, chunking, cache=cache.as_cache(), progress=progress,
                           reuse_current=False, extra_writers={"lexical": LexicalWriter(lexical)})
     ensure_sentences(index_dir, cache_dir, encoder, progress)
     return EvalRun(index_dir, fingerprint, stats, len(report.articles), aliases)

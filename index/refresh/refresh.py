@@ -11,6 +11,11 @@ The order of a refresh, all under the cross-process refresh lock:
    build; either way the extra index writers run and the switch is one atomic
    pointer write, so a crash at any moment leaves the previous version serving;
 6. prune old versions beyond `keep_versions` and record the refresh in the history.
+
+A full build (`build_index`, what `newsbot build` runs) takes the same path:
+the same lock and history (kind "build"), the same scan (every file parsed
+again) and file records, and a version written in full and published even
+when nothing changed.
 """
 
 from __future__ import annotations
@@ -22,22 +27,25 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from corpus.article import Article
 from corpus.chunking import ChunkConfig
 from corpus.errors import CorpusError
-from corpus.sources.feeds import FeedOutcome
 from corpus.folder.planning import IndexedArticle, RefreshPlan, plan_refresh
-from corpus.folder.scan import materialise, reader_signature, scan_corpus
-from index.refresh.build import BuildStats, ExtraWriter, Progress, build_version
-from index.store.durability import ensure_durable, flush_in_background, make_durable
+from corpus.folder.scan import FileRecord, Scan, materialise, reader_signature, scan_corpus
+from corpus.readers.loader import LoadReport
+from corpus.sources.feeds import FeedOutcome
 from index.encoder import Encoder
 from index.errors import IndexCorrupt, IndexMissing, NewsIndexError
+from index.refresh.build import BuildStats, build_version
 from index.refresh.patch import patch_unusable, patch_version
+from index.store.durability import ensure_durable, flush_in_background, make_durable
 from index.store.layout import (CURRENT, clean_partial_versions, current_version, list_versions, prune_versions,
-                          set_current, version_path)
+                                set_current, version_path)
 from index.store.lock import RefreshLock
 from index.store.manifest import Manifest
 from index.store.metadata import MetadataStore
 from index.store.state import RecordsMemo, StateStore
+from index.store.writers import IndexWriter, Progress
 
 log = logging.getLogger(__name__)
 
@@ -139,14 +147,16 @@ def indexed_articles(index_dir: Path) -> dict[str, IndexedArticle]:
 def refresh_index(corpus_dir: Path, index_dir: Path, encoder: Encoder, config: ChunkConfig = ChunkConfig(), *,
                   progress: Progress | None = None, dry_run: bool = False, ingest: FeedIngest | None = None,
                   actor: str | None = None, keep_versions: int = 3,
-                  extra_writers: Mapping[str, ExtraWriter] | None = None, rescan: bool = False,
+                  extra_writers: Mapping[str, IndexWriter] | None = None, rescan: bool = False,
                   memo: RecordsMemo | None = None) -> RefreshReport:
     """Bring the index in line with the corpus folder (see the module docstring).
 
     Args:
+        progress: called with (stage, done, total).
         ingest: fetches feeds into the folder first (not called on a dry run).
         actor: who asked (a Discord user, `cli`), for the history and the lock.
         keep_versions: complete versions kept for rollback, the serving one included.
+        extra_writers: name → writer of further index files (see `index.store.writers`).
         rescan: parse every file again instead of trusting unchanged files' records.
         memo: the last scan's file records kept in memory by a long-lived caller.
 
@@ -154,90 +164,224 @@ def refresh_index(corpus_dir: Path, index_dir: Path, encoder: Encoder, config: C
         IndexBusy: another refresh, build or rollback is running.
         UnreadableFile: the corpus folder does not exist.
     """
+    job = _Job(corpus_dir, index_dir, encoder, config, "dry run" if dry_run else "refresh", progress=progress,
+               ingest=ingest, keep_versions=keep_versions, extra_writers=extra_writers, rescan=rescan, memo=memo)
+    return _run(job, actor).report
+
+
+def build_index(corpus_dir: Path, index_dir: Path, encoder: Encoder, config: ChunkConfig = ChunkConfig(), *,
+                progress: Progress | None = None, actor: str | None = None, keep_versions: int = 3,
+                extra_writers: Mapping[str, IndexWriter] | None = None, reuse: bool = True,
+                memo: RecordsMemo | None = None) -> tuple[LoadReport, RefreshReport]:
+    """Write a new version from every file of the corpus folder (`newsbot build`), the way a refresh writes one.
+
+    The same lock, scan (every file parsed again), plan, file records and history
+    (kind "build") as `refresh_index`; the version is always written in full and
+    always published, even when nothing changed. No feed is fetched.
+
+    Args:
+        reuse: reuse the serving version's vectors for unchanged text (False: embed everything again).
+        Others: as `refresh_index`.
+
+    Returns:
+        What was read (as `corpus.readers.loader.load_corpus` reports it), and the refresh report;
+        its `stats` are never None.
+
+    Raises:
+        IndexBusy: another refresh, build or rollback is running.
+        UnreadableFile: the corpus folder does not exist.
+    """
+    job = _Job(corpus_dir, index_dir, encoder, config, BUILD, progress=progress, keep_versions=keep_versions,
+               extra_writers=extra_writers, rescan=True, memo=memo, reuse=reuse)
+    outcome = _run(job, actor or BUILD)
+    return _load_report(outcome), outcome.report
+
+
+BUILD = "build"
+FULL_BUILD_ASKED = "a full build was asked for"
+
+
+@dataclass(frozen=True)
+class _Job:
+    """One refresh, dry run or build, as asked."""
+
+    corpus_dir: Path
+    index_dir: Path
+    encoder: Encoder
+    config: ChunkConfig
+    kind: str  # "refresh", "dry run" or "build": the history's kind
+    progress: Progress | None = None
+    ingest: FeedIngest | None = None
+    keep_versions: int = 3
+    extra_writers: Mapping[str, IndexWriter] | None = None
+    rescan: bool = False
+    memo: RecordsMemo | None = None
+    reuse: bool = True  # a full build may reuse the serving version's vectors
+
+    @property
+    def dry_run(self) -> bool:
+        return self.kind == "dry run"
+
+    @property
+    def full(self) -> bool:
+        return self.kind == BUILD
+
+
+@dataclass(frozen=True)
+class _Outcome:
+    """A finished job: its report, and what the scan read (a build reports it as a `LoadReport`)."""
+
+    report: RefreshReport
+    scan: Scan
+    articles: Mapping[str, Article]
+
+
+def _run(job: _Job, actor: str | None) -> _Outcome:
+    """The job under the refresh lock, recorded in the history from start to end."""
     started = time.perf_counter()
-    with RefreshLock(index_dir, actor, "dry run" if dry_run else "refresh"), StateStore(index_dir) as state:
+    index_dir = job.index_dir
+    with RefreshLock(index_dir, actor, job.kind), StateStore(index_dir) as state:
         state.mark_interrupted()
         clean_partial_versions(index_dir)
         ensure_durable(index_dir)
         before = current_version(index_dir) if (index_dir / CURRENT).exists() else None
-        entry = state.start("dry run" if dry_run else "refresh", actor, before, os.getpid())
+        entry = state.start(job.kind, actor, before, os.getpid())
         try:
-            report = _refresh(corpus_dir, index_dir, encoder, config, state, progress, dry_run, ingest,
-                              keep_versions, extra_writers, rescan, memo, before, started)
+            outcome = _refresh(job, state, before, started)
         except BaseException as exc:
             state.finish(entry, "failed", before, seconds=time.perf_counter() - started,
                          summary=[getattr(exc, "message", None) or str(exc) or type(exc).__name__])
             raise
-        status = "dry run" if dry_run else ("ok" if report.stats else "nothing to do")
-        plan = report.plan
-        state.finish(entry, status, report.version, report.counts(), report.seconds, report.summary_lines(),
-                     {"added": [[e.id, e.title] for e in plan.new], "updated": [[e.id, e.title] for e in plan.changed],
-                      "removed": [[e.id, e.title] for e in plan.removed]})
+        _record(state, entry, outcome.report)
+    report = outcome.report
     if report.stats is not None and report.full_build_reason is None:
         flush_in_background(version_path(index_dir, report.version))  # a patched version: see index.store.durability
-    return report
+    return outcome
 
 
-def _refresh(corpus_dir: Path, index_dir: Path, encoder: Encoder, config: ChunkConfig, state: StateStore,
-             progress: Progress | None, dry_run: bool, ingest: FeedIngest | None, keep_versions: int,
-             extra_writers: Mapping[str, ExtraWriter] | None, rescan: bool, memo: RecordsMemo | None,
-             before: str | None, started: float) -> RefreshReport:
+def _record(state: StateStore, entry: int, report: RefreshReport) -> None:
+    """Complete the job's history row: status, counts, summary and the articles added, updated and removed."""
+    status = "dry run" if report.dry_run else ("ok" if report.stats else "nothing to do")
+    plan = report.plan
+    state.finish(entry, status, report.version, report.counts(), report.seconds, report.summary_lines(),
+                 {"added": [[e.id, e.title] for e in plan.new], "updated": [[e.id, e.title] for e in plan.changed],
+                  "removed": [[e.id, e.title] for e in plan.removed]})
+
+
+def _refresh(job: _Job, state: StateStore, before: str | None, started: float) -> _Outcome:
+    """Scan, plan, and (unless a dry run or nothing changed) write and publish a new version."""
     signature = reader_signature()
-    generation = state.records_generation()
-    if rescan:
-        cached = {}
-    elif memo is not None and (memo.generation, memo.reader) == (generation, signature):
-        cached = memo.records
-    else:
-        cached = state.file_records(signature)
+    cached = _cached_records(job, state, signature)
     feeds = None
-    if ingest is not None and not dry_run:
-        feeds = ingest(progress, {r.url for record in cached.values() for r in record.refs if r.url})
-    scan = scan_corpus(corpus_dir, cached, progress=(lambda d, t: progress("read", d, t)) if progress else None)
-    if progress and not scan.files_total:
-        progress("read", 0, 0)
-    indexed = indexed_articles(index_dir) if before else {}
+    if job.ingest is not None and not job.dry_run:
+        feeds = job.ingest(job.progress, {r.url for record in cached.values() for r in record.refs if r.url})
+    scan = _scan(job, cached)
     problems = list(scan.problems) + (list(feeds.problems) if feeds else [])
-    plan = plan_refresh(scan.refs, indexed, problems)
+    plan = plan_refresh(scan.refs, indexed_articles(job.index_dir) if before else {}, problems)
     log.info("refresh plan: %s (%d file(s), %d parsed)", plan.counts_line(), scan.files_total, scan.files_read)
 
-    def report(stats: BuildStats | None, version: str, reason: str | None = None) -> RefreshReport:
-        return RefreshReport(plan=plan, stats=stats, version=version, seconds=time.perf_counter() - started,
-                             dry_run=dry_run, previous_version=before, feeds=feeds, full_build_reason=reason)
+    def done(plan: RefreshPlan, stats: BuildStats | None, version: str, reason: str | None = None,
+             articles: Mapping[str, Article] | None = None) -> _Outcome:
+        report = RefreshReport(plan=plan, stats=stats, version=version, seconds=time.perf_counter() - started,
+                               dry_run=job.dry_run, previous_version=before, feeds=feeds, full_build_reason=reason)
+        return _Outcome(report, scan, articles or {})
 
-    if dry_run:
-        return report(None, before or "")
-    generation = state.save_file_records(signature, scan.records, cached, corpus_dir)
-    if memo is not None:
-        memo.generation, memo.reader, memo.records = generation, signature, scan.records
-    if before is not None and not plan.has_changes:
-        return report(None, before)
+    if job.dry_run:
+        return done(plan, None, before or "")
+    _save_records(job, state, signature, scan, cached)
+    if before is not None and not plan.has_changes and not job.full:
+        return done(plan, None, before)
+    reason = _full_build_reason(job, before)
+    plan, articles = _articles_to_write(plan, scan, embed_all=reason is not None)
+    if reason is None:
+        stats = _patch(job, plan, articles, before)
+    else:
+        stats = _build(job, plan, articles, reason)
+    pruned = prune_versions(job.index_dir, job.keep_versions, background=True)
+    if pruned:
+        log.info("removed old index version(s) %s (keeping %d)", ", ".join(pruned), job.keep_versions)
+    return done(plan, stats, stats.version, reason, articles)
 
-    reason = patch_unusable(version_path(index_dir, before), encoder, config) if before else "no index yet"
+
+def _cached_records(job: _Job, state: StateStore, signature: str) -> dict[str, FileRecord]:
+    """What earlier scans recorded of each file: from the caller's memo while no other process saved since."""
+    if job.rescan:
+        return {}
+    memo = job.memo
+    if memo is not None and (memo.generation, memo.reader) == (state.records_generation(), signature):
+        return memo.records
+    return state.file_records(signature)
+
+
+def _scan(job: _Job, cached: Mapping[str, FileRecord]) -> Scan:
+    """Scan the corpus folder, reporting ("read", files done, files) as it goes."""
+    progress = job.progress
+    scan = scan_corpus(job.corpus_dir, cached, progress=(lambda d, t: progress("read", d, t)) if progress else None)
+    if progress and not scan.files_total:
+        progress("read", 0, 0)
+    return scan
+
+
+def _save_records(job: _Job, state: StateStore, signature: str, scan: Scan, cached: Mapping[str, FileRecord]) -> None:
+    """Store this scan's file records (and keep them in the caller's memo)."""
+    generation = state.save_file_records(signature, scan.records, dict(cached), job.corpus_dir)
+    if job.memo is not None:
+        job.memo.generation, job.memo.reader, job.memo.records = generation, signature, scan.records
+
+
+def _full_build_reason(job: _Job, before: str | None) -> str | None:
+    """Why the new version is written in full, or None when it can be a patch of the serving one."""
+    if before is None:
+        return "no index yet"
+    if job.full:
+        return FULL_BUILD_ASKED
+    return patch_unusable(version_path(job.index_dir, before), job.encoder, job.config)
+
+
+def _articles_to_write(plan: RefreshPlan, scan: Scan, embed_all: bool) -> tuple[RefreshPlan, dict[str, Article]]:
+    """The full articles the new version needs (all of them for a full build, else only new and changed ones).
+
+    Articles that could not be read back are left as they are indexed, and reported (see `_without_lost`).
+    """
     to_embed = {e.id for e in (*plan.new, *plan.changed)}
-    wanted = [r for r in plan.kept if reason is not None or r.id in to_embed]
+    wanted = [r for r in plan.kept if embed_all or r.id in to_embed]
     articles, lost = materialise(wanted, scan.parsed)
     if lost:
         plan = _without_lost(plan, lost, set(articles))
     also = plan.also_published_by
-    articles = {i: replace(a, also_published_by=also.get(i, ())) for i, a in articles.items()}
-    if reason is None:
-        changed_ids = [e.id for e in plan.changed if e.id in articles]
-        stats = patch_version(
-            index_dir, version_path(index_dir, before), encoder, config,
-            drop=changed_ids + [e.id for e in plan.removed],
-            add=[articles[e.id] for e in (*plan.new, *plan.changed) if e.id in articles],
-            relabel={e.id: (e.source, also.get(e.id, ())) for e in plan.relabelled},
-            progress=progress, extra_writers=extra_writers)
-    else:
-        log.info("building the new index version in full: %s", reason)
-        stats = build_version([articles[r.id] for r in plan.kept if r.id in articles], encoder, index_dir, config,
-                              progress=progress, extra_writers=dict(extra_writers or {}))
-        make_durable(version_path(index_dir, stats.version))  # flushed by the build: this only marks it
-    pruned = prune_versions(index_dir, keep_versions, background=True)
-    if pruned:
-        log.info("removed old index version(s) %s (keeping %d)", ", ".join(pruned), keep_versions)
-    return report(stats, stats.version, reason)
+    return plan, {i: replace(a, also_published_by=also.get(i, ())) for i, a in articles.items()}
+
+
+def _patch(job: _Job, plan: RefreshPlan, articles: Mapping[str, Article], before: str) -> BuildStats:
+    """Publish the serving version patched with the plan's changes."""
+    also = plan.also_published_by
+    changed_ids = [e.id for e in plan.changed if e.id in articles]
+    return patch_version(
+        job.index_dir, version_path(job.index_dir, before), job.encoder, job.config,
+        drop=changed_ids + [e.id for e in plan.removed],
+        add=[articles[e.id] for e in (*plan.new, *plan.changed) if e.id in articles],
+        relabel={e.id: (e.source, also.get(e.id, ())) for e in plan.relabelled},
+        progress=job.progress, extra_writers=job.extra_writers)
+
+
+def _build(job: _Job, plan: RefreshPlan, articles: Mapping[str, Article], reason: str) -> BuildStats:
+    """Publish a version written in full from every article the plan keeps, in folder order."""
+    log.info("building the new index version in full: %s", reason)
+    stats = build_version([articles[r.id] for r in plan.kept if r.id in articles], job.encoder, job.index_dir,
+                          job.config, progress=job.progress, reuse_current=job.reuse,
+                          extra_writers=dict(job.extra_writers or {}))
+    make_durable(version_path(job.index_dir, stats.version))  # flushed by the build: this only marks it
+    return stats
+
+
+def _load_report(outcome: _Outcome) -> LoadReport:
+    """A build's scan as `load_corpus` reports a folder: every article kept, problem met and copy dropped."""
+    plan, scan, articles = outcome.report.plan, outcome.scan, outcome.articles
+    kept = [articles[r.id] for r in plan.kept if r.id in articles]
+    duplicates = [(scan.parsed[(d.id, d.source)], articles[d.kept_id]) for d in plan.duplicates
+                  if (d.id, d.source) in scan.parsed and d.kept_id in articles]
+    return LoadReport(articles=kept, problems=list(scan.problems), duplicates=duplicates,
+                      files_read=scan.files_read, copies=list(plan.duplicates))
 
 
 def _without_lost(plan: RefreshPlan, lost: list[CorpusError], found: set[str]) -> RefreshPlan:

@@ -1,0 +1,207 @@
+"""The steps every new index version is written in, shared by full builds (`build`) and patches (`patch`).
+
+1. `chunk_and_hash`: articles → passages → the text each is embedded as → its embed hash;
+2. `vectors_for`: vectors for those texts, reused by hash where known, else embedded;
+3. the version's own files (vectors, FAISS index, metadata), written or patched by the caller;
+4. `run_writers`: the extra index writers (lexical index, sentence store);
+5. `seal_version`: the manifest, with every file's checksum (and, for a full build, a flush);
+6. `publish`: the atomic switch.
+
+All of it happens in a `scratch_version` folder, removed if anything fails, so
+the version serving keeps serving until the switch.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import NamedTuple
+
+import numpy as np
+
+from corpus.article import Article
+from corpus.chunking import ChunkConfig, Passage, chunk_article, embedding_text
+from index.encoder import Encoder, embed_hash
+from index.store.layout import fsync_dir, new_tmp_version, publish_version
+from index.store.manifest import Manifest, model_record
+from index.store.metadata import MetadataStore
+from index.store.vectors import load_vectors
+from index.store.writers import IndexWriter, Progress
+
+log = logging.getLogger(__name__)
+
+Pair = tuple[Article, Passage]
+
+
+class Chunked(NamedTuple):
+    """Passages ready to embed: aligned lists, one entry per passage, in article then passage order."""
+
+    pairs: list[Pair]  # (article, passage)
+    texts: list[str]  # the text embedded for the passage (`corpus.chunking.embedding_text`)
+    hashes: list[str]  # `index.encoder.embed_hash` of that text under the encoder's model
+
+
+def chunk_all(articles: Sequence[Article], encoder: Encoder, config: ChunkConfig) -> list[Pair]:
+    """Every passage of every article, with its article, in order (token counts by `encoder`)."""
+    return [(a, p) for a in articles for p in chunk_article(a, encoder.count_tokens, config)]
+
+
+def embedded_texts(pairs: Sequence[Pair], config: ChunkConfig) -> list[str]:
+    """The text each passage is embedded as (its headline context included, per `config`)."""
+    return [embedding_text(a, p, config) for a, p in pairs]
+
+
+def chunk_and_hash(articles: Sequence[Article], encoder: Encoder, config: ChunkConfig,
+                   progress: Progress | None = None) -> Chunked:
+    """Chunk `articles` and key each passage's embedded text by its embed hash: the one way passages are made.
+
+    Args:
+        progress: called once with ("chunked", passages, passages).
+    """
+    pairs = chunk_all(articles, encoder, config)
+    if progress:
+        progress("chunked", len(pairs), len(pairs))
+    texts = embedded_texts(pairs, config)
+    return Chunked(pairs, texts, [embed_hash(encoder.info.fingerprint, t) for t in texts])
+
+
+class VectorCache:
+    """Vectors known by embed hash: from earlier versions and from extra caches."""
+
+    def __init__(self) -> None:
+        self._sources: list[tuple[dict[str, int], np.ndarray]] = []
+        # article content fingerprint → ISO time it was first indexed, from the versions added
+        self.indexed_at: dict[str, str] = {}
+
+    def add(self, hashes: dict[str, int], vectors: np.ndarray) -> None:
+        """Make `vectors[row]` (float32, shape (n, dim)) available under each hash → row of `hashes`."""
+        self._sources.append((hashes, vectors))
+
+    def add_version(self, folder: Path) -> None:
+        """Reuse the vectors (and first-indexed times) of an existing version.
+
+        Raises:
+            IndexCorrupt: the version's metadata or vectors are unreadable.
+        """
+        store = MetadataStore(folder)
+        try:
+            hashes = {h: row for row, _, _, h in store.iter_passage_rows()}
+            for article in store.list_articles():
+                self.indexed_at[article.fingerprint] = store.indexed_at(article.id) or ""
+        finally:
+            store.close()
+        self.add(hashes, load_vectors(folder))
+
+    def get(self, key: str) -> np.ndarray | None:
+        """The cached vector (shape (dim,)) for an embed hash, if any."""
+        for hashes, vectors in self._sources:
+            row = hashes.get(key)
+            if row is not None:
+                return np.asarray(vectors[row])
+        return None
+
+
+class Embedded(NamedTuple):
+    """Vectors for a list of texts and what producing them cost."""
+
+    vectors: np.ndarray  # float32, shape (texts, dim)
+    embedded: int  # texts that were not known and went to the encoder (repeats counted)
+    seconds: float  # wall time spent in the encoder
+
+
+def vectors_for(encoder: Encoder, texts: Sequence[str], hashes: Sequence[str],
+                lookup: Callable[[str], np.ndarray | None], progress: Progress | None = None) -> Embedded:
+    """Vectors for `texts`: reused where `lookup` knows the hash, else embedded, each distinct text once.
+
+    Shared by full builds and patched versions so both embed exactly the same way.
+
+    Args:
+        hashes: the embed hash of each text, aligned with `texts`.
+        lookup: embed hash → known vector, or None.
+        progress: called with ("embedding", done, total) while the encoder runs.
+    """
+    vectors = np.zeros((len(texts), encoder.info.dim), dtype=np.float32)
+    missing: list[int] = []
+    for i, h in enumerate(hashes):
+        cached = lookup(h)
+        if cached is None:
+            missing.append(i)
+        else:
+            vectors[i] = cached
+    if missing and hasattr(encoder, "load"):
+        encoder.load()  # model start-up is not embedding time
+    started = time.perf_counter()
+    if missing:
+        # embed each distinct text once (syndicated copies share text)
+        unique = list(dict.fromkeys(hashes[i] for i in missing))
+        first_text = {hashes[i]: texts[i] for i in reversed(missing)}
+        new = encoder.encode([first_text[h] for h in unique],
+                             progress=(lambda d, t: progress("embedding", d, t)) if progress else None)
+        by_hash = dict(zip(unique, new))
+        for i in missing:
+            vectors[i] = by_hash[hashes[i]]
+    return Embedded(vectors, len(missing), time.perf_counter() - started)
+
+
+class Written(NamedTuple):
+    """What the extra writers did."""
+
+    extra: dict[str, dict]  # writer name → its record for the manifest's `extra`
+    embed_seconds: float  # model time they reported ("embed_seconds"), e.g. the sentences' vectors
+
+
+def run_writers(writers: Mapping[str, IndexWriter] | None, run: Callable[[IndexWriter], dict]) -> Written:
+    """Run each writer in order through `run` (a full write or a patch) and gather their records."""
+    extra: dict[str, dict] = {}
+    seconds = 0.0
+    for name, writer in (writers or {}).items():
+        extra[name] = run(writer)
+        seconds += float(extra[name].get("embed_seconds", 0.0))
+    return Written(extra, seconds)
+
+
+@contextmanager
+def scratch_version(index_dir: Path) -> Iterator[Path]:
+    """A fresh hidden folder to write a version in; removed if the block fails (a killed process: see layout)."""
+    tmp = new_tmp_version(index_dir)
+    try:
+        yield tmp
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
+def version_manifest(encoder: Encoder, config: ChunkConfig, articles: int, passages: int, corpus_fp: str,
+                     extra: dict) -> Manifest:
+    """The manifest of a new version (its file list is filled in by `seal_version`)."""
+    return Manifest(model=model_record(encoder.info), dim=encoder.info.dim, chunking=config.describe(),
+                    articles=articles, passages=passages, corpus_fingerprint=corpus_fp, extra=extra)
+
+
+def seal_version(folder: Path, manifest: Manifest, checksums: Mapping[str, str] | None = None,
+                 flush: bool = False) -> None:
+    """Write the manifest last, with every file's size and checksum, making the folder a complete version.
+
+    Args:
+        checksums: file name → sha256 already computed (others are computed here).
+        flush: fsync every file and the folder before returning (a full build); a patch
+            leaves the flush to `index.store.durability`, after the switch.
+    """
+    manifest.save(folder, checksums)
+    if flush:
+        for path in folder.iterdir():
+            with path.open("rb") as f:
+                os.fsync(f.fileno())
+        fsync_dir(folder)
+
+
+def publish(index_dir: Path, folder: Path, progress: Progress | None = None) -> str:
+    """Switch the index to the sealed version in `folder` (one atomic pointer write); returns its name."""
+    if progress:
+        progress("switching", 0, 1)
+    return publish_version(index_dir, folder)
