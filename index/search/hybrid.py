@@ -12,10 +12,12 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
-from index.search.ranking import RetrievalConfig, arrange, confidence, focus_prior, fuse, rank_articles, recency_prior
+from index.search.ranking import (RetrievalConfig, confidence, diversify, focus_prior, fuse, rank_articles,
+                                  recency_prior)
 from index.store.lexical import LexicalIndex
 from index.store.vectors import VectorIndex
 
@@ -24,11 +26,27 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class Ranked:
-    """The passages to show (row, ranking score), the best ranking score and the confidence."""
+    """What ranking one question gives.
 
-    passages: list[tuple[int, float]]
+    Attributes:
+        rows_scores: the passages to show as (row, ranking score), in display order.
+        top_score: the best ranking score (of relevance alone when the recency prior takes part).
+        confidence: see `index.search.ranking.confidence`.
+    """
+
+    rows_scores: list[tuple[int, float]]
     top_score: float
     confidence: float = 0.0
+
+
+class RowScores(NamedTuple):
+    """The scores of candidate rows, each a float array aligned with the rows."""
+
+    dense: np.ndarray  # cosine with the question
+    lexical: np.ndarray  # normalised BM25 (zeros without the lexical side)
+    prior: np.ndarray  # the focus prior subtracted
+    relevance: np.ndarray  # fused score less the focus prior
+    ranking: np.ndarray  # relevance less the recency prior (= relevance when it takes no part)
 
 
 class HybridRetriever:
@@ -61,38 +79,37 @@ class HybridRetriever:
         candidates: list[np.ndarray] = []
         lexical_all = None
         if config.mode != "lexical":
-            _, dense_rows = self.index.search(query, config.depth, allowed)
-            candidates.append(dense_rows.astype(np.int64))
+            candidates.append(self.index.search(query, config.depth, allowed).rows.astype(np.int64))
         if config.mode != "dense":
             lexical_all = self.lexical.normalised(question)
             candidates.append(_top_rows(lexical_all, config.depth, allowed))
         rows = np.unique(np.concatenate(candidates)) if candidates else np.zeros(0, dtype=np.int64)
         if len(rows) == 0:
             return Ranked([], 0.0, 0.0)
-        dense, lexical, prior, relevance, ranking = self._score_rows(rows, query, lexical_all, config, reference_day)
+        scored = self._score_rows(rows, query, lexical_all, config, reference_day)
         owners = self.article_of_row[rows]
         recent = _uses_recency(config, reference_day)
-        articles = rank_articles(rows.tolist(), ranking.tolist(), owners.tolist(), config.second_passage)
-        shown = arrange(articles, k, per_article, config.dominance)
+        articles = rank_articles(rows.tolist(), scored.ranking.tolist(), owners.tolist(), config.second_passage)
+        shown = diversify(articles, k, per_article, config.dominance)
         if config.fusion == "rrf" and config.mode == "hybrid":
             # RRF scores are ranks, not evidence: judge confidence on the weighted scores
-            absolute = config.dense_weight * dense + (1 - config.dense_weight) * lexical - prior
+            absolute = config.dense_weight * scored.dense + (1 - config.dense_weight) * scored.lexical - scored.prior
             articles = rank_articles(rows.tolist(), absolute.tolist(), owners.tolist(), config.second_passage)
         elif recent:
             # recency orders results; whether anything answers reliably is a matter of relevance alone
-            articles = rank_articles(rows.tolist(), relevance.tolist(), owners.tolist(), config.second_passage)
+            articles = rank_articles(rows.tolist(), scored.relevance.tolist(), owners.tolist(), config.second_passage)
         sure = confidence(articles, config.margin_weight, config.min_score)
-        return Ranked(shown, float(articles[0][2][0][1]), sure)
+        return Ranked(shown, float(articles[0].passages[0][1]), sure)
 
     def scores(self, question: str, query: np.ndarray, config: RetrievalConfig, rows: Sequence[int],
                reference_day: float | None = None) -> np.ndarray:
         """Ranking scores of these rows, as `rank` gives them (with rank fusion: the rows ranked among themselves)."""
         config = self.effective(config)
         lexical_all = self.lexical.normalised(question) if config.mode != "dense" else None
-        return self._score_rows(np.asarray(rows, dtype=np.int64), query, lexical_all, config, reference_day)[4]
+        return self._score_rows(np.asarray(rows, dtype=np.int64), query, lexical_all, config, reference_day).ranking
 
     def _score_rows(self, rows: np.ndarray, query: np.ndarray, lexical_all: np.ndarray | None,
-                    config: RetrievalConfig, reference_day: float | None) -> tuple[np.ndarray, ...]:
+                    config: RetrievalConfig, reference_day: float | None) -> RowScores:
         """Cosine, lexical, focus prior, relevance and ranking score (relevance less the recency prior) of rows."""
         dense = np.asarray(self.vectors[rows] @ query, dtype=np.float32)
         lexical = lexical_all[rows] if lexical_all is not None else np.zeros(len(rows), dtype=np.float32)
@@ -100,9 +117,9 @@ class HybridRetriever:
         prior = focus_prior(self.passages_in_article[owners], config.focus)
         relevance = fuse(dense, lexical, config) - prior
         if not _uses_recency(config, reference_day):
-            return dense, lexical, prior, relevance, relevance
+            return RowScores(dense, lexical, prior, relevance, relevance)
         recent = recency_prior(reference_day - self.article_day[owners], config.recency, config.recency_days)
-        return dense, lexical, prior, relevance, relevance - recent
+        return RowScores(dense, lexical, prior, relevance, relevance - recent)
 
 
 def _uses_recency(config: RetrievalConfig, reference_day: float | None) -> bool:

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 from collections.abc import Hashable, Sequence
 from dataclasses import asdict, dataclass
+from typing import NamedTuple
 
 import numpy as np
 
@@ -120,8 +121,15 @@ def fuse(dense: np.ndarray, lexical: np.ndarray, config: RetrievalConfig) -> np.
     return (w * dense + (1.0 - w) * lexical).astype(np.float32)
 
 
-def confidence(articles: list[tuple[Hashable, float, list[tuple[int, float]]]], margin_weight: float,
-               min_score: float) -> float:
+class ArticleRanking(NamedTuple):
+    """One article's place in a ranking."""
+
+    article: Hashable  # the article's key (an id, or its number in the version)
+    score: float  # its best passage's score plus a share of its second best's
+    passages: list[tuple[int, float]]  # its candidate passages as (row, score), best first
+
+
+def confidence(articles: Sequence[ArticleRanking], margin_weight: float, min_score: float) -> float:
     """How sure the ranking is: the best article's score plus its lead over the runner-up.
 
     Why the lead: on rtqa-dev the best score alone barely separates right from
@@ -129,10 +137,10 @@ def confidence(articles: list[tuple[Hashable, float, list[tuple[int, float]]]], 
     lead of one article does. The floor `min_score` keeps a question about
     something the corpus never covers from winning on margin alone (0 then).
     """
-    if not articles or articles[0][1] < min_score:
+    if not articles or articles[0].score < min_score:
         return 0.0
-    runner_up = articles[1][1] if len(articles) > 1 else 0.0
-    return float(articles[0][1] + margin_weight * max(0.0, articles[0][1] - runner_up))
+    runner_up = articles[1].score if len(articles) > 1 else 0.0
+    return float(articles[0].score + margin_weight * max(0.0, articles[0].score - runner_up))
 
 
 def is_confident(top_score: float, sure: float, config: RetrievalConfig) -> bool:
@@ -160,7 +168,7 @@ def _rrf(scores: np.ndarray, k: int) -> np.ndarray:
 
 
 def rank_articles(rows: Sequence[int], scores: Sequence[float], article_of: Sequence[Hashable],
-                  second_passage: float) -> list[tuple[Hashable, float, list[tuple[int, float]]]]:
+                  second_passage: float) -> list[ArticleRanking]:
     """Articles best first, each with its score and its passages (row, score) best first.
 
     An article's score is its best passage's plus `second_passage` times its
@@ -173,19 +181,23 @@ def rank_articles(rows: Sequence[int], scores: Sequence[float], article_of: Sequ
     for article, passages in by_article.items():
         passages.sort(key=lambda x: (-x[1], x[0]))
         total = passages[0][1] + (second_passage * passages[1][1] if len(passages) > 1 else 0.0)
-        ranked.append((article, total, passages))
-    ranked.sort(key=lambda x: (-x[1], x[2][0][0]))
+        ranked.append(ArticleRanking(article, total, passages))
+    ranked.sort(key=lambda x: (-x.score, x.passages[0][0]))
     return ranked
 
 
-def arrange(articles: list[tuple[Hashable, float, list[tuple[int, float]]]], k: int, per_article: int,
-            dominance: float) -> list[tuple[int, float]]:
-    """The passages to show, in order: diverse first, with the cap of `per_article` (0 = no cap).
+def diversify(articles: Sequence[ArticleRanking], k: int, per_article: int,
+              dominance: float) -> list[tuple[int, float]]:
+    """The `k` passages to show as (row, score), in order: diverse first, at most `per_article` per article.
 
     The best passage of each article comes in article order. A further passage
     of an article already shown jumps ahead of the next article only when it
     beats that article's score by `dominance`; otherwise further passages fill
     the list after one passage from every article, best first.
+
+    Args:
+        articles: as `rank_articles` gives them (any (article, score, passages) tuples), best first.
+        per_article: the cap of passages per article (0 = no cap).
     """
     cap = per_article if per_article > 0 else None
     shown: list[tuple[int, float]] = []

@@ -161,7 +161,7 @@ class SearchService:
         query = self.embed_query(question)
         day = self.reference_day(as_of)
         ranked = self.retriever.rank(question, query, self.retrieval, k, per_article, allowed, day)
-        hits = self._hits(ranked.passages)
+        hits = self._hits(ranked.rows_scores)
         if highlight and hits and self.retrieval.refocus:
             hits = self._refocus(question, query, hits, day)
         if highlight and hits:

@@ -8,6 +8,7 @@ in the metadata store.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import NamedTuple
 
 import faiss
 import numpy as np
@@ -16,6 +17,13 @@ from index.errors import IndexCorrupt
 
 FAISS_FILE = "faiss.index"
 VECTORS_FILE = "vectors.npy"
+
+
+class Neighbours(NamedTuple):
+    """Nearest rows of a query, best first."""
+
+    scores: np.ndarray  # float32, inner products (cosines for normalised vectors)
+    rows: np.ndarray  # int64 row ids, aligned with `scores`
 
 
 class VectorIndex:
@@ -42,15 +50,16 @@ class VectorIndex:
         """Vector dimension."""
         return int(self._index.d)
 
-    def search(self, query: np.ndarray, k: int, allowed: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
-        """Top-k (scores, ids) for one query vector; `allowed` restricts to those ids.
+    def search(self, query: np.ndarray, k: int, allowed: np.ndarray | None = None) -> Neighbours:
+        """The top-k rows for one query vector (shape (dim,)), best first; `allowed` restricts to those rows.
 
         Filtering happens inside FAISS (an id selector), before the top k is
-        taken, so a filter never loses recall.
+        taken, so a filter never loses recall. Fewer than k come back when
+        fewer rows exist or are allowed.
         """
         k = min(k, self.count if allowed is None else len(allowed))
         if k <= 0:
-            return np.zeros(0, dtype=np.float32), np.zeros(0, dtype=np.int64)
+            return Neighbours(np.zeros(0, dtype=np.float32), np.zeros(0, dtype=np.int64))
         q = np.ascontiguousarray(query.reshape(1, -1), dtype=np.float32)
         if allowed is None:
             scores, ids = self._index.search(q, k)
@@ -58,7 +67,7 @@ class VectorIndex:
             selector = faiss.IDSelectorBatch(np.ascontiguousarray(allowed, dtype=np.int64))
             scores, ids = self._index.search(q, k, params=faiss.SearchParameters(sel=selector))
         keep = ids[0] >= 0
-        return scores[0][keep], ids[0][keep]
+        return Neighbours(scores[0][keep], ids[0][keep])
 
     def save(self, folder: Path) -> None:
         """Write the FAISS index file."""

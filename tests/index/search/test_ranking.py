@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from index.search.ranking import RetrievalConfig, arrange, fuse, rank_articles
+from index.search.ranking import RetrievalConfig, diversify, fuse, rank_articles
 
 
 def test_score_fusion_is_a_weighted_sum_and_modes_pick_one_side() -> None:
@@ -39,22 +39,22 @@ def test_second_passage_breaks_near_ties_towards_corroborated_articles() -> None
 
 def test_first_results_come_from_different_articles() -> None:
     articles = rank_articles([0, 1, 2, 3], [0.9, 0.85, 0.8, 0.78], ["a", "a", "b", "c"], 0.0)
-    assert arrange(articles, 3, 2, dominance=0.1) == [(0, 0.9), (2, 0.8), (3, 0.78)]
-    assert arrange(articles, 4, 2, dominance=0.1)[3] == (1, 0.85)  # a's second passage comes after them
+    assert diversify(articles, 3, 2, dominance=0.1) == [(0, 0.9), (2, 0.8), (3, 0.78)]
+    assert diversify(articles, 4, 2, dominance=0.1)[3] == (1, 0.85)  # a's second passage comes after them
     # without the diversity rule the list would be plain score order
-    assert arrange(articles, 3, 2, dominance=-1.0) == [(0, 0.9), (1, 0.85), (2, 0.8)]
+    assert diversify(articles, 3, 2, dominance=-1.0) == [(0, 0.9), (1, 0.85), (2, 0.8)]
 
 
 def test_a_clearly_dominant_article_keeps_its_second_passage_up_front() -> None:
     articles = rank_articles([0, 1, 2], [0.9, 0.88, 0.5], ["a", "a", "b"], 0.0)
-    assert arrange(articles, 3, 2, dominance=0.1) == [(0, 0.9), (1, 0.88), (2, 0.5)]
+    assert diversify(articles, 3, 2, dominance=0.1) == [(0, 0.9), (1, 0.88), (2, 0.5)]
 
 
 def test_cap_per_article_and_filling_after_diversity() -> None:
     articles = rank_articles([0, 1, 2, 3], [0.9, 0.8, 0.7, 0.3], ["a", "a", "a", "b"], 0.0)
-    assert arrange(articles, 4, 2, dominance=0.1) == [(0, 0.9), (1, 0.8), (3, 0.3)]
-    assert arrange(articles, 4, 0, dominance=0.1) == [(0, 0.9), (1, 0.8), (2, 0.7), (3, 0.3)]
-    assert arrange(articles, 2, 1, dominance=0.1) == [(0, 0.9), (3, 0.3)]
+    assert diversify(articles, 4, 2, dominance=0.1) == [(0, 0.9), (1, 0.8), (3, 0.3)]
+    assert diversify(articles, 4, 0, dominance=0.1) == [(0, 0.9), (1, 0.8), (2, 0.7), (3, 0.3)]
+    assert diversify(articles, 2, 1, dominance=0.1) == [(0, 0.9), (3, 0.3)]
 
 
 def test_confidence_rewards_a_clear_lead_and_has_a_floor() -> None:
@@ -108,7 +108,7 @@ def test_recency_orders_equal_matches_but_leaves_the_confidence_alone() -> None:
     dense = RetrievalConfig(mode="dense", focus=0.0, recency=0.05)
     near_old = retriever.rank("q", query, dense, k=2, per_article=1, reference_day=101.0)
     near_new = retriever.rank("q", query, dense, k=2, per_article=1, reference_day=402.0)
-    assert [r for r, _ in near_old.passages] == [0, 1] and [r for r, _ in near_new.passages] == [1, 0]
+    assert [r for r, _ in near_old.rows_scores] == [0, 1] and [r for r, _ in near_new.rows_scores] == [1, 0]
     off = retriever.rank("q", query, RetrievalConfig(mode="dense", focus=0.0), k=2, per_article=1)
     assert near_old.confidence == near_new.confidence == off.confidence
     assert near_old.top_score == pytest.approx(1.0)
