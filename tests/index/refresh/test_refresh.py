@@ -10,11 +10,13 @@ import faiss
 import numpy as np
 import pytest
 
+from corpus.folder.scan import reader_signature
 from index.errors import IndexBusy, IndexCorrupt, IndexMissing
 from index.store.layout import current_version, list_versions, version_path
 from index.library import Library
 from index.store.lock import RefreshLock
 from index.store.manifest import Manifest
+from index.store.state import StateStore
 from index.search.service import SearchService
 from tests.support.fakes import HashEncoder
 from tests.support.refresh import age, bench_records, edit, lexical_scores, version_content, write_records
@@ -74,6 +76,7 @@ def test_one_change_embeds_only_what_changed(corpus, tmp_path: Path) -> None:  #
     assert before.search("zebras", k=1).index_version != report.version
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_patched_version_equals_a_full_build(tmp_path: Path, seed: int) -> None:
     """Random edits, removals and additions (growing and shrinking): the patch holds what a full build holds."""
@@ -108,6 +111,73 @@ def test_patched_version_equals_a_full_build(tmp_path: Path, seed: int) -> None:
                                                                              question)
             assert patched.keys() == full.keys()
             assert np.allclose([patched[k] for k in full], list(full.values()), rtol=1e-5, atol=1e-7)
+
+
+def test_a_build_takes_the_refresh_path(corpus, tmp_path: Path) -> None:  # noqa: ANN001
+    """`newsbot build`: the refresh's lock, file records and history; always a new version, written in full."""
+    folder, paths = corpus
+    enc = HashEncoder()
+    library = Library(folder, tmp_path / "idx", enc)
+    stages: list[str] = []
+    loaded, first = library.build(progress=lambda s, d, t: stages.append(s), actor="erin")
+    assert len(loaded.articles) == first.articles == 30 and loaded.files_read == 30 and not loaded.problems
+    assert first.embedded == first.passages and {"read", "embedding", "sentences", "writing", "switching"} <= set(stages)
+    with StateStore(tmp_path / "idx") as state:
+        assert len(state.file_records(reader_signature())) == 30  # so the next refresh parses nothing
+    calls = len(enc.calls)
+    assert library.refresh().stats is None and len(enc.calls) == calls
+    edit(paths[0], "A closing paragraph about zebras migrating north.")
+    age(folder)
+    _, second = library.build()
+    assert second.version != first.version and 0 < second.embedded < first.embedded
+    assert current_version(tmp_path / "idx") == library.service.version == second.version
+    _, third = library.build(reuse=False)  # --rebuild: everything embedded again
+    assert third.embedded == third.passages
+    history = library.history()
+    assert [(h.kind, h.status) for h in history] == [("build", "ok"), ("build", "ok"), ("refresh", "nothing to do"),
+                                                     ("build", "ok")]
+    assert history[-1].actor == "erin" and history[-1].added == 30 and history[1].updated == 1
+    assert "rebuilt in full (a full build was asked for)" in history[1].summary
+    with RefreshLock(tmp_path / "idx", actor="carol"):
+        with pytest.raises(IndexBusy, match="by carol"):
+            library.build()
+    assert library.history(1)[0].id == history[0].id  # refused before it started: nothing recorded
+
+
+def test_a_build_reports_problems_and_duplicates_as_a_load_does(tmp_path: Path) -> None:
+    from corpus.readers.loader import load_corpus
+
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    story = "The central bank raised interest rates by half a point on Wednesday.\n\nMarkets fell sharply."
+    for name, outlet in (("ap", "AP"), ("cnn", "CNN")):
+        (folder / f"{name}.jsonl").write_text(json.dumps({"text": story, "outlet": outlet, "title": "Rates"}) + "\n")
+    (folder / "bad.jsonl").write_text('{"text": "ok", "outlet": "X"}\n{not json}\n')
+    loaded, stats = Library(folder, tmp_path / "idx", HashEncoder()).build()
+    expected = load_corpus(folder)
+    assert [a.id for a in loaded.articles] == [a.id for a in expected.articles] and stats.articles == 2
+    assert [a.also_published_by for a in loaded.articles] == [a.also_published_by for a in expected.articles]
+    assert [p.message for p in loaded.problems] == [p.message for p in expected.problems]
+    assert [(d.source, k.source) for d, k in loaded.duplicates] == [(d.source, k.source)
+                                                                   for d, k in expected.duplicates]
+    assert loaded.files_read == expected.files_read == 3 and loaded.copies == expected.copies
+
+
+def test_a_writer_that_cannot_patch_writes_from_every_passage(corpus, tmp_path: Path) -> None:  # noqa: ANN001
+    folder, paths = corpus
+    calls: list[tuple[int, int, bool]] = []
+
+    def count_rows(_folder: Path, pairs, texts, progress=None) -> dict:  # noqa: ANN001
+        calls.append((len(pairs), len(texts), progress is not None))
+        return {"rows": len(pairs)}
+
+    library = Library(folder, tmp_path / "idx", HashEncoder(), extra_writers={"rows": count_rows})
+    library.refresh()
+    edit(paths[0], "A closing paragraph about zebras migrating north.")
+    report = library.refresh(progress=lambda s, d, t: None)
+    n = report.stats.passages
+    assert report.full_build_reason is None and calls[-1] == (n, n, True)
+    assert report.stats.extra["rows"] == {"rows": n} and Manifest.load(version_path(tmp_path / "idx")).extra["rows"]
 
 
 def test_dry_run_changes_nothing(corpus, tmp_path: Path) -> None:  # noqa: ANN001
