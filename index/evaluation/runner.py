@@ -76,7 +76,8 @@ def prepare_index(benchmark: Benchmark, encoder: Encoder, cache_dir: Path, chunk
         raise BenchmarkError(f"{benchmark.articles_file} holds no readable article — "
                              f"{len(report.problems)} problem(s), first: "
                              f"{report.problems[0].message if report.problems else 'the file is empty'}")
-    fingerprint = index_fingerprint(corpus_fingerprint(a.fingerprint for a in report.articles), chunking, lexical, encoder.info.fingerprint)
+    fingerprint = index_fingerprint(corpus_fingerprint(a.fingerprint for a in report.articles), chunking, lexical,
+                                    encoder.info.fingerprint)
     index_dir = Path(cache_dir) / "indexes" / fingerprint
     # a gold document dropped as a copy of another (same text) is found as the copy that was kept
     aliases = {dup.id: kept.id for dup, kept in report.duplicates if dup.id != kept.id}

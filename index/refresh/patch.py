@@ -51,7 +51,11 @@ Relabel = Mapping[str, tuple[str, tuple[str, ...]]]
 
 
 def patch_unusable(base: Path, encoder: Encoder, config: ChunkConfig) -> str | None:
-    """Why `base` cannot be patched (then a full build runs), or None when it can."""
+    """Why `base` cannot be patched (then a full build runs), or None when it can; never raises.
+
+    Returns:
+        a reason for the log and the report ("the embedding model changed", ...), or None.
+    """
     try:
         manifest = Manifest.load(base)
     except Exception as exc:  # noqa: BLE001 - any unusable base means a full build

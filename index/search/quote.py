@@ -46,7 +46,9 @@ class Searcher(Protocol):
 
     encoder: Encoder
 
-    def search(self, question: str, k: int = ..., per_article: int = ...) -> SearchResult: ...
+    def search(self, question: str, k: int = ..., per_article: int = ...) -> SearchResult:
+        """The top `k` passages for `question` (see `index.search.service.SearchService.search`)."""
+        ...
 
 
 @dataclass(frozen=True)

@@ -51,7 +51,7 @@ def write_atomic(path: Path, data: bytes) -> None:
 
 
 def new_tmp_version(index_dir: Path) -> Path:
-    """A fresh scratch folder for a version being written."""
+    """A fresh scratch folder for a version being written (`versions/.tmp-<pid>-<random>`, created)."""
     versions = index_dir / VERSIONS
     versions.mkdir(parents=True, exist_ok=True)
     path = versions / f"{TMP_PREFIX}{os.getpid()}-{uuid.uuid4().hex[:8]}"
@@ -68,7 +68,14 @@ def list_versions(index_dir: Path) -> list[str]:
 
 
 def publish_version(index_dir: Path, tmp: Path) -> str:
-    """Give a fully written scratch folder its final name and make it current."""
+    """Give a fully written scratch folder its final name and make it current.
+
+    Returns:
+        the version's name, `vNNNN-YYYYmmddTHHMMSS` (numbers ascending).
+
+    Raises:
+        OSError: the rename or the pointer write failed (the previous version keeps serving).
+    """
     existing = list_versions(index_dir)
     number = int(existing[-1][1:5]) + 1 if existing else 1
     name = f"v{number:04d}-{time.strftime('%Y%m%dT%H%M%S')}"
@@ -104,7 +111,11 @@ def current_version(index_dir: Path) -> str:
 
 
 def version_path(index_dir: Path, name: str | None = None) -> Path:
-    """Folder of a version (the current one by default)."""
+    """Folder of a version (the current one by default).
+
+    Raises:
+        IndexMissing, IndexCorrupt: with no `name`, as `current_version`.
+    """
     return index_dir / VERSIONS / (name or current_version(index_dir))
 
 

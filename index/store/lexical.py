@@ -153,7 +153,7 @@ class LexicalIndex:
         return [self._vocab[t] for t in analyze(question) if t in self._vocab and t != ""]
 
     def scores(self, question: str) -> np.ndarray:
-        """Raw BM25 score of every passage row (zeros when no term is known)."""
+        """Raw BM25 score of every passage row: float32, shape (passages,) (zeros when no term is known)."""
         ids = self.term_ids(question)
         if not ids:
             return np.zeros(self.count, dtype=np.float32)
@@ -165,6 +165,8 @@ class LexicalIndex:
 
     def normalised(self, question: str) -> np.ndarray:
         """BM25 scores as a fraction of the most a passage could score for this question.
+
+        Returns float32 in [0, 1], shape (passages,).
 
         The yardstick is (k1 + 1) times the summed idf of ALL the question's
         terms, unknown ones included (with the idf of a term no passage has):

@@ -70,7 +70,7 @@ class VectorIndex:
         return Neighbours(scores[0][keep], ids[0][keep])
 
     def save(self, folder: Path) -> None:
-        """Write the FAISS index file."""
+        """Write the FAISS index file into a version folder (`faiss.index`)."""
         faiss.write_index(self._index, str(folder / FAISS_FILE))
 
     @classmethod
@@ -94,12 +94,16 @@ class VectorIndex:
 
 
 def save_vectors(folder: Path, vectors: np.ndarray) -> None:
-    """Keep the raw vectors so refreshes reuse them instead of re-embedding."""
+    """Keep the raw vectors (float32, shape (passages, dim)) so refreshes reuse them instead of re-embedding."""
     np.save(folder / VECTORS_FILE, np.ascontiguousarray(vectors, dtype=np.float32))
 
 
 def load_vectors(folder: Path, mmap: bool = True) -> np.ndarray:
-    """The raw vectors of a version (memory-mapped: only what is used is read)."""
+    """The raw vectors of a version, float32, shape (passages, dim) (memory-mapped: only what is used is read).
+
+    Raises:
+        IndexCorrupt: the file is missing or unreadable.
+    """
     path = folder / VECTORS_FILE
     try:
         return np.load(path, mmap_mode="r" if mmap else None)

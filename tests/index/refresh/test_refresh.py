@@ -121,7 +121,8 @@ def test_a_build_takes_the_refresh_path(corpus, tmp_path: Path) -> None:  # noqa
     stages: list[str] = []
     loaded, first = library.build(progress=lambda s, d, t: stages.append(s), actor="erin")
     assert len(loaded.articles) == first.articles == 30 and loaded.files_read == 30 and not loaded.problems
-    assert first.embedded == first.passages and {"read", "embedding", "sentences", "writing", "switching"} <= set(stages)
+    assert first.embedded == first.passages
+    assert {"read", "embedding", "sentences", "writing", "switching"} <= set(stages)
     with StateStore(tmp_path / "idx") as state:
         assert len(state.file_records(reader_signature())) == 30  # so the next refresh parses nothing
     calls = len(enc.calls)
