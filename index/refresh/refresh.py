@@ -52,6 +52,9 @@ log = logging.getLogger(__name__)
 # fetches the feeds into the corpus folder: (progress, canonical URLs already in the corpus) → outcome
 FeedIngest = Callable[["Progress | None", "set[str]"], FeedOutcome]
 
+BUILD = "build"  # the history's kind (and the lock's) for `build_index`
+FULL_BUILD_ASKED = "a full build was asked for"  # the report's full_build_reason of a build over an index
+
 
 @dataclass(frozen=True)
 class RefreshReport:
@@ -197,10 +200,6 @@ def build_index(corpus_dir: Path, index_dir: Path, encoder: Encoder, config: Chu
     return _load_report(outcome), outcome.report
 
 
-BUILD = "build"
-FULL_BUILD_ASKED = "a full build was asked for"
-
-
 @dataclass(frozen=True)
 class _Job:
     """One refresh, dry run or build, as asked."""
@@ -220,10 +219,12 @@ class _Job:
 
     @property
     def dry_run(self) -> bool:
+        """Plan only: nothing fetched, written or switched."""
         return self.kind == "dry run"
 
     @property
     def full(self) -> bool:
+        """A build: always a new version, written in full."""
         return self.kind == BUILD
 
 
