@@ -29,14 +29,26 @@ class Ranked:
     """What ranking one question gives.
 
     Attributes:
-        rows_scores: the passages to show as (row, ranking score), in display order.
+        rows_scores: the passages to show as (row, ranking score), in display order. With candidates from
+            several versions (`rank_candidates`), a row is numbered across them: version i's rows follow
+            version i-1's (`offsets`); `located` gives (version, row, score).
         top_score: the best ranking score (of relevance alone when the recency prior takes part).
         confidence: see `index.search.ranking.confidence`.
+        offsets: the first combined row number of each version (one version: `(0,)`).
     """
 
     rows_scores: list[tuple[int, float]]
     top_score: float
     confidence: float = 0.0
+    offsets: tuple[int, ...] = (0,)
+
+    def located(self) -> list[tuple[int, int, float]]:
+        """(version index, row within that version, ranking score) of each passage to show, in order."""
+        out = []
+        for row, score in self.rows_scores:
+            part = int(np.searchsorted(self.offsets, row, side="right")) - 1
+            out.append((part, row - self.offsets[part], score))
+        return out
 
 
 class RowScores(NamedTuple):
@@ -47,6 +59,22 @@ class RowScores(NamedTuple):
     prior: np.ndarray  # the focus prior subtracted
     relevance: np.ndarray  # fused score less the focus prior
     ranking: np.ndarray  # relevance less the recency prior (= relevance when it takes no part)
+
+
+class Candidates(NamedTuple):
+    """One index version's candidates for a question.
+
+    Attributes:
+        rows: candidate rows of that version (int64, ascending).
+        scores: their scores on both sides (see `RowScores`).
+        owners: the article number of each row (0..articles-1 within that version).
+        articles: how many articles the version has (article numbers of several versions are told apart by it).
+    """
+
+    rows: np.ndarray
+    scores: RowScores
+    owners: np.ndarray
+    articles: int
 
 
 class HybridRetriever:
@@ -69,37 +97,32 @@ class HybridRetriever:
             return RetrievalConfig(**{**config.describe(), "mode": "dense"})
         return config
 
+    def candidates(self, question: str, query: np.ndarray, config: RetrievalConfig,
+                   allowed: np.ndarray | None = None, reference_day: float | None = None) -> Candidates:
+        """Each side's best `config.depth` rows among `allowed` (None: all), every one scored on both sides.
+
+        `reference_day`: the day number the question is asked about, for the recency prior (None: no prior).
+        """
+        config = self.effective(config)
+        found: list[np.ndarray] = []
+        lexical_all = None
+        if config.mode != "lexical":
+            found.append(self.index.search(query, config.depth, allowed).rows.astype(np.int64))
+        if config.mode != "dense":
+            lexical_all = self.lexical.normalised(question)
+            found.append(_top_rows(lexical_all, config.depth, allowed))
+        rows = np.unique(np.concatenate(found)) if found else np.zeros(0, dtype=np.int64)
+        scored = self._score_rows(rows, query, lexical_all, config, reference_day)
+        return Candidates(rows, scored, self.article_of_row[rows], len(self.passages_in_article))
+
     def rank(self, question: str, query: np.ndarray, config: RetrievalConfig, k: int, per_article: int,
              allowed: np.ndarray | None = None, reference_day: float | None = None) -> Ranked:
         """Rank passages for one question; `allowed` restricts to those rows (None: all).
 
         `reference_day`: the day number the question is asked about, for the recency prior (None: no prior).
         """
-        config = self.effective(config)
-        candidates: list[np.ndarray] = []
-        lexical_all = None
-        if config.mode != "lexical":
-            candidates.append(self.index.search(query, config.depth, allowed).rows.astype(np.int64))
-        if config.mode != "dense":
-            lexical_all = self.lexical.normalised(question)
-            candidates.append(_top_rows(lexical_all, config.depth, allowed))
-        rows = np.unique(np.concatenate(candidates)) if candidates else np.zeros(0, dtype=np.int64)
-        if len(rows) == 0:
-            return Ranked([], 0.0, 0.0)
-        scored = self._score_rows(rows, query, lexical_all, config, reference_day)
-        owners = self.article_of_row[rows]
-        recent = _uses_recency(config, reference_day)
-        articles = rank_articles(rows.tolist(), scored.ranking.tolist(), owners.tolist(), config.second_passage)
-        shown = diversify(articles, k, per_article, config.dominance)
-        if config.fusion == "rrf" and config.mode == "hybrid":
-            # RRF scores are ranks, not evidence: judge confidence on the weighted scores
-            absolute = config.dense_weight * scored.dense + (1 - config.dense_weight) * scored.lexical - scored.prior
-            articles = rank_articles(rows.tolist(), absolute.tolist(), owners.tolist(), config.second_passage)
-        elif recent:
-            # recency orders results; whether anything answers reliably is a matter of relevance alone
-            articles = rank_articles(rows.tolist(), scored.relevance.tolist(), owners.tolist(), config.second_passage)
-        sure = confidence(articles, config.margin_weight, config.min_score)
-        return Ranked(shown, float(articles[0].passages[0][1]), sure)
+        found = self.candidates(question, query, config, allowed, reference_day)
+        return rank_candidates([found], self.effective(config), k, per_article, reference_day)
 
     def scores(self, question: str, query: np.ndarray, config: RetrievalConfig, rows: Sequence[int],
                reference_day: float | None = None) -> np.ndarray:
@@ -120,6 +143,40 @@ class HybridRetriever:
             return RowScores(dense, lexical, prior, relevance, relevance)
         recent = recency_prior(reference_day - self.article_day[owners], config.recency, config.recency_days)
         return RowScores(dense, lexical, prior, relevance, relevance - recent)
+
+
+def rank_candidates(parts: Sequence[Candidates], config: RetrievalConfig, k: int, per_article: int,
+                    reference_day: float | None = None, sizes: Sequence[int] | None = None) -> Ranked:
+    """One ranking of the candidates of one or several index versions (the base corpus and a server's own).
+
+    Scores are absolute (cosine, BM25 normalised by what the question could score at most), so candidates
+    of several versions are ranked together as if they were one index; articles stay apart by version.
+
+    Args:
+        parts: each version's candidates (`HybridRetriever.candidates`), in a fixed order.
+        sizes: each version's row count, to number rows across versions (default: one past the largest
+            candidate row of each version, which is enough for a single version).
+    """
+    sizes = list(sizes) if sizes is not None else [int(c.rows.max()) + 1 if len(c.rows) else 0 for c in parts]
+    offsets = tuple(int(x) for x in np.concatenate([[0], np.cumsum(sizes)[:-1]])) if parts else (0,)
+    article_offsets = np.concatenate([[0], np.cumsum([c.articles for c in parts])[:-1]]) if parts else [0]
+    rows = np.concatenate([c.rows + off for c, off in zip(parts, offsets)]) if parts else np.zeros(0, np.int64)
+    if len(rows) == 0:
+        return Ranked([], 0.0, 0.0, offsets)
+    owners = np.concatenate([c.owners + off for c, off in zip(parts, article_offsets)])
+    scored = RowScores(*(np.concatenate([getattr(c.scores, name) for c in parts]) for name in RowScores._fields))
+    recent = _uses_recency(config, reference_day)
+    articles = rank_articles(rows.tolist(), scored.ranking.tolist(), owners.tolist(), config.second_passage)
+    shown = diversify(articles, k, per_article, config.dominance)
+    if config.fusion == "rrf" and config.mode == "hybrid":
+        # RRF scores are ranks, not evidence: judge confidence on the weighted scores
+        absolute = config.dense_weight * scored.dense + (1 - config.dense_weight) * scored.lexical - scored.prior
+        articles = rank_articles(rows.tolist(), absolute.tolist(), owners.tolist(), config.second_passage)
+    elif recent:
+        # recency orders results; whether anything answers reliably is a matter of relevance alone
+        articles = rank_articles(rows.tolist(), scored.relevance.tolist(), owners.tolist(), config.second_passage)
+    sure = confidence(articles, config.margin_weight, config.min_score)
+    return Ranked(shown, float(articles[0].passages[0][1]), sure, offsets)
 
 
 def _uses_recency(config: RetrievalConfig, reference_day: float | None) -> bool:

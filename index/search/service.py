@@ -21,7 +21,7 @@ from corpus.outlets import outlet_key
 from index.encoder import Encoder
 from index.search.ranking import RetrievalConfig, is_confident
 from index.search.highlight import Highlighter
-from index.search.hybrid import HybridRetriever
+from index.search.hybrid import HybridRetriever, rank_candidates
 from index.store.layout import version_path
 from index.store.lexical import PARAMS_FILE as LEXICAL_PARAMS
 from index.store.lexical import LexicalIndex
@@ -46,6 +46,19 @@ class Filters:
     def active(self) -> bool:
         """True when any restriction is set."""
         return bool(self.outlets or self.since or self.until)
+
+
+@dataclass(frozen=True)
+class Part:
+    """One index version taking part in a search, and the articles of it that may not answer there.
+
+    Attributes:
+        service: the version's search service.
+        hidden: ids of articles hidden from this search (a server hides a base article for itself).
+    """
+
+    service: SearchService
+    hidden: frozenset[str] = frozenset()
 
 
 class SearchService:
@@ -97,20 +110,31 @@ class SearchService:
         self.meta.close()
         self.sentences.close()
 
-    def _allowed_rows(self, filters: Filters) -> np.ndarray | None:
-        if not filters.active:
+    def allowed_rows(self, filters: Filters = Filters(), hidden: frozenset[str] = frozenset()) -> np.ndarray | None:
+        """Rows that may answer under `filters`, less the passages of the `hidden` article ids (None: every row).
+
+        Cached per (filters, hidden); an empty array means nothing may answer.
+        """
+        if not filters.active and not hidden:
             return None
+        key = (filters, hidden)
         with self._lock:
-            cached = self._filter_cache.get(filters)
+            cached = self._filter_cache.get(key)
         if cached is None:
-            keys = {outlet_key(o) for o in filters.outlets} or None
-            outlets = {a.outlet for a in self.meta.list_articles()}
-            rows = self.meta.rows_where(keys, filters.since, filters.until, {o: outlet_key(o) for o in outlets})
-            cached = np.array(rows, dtype=np.int64)
+            if filters.active:
+                keys = {outlet_key(o) for o in filters.outlets} or None
+                outlets = {a.outlet for a in self.meta.list_articles()}
+                cached = np.array(self.meta.rows_where(keys, filters.since, filters.until,
+                                                       {o: outlet_key(o) for o in outlets}), dtype=np.int64)
+            else:
+                cached = np.arange(self.manifest.passages, dtype=np.int64)
+            if hidden:
+                gone = [row for article_id in hidden for row, _ in self.meta.passages_of(article_id)]
+                cached = np.setdiff1d(cached, np.array(gone, dtype=np.int64), assume_unique=True)
             with self._lock:
                 if len(self._filter_cache) > 64:
                     self._filter_cache.clear()
-                self._filter_cache[filters] = cached
+                self._filter_cache[key] = cached
         return cached
 
     def embed_query(self, question: str) -> np.ndarray:
@@ -136,7 +160,7 @@ class SearchService:
 
     def search(self, question: str, k: int = 5, per_article: int = 2, filters: Filters = Filters(),
                highlight: bool = True, as_of: date | None = None) -> SearchResult:
-        """The top `k` passages for a question, diverse across articles.
+        """The top `k` passages for a question, diverse across articles (see `search_parts`).
 
         Args:
             question: free text.
@@ -155,38 +179,27 @@ class SearchService:
             nor the best score alone is high enough: the caller should say it found
             nothing reliable.
         """
-        allowed = self._allowed_rows(filters)
-        if allowed is not None and len(allowed) == 0:
-            return SearchResult(question, [], self.version, confident=False)
-        query = self.embed_query(question)
-        day = self.reference_day(as_of)
-        ranked = self.retriever.rank(question, query, self.retrieval, k, per_article, allowed, day)
-        hits = self._hits(ranked.rows_scores)
-        if highlight and hits and self.retrieval.refocus:
-            hits = self._refocus(question, query, hits, day)
-        if highlight and hits:
-            marks = self.highlighter.highlight(question, query, [(h.passage, h.article) for h in hits])
-            hits = [replace(h, highlight=m) for h, m in zip(hits, marks)]
-        confident = bool(hits) and is_confident(ranked.top_score, ranked.confidence, self.retrieval)
-        return SearchResult(question, hits, self.version, confident=confident,
-                            extra={"top_score": round(ranked.top_score, 4), "confidence": round(ranked.confidence, 4),
-                                   "mode": self.retrieval.mode})
+        return search_parts([Part(self)], question, k, per_article, filters, highlight, as_of)
 
-    def _hits(self, ranked: list[tuple[int, float]]) -> list[Hit]:
-        passages = self.meta.passages_by_rows(r for r, _ in ranked)
+    def hits(self, located: list[tuple[int, float]]) -> list[Hit]:
+        """(row, ranking score) → hits with their passages and articles (ranks are set by the caller)."""
+        passages = self.meta.passages_by_rows(r for r, _ in located)
         articles = self.meta.articles(p.article_id for p in passages.values())
         # the focus prior can push a weak match just below zero: shown as 0, the order is already set
         return [Hit(passage=passages[row], article=articles[passages[row].article_id], score=max(0.0, score),
-                    rank=i + 1) for i, (row, score) in enumerate(ranked)]
+                    rank=0) for row, score in located]
 
-    def _refocus(self, question: str, query: np.ndarray, hits: list[Hit], reference_day: float | None) -> list[Hit]:
+    def refocus(self, question: str, query: np.ndarray, hits: list[Hit], reference_day: float | None,
+                config: RetrievalConfig, shown: set[str]) -> list[Hit]:
         """Each hit's passage swapped for the passage of its article whose best sentence answers best.
 
         The retriever finds the right article; its best-ranked passage often restates the
         question while another (often the lead) holds the answer. A swapped hit gets the
         ranking score of the passage now shown; the articles and their order stay.
+
+        Args:
+            shown: ids of every passage shown in the answer (updated here), so no passage is shown twice.
         """
-        shown = {h.passage.id for h in hits}
         self.highlighter.prefetch([(h.passage, h.article) for h in hits])  # without a store: one model pass
         moved: dict[int, tuple[int, Passage]] = {}  # hit position → (row, passage now shown)
         for i, hit in enumerate(hits):
@@ -200,8 +213,7 @@ class SearchService:
         if not moved:
             return hits
         # one scoring pass (the BM25 scores of the question are computed once) for every moved hit
-        scores = self.retriever.scores(question, query, self.retrieval, [row for row, _ in moved.values()],
-                                       reference_day)
+        scores = self.retriever.scores(question, query, config, [row for row, _ in moved.values()], reference_day)
         out = list(hits)
         for (i, (_, passage)), score in zip(moved.items(), scores):
             out[i] = replace(hits[i], passage=passage, score=max(0.0, float(score)))
@@ -219,3 +231,76 @@ class SearchService:
     def articles(self) -> list[Article]:
         """Every article in this version, newest first."""
         return self.meta.list_articles()
+
+
+def search_parts(parts: list[Part], question: str, k: int = 5, per_article: int = 2, filters: Filters = Filters(),
+                 highlight: bool = True, as_of: date | None = None,
+                 retrieval: RetrievalConfig | None = None) -> SearchResult:
+    """The top `k` passages for a question from one or several index versions, ranked together, diverse across articles.
+
+    The one search path: `SearchService.search` is this with one part; a server's view adds its own
+    collection beside the base corpus (`index.collections`). Scores are absolute, so the passages of
+    several versions compete as if they were one index.
+
+    Args:
+        parts: the versions that may answer (the first one's model embeds the question), with hidden articles.
+        question: free text.
+        k: how many passages to return.
+        per_article: most passages one article may contribute (0 = no cap); the
+            first results come from different articles unless one clearly dominates.
+        filters: outlet/date restrictions, applied before taking any top k.
+        highlight: pick each passage's best sentence(s), and show each article's passage whose
+            best sentence answers best (`RetrievalConfig.refocus`).
+        as_of: the day the question is about, for the recency prior (default: today, or the
+            newest article's day when the corpus is older); the benchmark passes each question's date.
+        retrieval: query-time settings (default: the first part's; a server may set its own recency scale).
+
+    Returns:
+        The hits, with `confident` False when neither the calibrated confidence (best
+        score and its lead over the next article, see `index.search.ranking.confidence`)
+        nor the best score alone is high enough: the caller should say it found
+        nothing reliable. `index_version` names every version that took part, joined by "+".
+
+    Raises:
+        ValueError: no part given.
+    """
+    if not parts:
+        raise ValueError("a search needs at least one index version")
+    first = parts[0].service
+    config = first.retriever.effective(retrieval or first.retrieval)
+    version = "+".join(p.service.version for p in parts)
+    allowed = [p.service.allowed_rows(filters, p.hidden) for p in parts]
+    live = [(p.service, rows) for p, rows in zip(parts, allowed) if rows is None or len(rows)]
+    if not live:
+        return SearchResult(question, [], version, confident=False)
+    query = first.embed_query(question)
+    days = [d for d in (service.reference_day(as_of) for service, _ in live) if d is not None]
+    day = max(days) if days else None
+    found = [service.retriever.candidates(question, query, config, rows, day) for service, rows in live]
+    ranked = rank_candidates(found, config, k, per_article, day, sizes=[s.manifest.passages for s, _ in live])
+    located = ranked.located()
+    hits: list[Hit] = [None] * len(located)  # type: ignore[list-item]
+    for index, (service, _) in enumerate(live):
+        mine = [i for i, (part, _, _) in enumerate(located) if part == index]
+        for i, hit in zip(mine, service.hits([(located[i][1], located[i][2]) for i in mine])):
+            hits[i] = hit
+    by_service = [(service, [i for i, (part, _, _) in enumerate(located) if part == index])
+                  for index, (service, _) in enumerate(live)]
+    if highlight and hits and config.refocus:
+        shown = {h.passage.id for h in hits}
+        for service, mine in by_service:
+            if mine:
+                for i, hit in zip(mine, service.refocus(question, query, [hits[i] for i in mine], day, config, shown)):
+                    hits[i] = hit
+    if highlight and hits:
+        for service, mine in by_service:
+            if mine:
+                marks = service.highlighter.highlight(question, query, [(hits[i].passage, hits[i].article)
+                                                                         for i in mine])
+                for i, mark in zip(mine, marks):
+                    hits[i] = replace(hits[i], highlight=mark)
+    hits = [replace(h, rank=i + 1) for i, h in enumerate(hits)]
+    confident = bool(hits) and is_confident(ranked.top_score, ranked.confidence, config)
+    return SearchResult(question, hits, version, confident=confident,
+                        extra={"top_score": round(ranked.top_score, 4), "confidence": round(ranked.confidence, 4),
+                               "mode": config.mode})
