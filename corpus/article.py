@@ -11,7 +11,13 @@ import hashlib
 import re
 from dataclasses import dataclass, field
 from datetime import date
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit, urlunsplit
+
+from corpus.text import clean_text
+
+if TYPE_CHECKING:
+    from corpus.errors import CorpusError
 
 PARAGRAPH_SEPARATOR = "\n\n"
 
@@ -24,7 +30,7 @@ class Article:
         id: stable id: from the record's own id, else the URL, else the content.
         title: the headline, or a derived one (see `title_derived`).
         outlet: the publisher, e.g. "CNN".
-        authors: bylines in order.
+        authors: the people who wrote it, in byline order, one clean name each (see `corpus.people`).
         published: publication date, when known.
         url: canonical link, when known.
         text: the body, paragraphs separated by exactly one blank line.
@@ -32,6 +38,12 @@ class Article:
         title_derived: True when the title was made from the first sentence.
         also_published_by: other outlets that published the same text (syndicated
             copies indexed once under this article), for "also published by …".
+        credits: what the byline credited besides authors, as written: agencies ("Associated Press"),
+            "Editing by …", "Photographs by …", "Staff and news services" (see `corpus.people`).
+            Not part of the fingerprint or of equality.
+        notes: warnings from reading it that did not stop it being read (a publication date that
+            was left out, say: `corpus.errors.DroppedDate`); the loader reports them with the file's
+            problems. Not part of the fingerprint or of equality.
     """
 
     id: str
@@ -45,6 +57,8 @@ class Article:
     title_derived: bool = False
     paragraph_spans: tuple[tuple[int, int], ...] = field(default=(), compare=False, repr=False)
     also_published_by: tuple[str, ...] = ()
+    credits: tuple[str, ...] = field(default=(), compare=False)
+    notes: tuple[CorpusError, ...] = field(default=(), compare=False, repr=False)
 
     def __post_init__(self) -> None:
         if not self.paragraph_spans:
@@ -86,18 +100,21 @@ def paragraph_spans(text: str) -> tuple[tuple[int, int], ...]:
 
 
 def normalise_body(paragraphs: list[str]) -> str:
-    """Join paragraphs with one blank line, collapsing inner whitespace runs.
+    """Join paragraphs with one blank line, each cleaned (`corpus.text.clean_text`) and its whitespace runs collapsed.
 
-    Why: offsets into `Article.text` must be stable whatever line endings or
-    stray spaces the source file had.
+    Why: offsets into `Article.text` must be stable whatever line endings, stray
+    spaces or invisible characters the source had; every reader builds its body here.
     """
-    cleaned = [" ".join(p.split()) for p in paragraphs]
+    cleaned = [" ".join(clean_text(p).split()) for p in paragraphs]
     return PARAGRAPH_SEPARATOR.join(p for p in cleaned if p)
 
 
 def split_paragraphs(raw: str) -> list[str]:
-    """Split raw text into paragraphs on blank lines (any line-ending style)."""
-    raw = raw.replace("\r\n", "\n").replace("\r", "\n")
+    """Split raw text into paragraphs on blank lines (any line-ending style), after `clean_text`.
+
+    Cleaning first means a line holding only invisible characters or no-break spaces is blank.
+    """
+    raw = clean_text(raw).replace("\r\n", "\n").replace("\r", "\n")
     return [p for p in re.split(r"\n\s*\n", raw) if p.strip()]
 
 

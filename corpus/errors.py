@@ -3,11 +3,17 @@
 Every error names the file (and line, where one applies), says what was wrong
 and what to do about it, so that a moderator can fix the input without reading
 a traceback. Loading a folder collects these per file and carries on.
+
+Most errors mean the file or record was skipped. A few are warnings
+(`warning` is True): something was left out of an article that was still read
+(`DroppedDate`); they travel with the other problems, so every place that lists
+problems shows them, and their message says that the article was kept.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import ClassVar
 
 
 class CorpusError(Exception):
@@ -18,7 +24,10 @@ class CorpusError(Exception):
         line: 1-based line number, or None when the whole file is at fault.
         problem: what is wrong, in a sentence.
         fix: what the user should do about it.
+        warning: class-level; True when the article was still read (only a value was left out).
     """
+
+    warning: ClassVar[bool] = False
 
     def __init__(self, path: Path | str, problem: str, fix: str, line: int | None = None) -> None:
         self.path = Path(path)
@@ -60,3 +69,13 @@ class BadJsonLine(CorpusError):
 
 class UnsupportedFile(CorpusError):
     """No reader handles this file type."""
+
+
+class DroppedDate(CorpusError):
+    """A warning: the publication date could not be read for sure, or is not plausible, so it was left out.
+
+    The article is read without a date (never with a guessed one); `problem` says
+    what is wrong with the date (see `corpus.dates.DateError`).
+    """
+
+    warning = True

@@ -24,7 +24,7 @@ from corpus.readers.loader import READERS, corpus_file_names, read_file
 from corpus.folder.planning import ArticleRef
 
 # Bump when a reader's output changes, so cached file records are not trusted across versions.
-PARSE_VERSION = 2
+PARSE_VERSION = 3  # 3: intake text normalisation, bylines by corpus.people, dates by corpus.dates
 RACY_NS = 2_000_000_000
 
 ScanProgress = Callable[[int, int], None]

@@ -1,8 +1,13 @@
 """Reader for JSON Lines article records, plain or gzip-compressed.
 
 One object a line with `text` (required), `url`, `title`, `authors` (a list, a
-JSON-encoded list, or a byline string), `published` or `publish_date`,
-`outlet` (derived from the URL's host when absent) and optionally `id`.
+JSON-encoded list, or a byline string, read by `corpus.people`), `credits`
+(a list of strings), `published` or `publish_date` (read by `corpus.dates`: a
+string in a form feeds use, or epoch seconds as a number), `outlet` (derived
+from the URL when absent, see `corpus.outlets`) and optionally `id`.
+
+A date that cannot be read for sure does not skip the record: the article is
+kept without a date, with a `DroppedDate` warning in `Article.notes`.
 """
 
 from __future__ import annotations
@@ -10,48 +15,15 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
-from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
 from corpus.article import Article, article_id, derive_title, normalise_body, split_paragraphs
+from corpus.dates import first_date
 from corpus.errors import BadJsonLine, CorpusError, EmptyBody
-from corpus.outlets import normalise_outlet, outlet_from_url
-from corpus.readers.seed import split_authors
-
-
-def parse_authors(value: Any) -> tuple[str, ...]:
-    """Authors from a list, a JSON-encoded list (as some crawls store it) or a byline."""
-    if value is None or value == "":
-        return ()
-    if isinstance(value, str):
-        stripped = value.strip()
-        if stripped.startswith("["):
-            try:
-                value = json.loads(stripped)
-            except json.JSONDecodeError:
-                value = stripped.strip("[]")
-        if isinstance(value, str):
-            return split_authors(re.sub(r"^by\s+", "", value, flags=re.I))
-    if isinstance(value, list):
-        return tuple(" ".join(str(v).split()) for v in value if str(v).strip())
-    raise ValueError(f"authors must be a list of names or a string, not {type(value).__name__}")
-
-
-def parse_date(value: Any) -> date | None:
-    """`YYYY-MM-DD` or an ISO timestamp → date; empty → None."""
-    if value in (None, ""):
-        return None
-    if not isinstance(value, str):
-        raise ValueError(f"the date must be a string like 2023-05-03, not {value!r}")
-    text = value.strip()
-    try:
-        return date.fromisoformat(text[:10])
-    except ValueError:
-        try:
-            return datetime.fromisoformat(text.replace("Z", "+00:00")).date()
-        except ValueError:
-            raise ValueError(f"{value!r} is not a date like 2023-05-03") from None
+from corpus.outlets import choose_outlet
+from corpus.people import read_authors
+from corpus.text import clean_line
 
 
 def record_to_article(record: Any, path: Path | str, line: int) -> Article:
@@ -73,26 +45,30 @@ def record_to_article(record: Any, path: Path | str, line: int) -> Article:
         raise bad(f"`url` {url!r} is not an http(s) link", "give the article's link as https://… or leave it out")
     url = url.strip() if url else None
     try:
-        authors = parse_authors(record.get("authors"))
-        published = parse_date(record.get("published", record.get("publish_date")))
+        byline = read_authors(record.get("authors"))
     except ValueError as exc:
         raise bad(str(exc), "fix the field or leave it out") from None
+    credits = record.get("credits") or []
+    if not (isinstance(credits, list) and all(isinstance(c, str) for c in credits)):
+        raise bad("`credits` is not a list of strings", "fix the field or leave it out")
+    published, notes = first_date([record.get("published"), record.get("publish_date")], path, line=line)
     outlet = record.get("outlet")
-    outlet = normalise_outlet(outlet) if isinstance(outlet, str) and outlet.strip() else (
-        outlet_from_url(url) if url else "unknown outlet")
+    outlet = choose_outlet(outlet if isinstance(outlet, str) else None, url=url)
     title = record.get("title")
-    title = " ".join(title.split()) if isinstance(title, str) and title.strip() else None
+    title = clean_line(title) if isinstance(title, str) and clean_line(title) else None
     given_id = record.get("id")
     return Article(
         id=str(given_id) if given_id not in (None, "") else article_id(url, body),
         title=title or derive_title(body),
         title_derived=title is None,
         outlet=outlet,
-        authors=authors,
+        authors=byline.names,
         published=published,
         url=url,
         text=body,
         source=f"{path}:{line}",
+        credits=tuple(dict.fromkeys([*byline.credits, *(clean_line(c) for c in credits if clean_line(c))])),
+        notes=notes,
     )
 
 

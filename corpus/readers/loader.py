@@ -29,13 +29,27 @@ IGNORED_NAMES = {"README", "README.md", "README.txt", "LICENSE"}
 
 @dataclass
 class LoadReport:
-    """What loading a folder produced: the articles and every problem met."""
+    """What loading a folder produced: the articles and every problem met.
+
+    `problems` holds what was skipped and, marked `warning`, what was only left out of
+    an article that was still read (a publication date, say); `skipped` and `notes` split them.
+    """
 
     articles: list[Article] = field(default_factory=list)
     problems: list[CorpusError] = field(default_factory=list)
     duplicates: list[tuple[Article, Article]] = field(default_factory=list)
     files_read: int = 0
     copies: list[Duplicate] = field(default_factory=list)
+
+    @property
+    def skipped(self) -> list[CorpusError]:
+        """Problems that kept a file or record out."""
+        return [p for p in self.problems if not p.warning]
+
+    @property
+    def notes(self) -> list[CorpusError]:
+        """Warnings about articles that were read (see `corpus.errors.DroppedDate`)."""
+        return [p for p in self.problems if p.warning]
 
 
 def _read_text(path: Path) -> str:
@@ -121,12 +135,17 @@ def corpus_file_names(root: Path) -> list[str]:
 
 
 def read_file(path: Path) -> list[Article | CorpusError]:
-    """All articles and problems of one file."""
+    """All articles and problems of one file; each article's warnings (`Article.notes`) come just before it."""
     reader = reader_for(path)
     if reader is None:
         return [UnsupportedFile(path, f"no reader for {path.suffix or 'files without a suffix'}",
                                 "use .txt (seed format), .jsonl, .jsonl.gz or .html, or move the file out of the corpus")]
-    return list(reader(path))
+    items: list[Article | CorpusError] = []
+    for item in reader(path):
+        if isinstance(item, Article):
+            items.extend(item.notes)
+        items.append(item)
+    return items
 
 
 def load_corpus(root: Path | str) -> LoadReport:
@@ -149,7 +168,7 @@ def load_corpus(root: Path | str) -> LoadReport:
         report.files_read += 1
         for item in read_file(path):
             if isinstance(item, CorpusError):
-                log.warning("skipped %s", item.message)
+                log.warning("%s %s", "note:" if item.warning else "skipped", item.message)
                 report.problems.append(item)
             else:
                 read.append((item, ArticleRef.of(item, str(path))))

@@ -13,17 +13,24 @@ The format (documented in the README)::
 The header block is every line before the first blank line. Its first line is
 the date/byline line; `title` and `url` lines may follow in any order. Files
 with only the original single header line stay valid.
+
+The byline goes through `corpus.people` (names and credits), the date through
+`corpus.dates` (a date that cannot be read for sure is left out with a
+`DroppedDate` warning on the article, never guessed), the text through
+`corpus.text`: the same rules as every other reader.
 """
 
 from __future__ import annotations
 
 import re
-from datetime import date
 from pathlib import Path
 
 from corpus.article import Article, article_id, derive_title, normalise_body, split_paragraphs
+from corpus.dates import first_date
 from corpus.errors import EmptyBody, MalformedHeader
-from corpus.outlets import normalise_outlet
+from corpus.outlets import choose_outlet
+from corpus.people import read_byline
+from corpus.text import clean_line
 
 _HEADER = re.compile(r"^date\s+(?P<date>\S+)\s+By\s+(?P<byline>.+),\s*(?P<outlet>[^,]+?)\s*$")
 _EXTRA = re.compile(r"^(?P<key>[A-Za-z]+):?\s+(?P<value>.+?)\s*$")
@@ -31,17 +38,14 @@ _HEADER_HELP = ("write the first line as `date YYYY-MM-DD By Name[, Name…] and
                 "e.g. `date 2023-05-03 By Sebastian Shukla and Nathan Hodge, CNN`")
 
 
-def split_authors(byline: str) -> tuple[str, ...]:
-    """`A, B and C` → (A, B, C). Why: bylines are written as prose, not lists."""
-    names = re.split(r",\s*|\s+and\s+|\s*&\s*", byline.strip())
-    return tuple(n.strip() for n in names if n.strip())
-
-
 def parse_seed(text: str, path: Path | str) -> Article:
     """Parse one seed-format file's text into an Article.
 
+    A date that cannot be read for sure leaves the article without a date and a
+    `DroppedDate` warning in `Article.notes`.
+
     Raises:
-        MalformedHeader: the header lines do not follow the format.
+        MalformedHeader: the header lines do not follow the format, or the byline names nobody.
         EmptyBody: there is no paragraph after the header.
     """
     lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
@@ -55,17 +59,13 @@ def parse_seed(text: str, path: Path | str) -> Article:
     if not header:
         raise EmptyBody(path, "the file is empty", "add a header line and the article's paragraphs")
     line_no, first = header[0]
-    match = _HEADER.match(first)
+    match = _HEADER.match(clean_line(first))
     if not match:
         raise MalformedHeader(path, f"the header line {first[:80]!r} is not in the seed format",
                               _HEADER_HELP, line=line_no)
-    try:
-        published = date.fromisoformat(match["date"])
-    except ValueError:
-        raise MalformedHeader(path, f"{match['date']!r} is not a valid date",
-                              "write the date as YYYY-MM-DD, e.g. 2023-05-03", line=line_no) from None
-    authors = split_authors(match["byline"])
-    if not authors:
+    published, notes = first_date([match["date"]], path, line=line_no)
+    byline = read_byline(match["byline"])
+    if not byline:
         raise MalformedHeader(path, "the byline names no author", _HEADER_HELP, line=line_no)
     extras: dict[str, str] = {}
     for extra_no, extra_line in header[1:]:
@@ -76,7 +76,7 @@ def parse_seed(text: str, path: Path | str) -> Article:
                 path, f"unexpected header line {extra_line[:80]!r}",
                 "after the date line only `title …` and `url …` lines may follow (once each), "
                 "then a blank line before the first paragraph", line=extra_no)
-        extras[key] = extra["value"]  # type: ignore[index]
+        extras[key] = clean_line(extra["value"])  # type: ignore[index]
     url = extras.get("url")
     if url is not None and not re.match(r"^https?://\S+$", url):
         raise MalformedHeader(path, f"{url!r} is not an http(s) link",
@@ -90,10 +90,12 @@ def parse_seed(text: str, path: Path | str) -> Article:
         id=article_id(url, body),
         title=title or derive_title(body),
         title_derived=title is None,
-        outlet=normalise_outlet(match["outlet"]),
-        authors=authors,
+        outlet=choose_outlet(match["outlet"], url=url),
+        authors=byline.names,
         published=published,
         url=url,
         text=body,
         source=str(path),
+        credits=byline.credits,
+        notes=notes,
     )

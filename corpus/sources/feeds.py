@@ -5,16 +5,21 @@ malformed feeds found in the wild are a long tail that a hand-written parser
 would get wrong. Pages go through the same extraction as saved HTML files
 (`corpus.readers.html`), and each article is saved as a JSON Lines record (see
 `corpus.sources.records`), so the corpus stays reproducible from the folder alone.
+
+What the feed says of an entry is used where the page says nothing, through the
+same clean-ups as every reader: its authors (RSS 2.0 `<author>`, several
+`dc:creator`, Atom `<author>`; `corpus.people`), its date as written, in the
+publisher's own time zone (`pubDate`, `dc:date`, Atom `published`/`updated`;
+`corpus.dates`, never feedparser's UTC reading), and the feed's title as the
+outlet when the page has no site name (`corpus.outlets`).
 """
 
 from __future__ import annotations
 
-import calendar
 import logging
 import re
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
 from pathlib import Path
 
 from corpus.article import article_id, canonical_url
@@ -22,6 +27,7 @@ from corpus.errors import CorpusError
 from corpus.sources.fetch import FetchError, Fetcher, FetchPolicy
 from corpus.readers.html import article_from_html
 from corpus.sources.records import save_record
+from corpus.text import clean_line
 
 log = logging.getLogger(__name__)
 
@@ -56,28 +62,41 @@ class FeedOutcome:
     problems: tuple[CorpusError, ...] = ()
 
     def line(self) -> str:
-        """`feeds: 3 new article(s) saved from 2 feed(s), 10 already in the corpus, 1 failed`."""
-        failed = f", {len(self.problems)} failed" if self.problems else ""
+        """`feeds: 3 new article(s) saved from 2 feed(s), 10 already in the corpus, 1 failed, 1 note`.
+
+        Notes are warnings about articles that were saved (a date left out, say); failures were skipped.
+        """
+        failed = sum(not p.warning for p in self.problems)
+        notes = len(self.problems) - failed
         return (f"feeds: {len(self.saved)} new article(s) saved from {self.feeds} feed(s), "
-                f"{self.already_known} already in the corpus{failed}")
+                f"{self.already_known} already in the corpus" + (f", {failed} failed" if failed else "")
+                + (f", {notes} note(s)" if notes else ""))
 
 
-def _entry_date(entry: dict) -> date | None:
-    parsed = entry.get("published_parsed") or entry.get("updated_parsed")
-    if not parsed:
-        return None
-    return datetime.fromtimestamp(calendar.timegm(parsed), tz=timezone.utc).date()
+def entry_authors(entry: dict) -> list[str]:
+    """The entry's author strings, raw, for `corpus.people`: each `name`, else the `<author>` text.
 
-
-def _entry_authors(entry: dict) -> tuple[str, ...]:
-    names = []
+    feedparser splits RSS 2.0's `address (Name)` into an e-mail and a name, keeps every
+    `dc:creator` and Atom `<author>`; an author given only as an e-mail address names nobody.
+    """
+    found: list[str] = []
     for author in entry.get("authors") or []:
-        name = (author.get("name") or "").strip()
-        match = re.match(r"^\S+@\S+\s*\((.+)\)$", name)  # RSS 2.0 style: "mail@host (Name)"
-        name = match.group(1) if match else name
-        if name and "@" not in name:
-            names.append(name)
-    return tuple(dict.fromkeys(names))
+        name = (author.get("name") or "").strip() if isinstance(author, dict) else ""
+        if name:
+            found.append(name)
+    if not found and entry.get("author"):
+        found.append(str(entry["author"]))
+    return found
+
+
+def entry_dates(entry: dict) -> list[str]:
+    """The entry's dates as the feed writes them (`pubDate`, `dc:date`, Atom `published`, then `updated`).
+
+    The raw strings, not feedparser's `*_parsed` values: those are converted to UTC, which moves
+    an evening article of a publisher west of Greenwich to the next day.
+    """
+    values = (dict.get(entry, key) for key in ("published", "updated"))  # dict.get: no feedparser key aliasing
+    return [value for value in values if isinstance(value, str) and value.strip()]
 
 
 def _saved_ids(folder: Path) -> set[str]:
@@ -120,6 +139,7 @@ def ingest_feeds(config: FeedConfig, corpus_dir: Path, progress: Progress | None
                 problems.append(FetchError(feed_url, f"this is not an RSS or Atom feed{why}",
                                            "check the address in NEWSBOT_FEEDS"))
             continue
+        feed_title = clean_line(parsed.feed.get("title") or "") or None
         for entry in parsed.entries[: config.max_entries]:
             link = (entry.get("link") or "").strip()
             if not re.match(r"^https?://\S+$", link):
@@ -133,14 +153,15 @@ def ingest_feeds(config: FeedConfig, corpus_dir: Path, progress: Progress | None
             try:
                 page = fetcher.get(link)
                 article = article_from_html(page.body, link, url=page.url, fallback={
-                    "title": " ".join((entry.get("title") or "").split()) or None,
-                    "authors": _entry_authors(entry), "published": _entry_date(entry)})
+                    "title": clean_line(entry.get("title") or "") or None,
+                    "authors": entry_authors(entry), "published": entry_dates(entry), "outlet": feed_title})
             except CorpusError as exc:
                 problems.append(exc)
                 continue
             if article.id in saved_ids or (article.url and canonical_url(article.url) in known):
                 already += 1
                 continue
+            problems.extend(article.notes)  # warnings only: the article is saved (without what was left out)
             path = save_record(target, article, feed=feed_url)
             saved_ids.add(article.id)
             known.update({url, canonical_url(article.url)} if article.url else {url})

@@ -26,6 +26,8 @@ def article_record(article: Article, **extra: str) -> dict:
     """The JSON record the `.jsonl` reader turns back into the same article."""
     attribution = article_json(article)
     record: dict = {key: attribution[key] for key in ("id", "url", "outlet", "authors", "published")}
+    if article.credits:
+        record["credits"] = list(article.credits)
     record["text"] = article.text
     if not article.title_derived:
         record["title"] = article.title

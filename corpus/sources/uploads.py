@@ -36,11 +36,16 @@ class UploadRejected(CorpusError):
 
 @dataclass(frozen=True)
 class CheckedUpload:
-    """An uploaded file that reads cleanly: its safe name, bytes and articles."""
+    """An uploaded file that reads cleanly: its safe name, bytes and articles.
+
+    `notes` are warnings that did not keep an article out (a publication date left out, say),
+    located by the upload's name, for the reply to the moderator.
+    """
 
     name: str
     data: bytes
     articles: tuple[Article, ...]
+    notes: tuple[CorpusError, ...] = ()
 
 
 def supported_formats() -> str:
@@ -58,6 +63,9 @@ def safe_name(name: str) -> str:
 def check_upload(name: str, data: bytes, max_bytes: int) -> CheckedUpload:
     """Read `data` as the file `name` with the corpus readers; every article, or a refusal.
 
+    Warnings (`CorpusError.warning`, e.g. a date left out) do not refuse the file: they come
+    back in `CheckedUpload.notes`.
+
     Raises:
         UploadRejected: too large, an unsupported type, no article, or any problem in the file
             (then `problems` holds each one, located by the file's name and line).
@@ -73,14 +81,15 @@ def check_upload(name: str, data: bytes, max_bytes: int) -> CheckedUpload:
         path = Path(tmp) / shown
         path.write_bytes(data)
         items = read_file(path)
-    problems = tuple(_renamed(item, shown) for item in items if isinstance(item, CorpusError))
+    problems = tuple(_renamed(item, shown) for item in items if isinstance(item, CorpusError) and not item.warning)
+    notes = tuple(_renamed(item, shown) for item in items if isinstance(item, CorpusError) and item.warning)
     articles = tuple(_resourced(item, path, shown) for item in items if isinstance(item, Article))
     if problems:
         raise UploadRejected(shown, f"{len(problems)} problem(s) in the file, so nothing was added",
                              "fix them and send the file again", problems)
     if not articles:
         raise UploadRejected(shown, "the file holds no article", "check that it is the file you meant to send")
-    return CheckedUpload(shown, data, articles)
+    return CheckedUpload(shown, data, articles, notes)
 
 
 def _renamed(error: CorpusError, name: str) -> CorpusError:
@@ -91,7 +100,8 @@ def _renamed(error: CorpusError, name: str) -> CorpusError:
 
 
 def _resourced(article: Article, path: Path, name: str) -> Article:
-    return replace(article, source=article.source.replace(str(path), name, 1))
+    return replace(article, source=article.source.replace(str(path), name, 1),
+                   notes=tuple(_renamed(note, name) for note in article.notes))
 
 
 def unique_path(folder: Path, name: str) -> Path:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from corpus.errors import BadJsonLine, EmptyBody, UnreadableFile
+from corpus.errors import BadJsonLine, DroppedDate, EmptyBody, UnreadableFile
 from corpus.readers.loader import load_corpus, read_file
 from corpus.folder.planning import text_key
 from tests.conftest import BENCH
@@ -43,7 +43,8 @@ def test_authors_as_encoded_list_and_byline(tmp_path: Path) -> None:
     ("{not json", BadJsonLine, "not valid JSON"),
     (json.dumps({"title": "no text"}), BadJsonLine, "no `text`"),
     (json.dumps({"text": "   "}), EmptyBody, "empty"),
-    (json.dumps({"text": "x", "published": "yesterday"}), BadJsonLine, "not a date"),
+    (json.dumps({"text": "x", "authors": 3}), BadJsonLine, "authors"),
+    (json.dumps({"text": "x", "credits": "AP"}), BadJsonLine, "credits"),
     (json.dumps([1, 2]), BadJsonLine, "not a JSON object"),
     (json.dumps({"text": "x", "url": "javascript:alert(1)"}), BadJsonLine, "http"),
 ])
@@ -54,6 +55,19 @@ def test_bad_lines_are_reported_and_the_rest_kept(tmp_path: Path, line: str, err
     problems = [i for i in items if isinstance(i, Exception)]
     assert len(items) == 3 and len(problems) == 1
     assert isinstance(problems[0], error) and problems[0].line == 3 and words in problems[0].problem
+
+
+def test_an_unreadable_date_is_left_out_with_a_warning_and_the_record_kept(tmp_path: Path) -> None:
+    path = write_jsonl(tmp_path / "a.jsonl", [json.dumps({"text": "Kept.", "published": "yesterday"}),
+                                              json.dumps({"text": "Dated.", "published": 1520410500})])
+    note, kept, dated = read_file(path)
+    assert isinstance(note, DroppedDate) and note.warning and note.line == 1
+    assert "yesterday: not a date" in note.problem and "kept without a date" in note.fix
+    assert kept.text == "Kept." and kept.published is None and kept.notes == (note,)
+    assert dated.published == date(2018, 3, 7)  # epoch seconds in JSON: the UTC day
+    report = load_corpus(tmp_path)
+    assert len(report.articles) == 2 and [n.message for n in report.notes] == [note.message]
+    assert not report.skipped
 
 
 def test_truncated_gzip_is_unreadable(tmp_path: Path) -> None:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from corpus.errors import EmptyBody, MalformedHeader, NotUtf8
+from corpus.errors import DroppedDate, EmptyBody, MalformedHeader, NotUtf8
 from corpus.readers.loader import load_corpus, read_file
 from corpus.readers.seed import parse_seed
 from tests.conftest import SEEDS
@@ -45,7 +45,7 @@ def test_three_authors_with_commas() -> None:
 
 @pytest.mark.parametrize(("text", "error", "line", "words"), [
     ("Moscow alleged…\n\nBody.", MalformedHeader, 1, "seed format"),
-    ("date 2023-13-40 By A, CNN\n\nBody.", MalformedHeader, 1, "valid date"),
+    ("date 2023-05-03 By ada@example.org, CNN\n\nBody.", MalformedHeader, 1, "names no author"),
     ("date 2023-05-03 CNN\n\nBody.", MalformedHeader, 1, "seed format"),
     ("date 2023-05-03 By A, CNN\nsubtitle x\n\nBody.", MalformedHeader, 2, "unexpected header"),
     ("date 2023-05-03 By A, CNN\nurl ftp://x\n\nBody.", MalformedHeader, 2, "http"),
@@ -58,6 +58,19 @@ def test_malformed_variants(text: str, error: type, line: int | None, words: str
     assert info.value.line == line
     assert words in info.value.problem
     assert "bad.txt" in info.value.message and info.value.fix
+
+
+def test_an_impossible_date_is_left_out_with_a_warning_not_the_file() -> None:
+    article = parse_seed("date 2023-13-40 By A One, CNN\n\nBody.", "bad.txt")
+    assert article.published is None and article.authors == ("A One",) and article.text == "Body."
+    [note] = article.notes
+    assert isinstance(note, DroppedDate) and note.warning and note.line == 1
+    assert note.message.startswith("bad.txt:1: the publication date was left out (2023-13-40: there is no month 13)")
+
+
+def test_the_header_date_is_the_publishers_local_day() -> None:
+    article = parse_seed("date 2019-03-10T23:30:00-08:00 By A One, CNN\n\nBody.", "x.txt")
+    assert article.published == date(2019, 3, 10) and not article.notes
 
 
 def test_non_utf8_file_is_reported_with_line(tmp_path: Path) -> None:
