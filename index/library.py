@@ -19,7 +19,7 @@ from corpus.chunking import ChunkConfig
 from corpus.sources.feeds import FeedConfig, FeedOutcome, ingest_feeds
 from corpus.readers.loader import LoadReport
 from index.encoder import Encoder
-from index.errors import IndexBusy
+from index.errors import IndexBusy, NewsIndexError
 from index.refresh.build import BuildStats
 from index.refresh.refresh import RefreshReport, build_index, refresh_index, rollback_index
 from index.search.ranking import RetrievalConfig
@@ -98,6 +98,31 @@ class Library:
         if old is not None and old.folder != fresh.folder:
             log.info("now serving index version %s (was %s)", fresh.version, old.version)
         return fresh
+
+    def reload_if_switched(self) -> str | None:
+        """Swap in the version `CURRENT` names when another process switched it; returns it, or None.
+
+        Cheap (reads one small file), so a serving process calls it every few seconds: several bot
+        processes (shards) over one index directory all answer from a new version soon after its switch.
+        Nothing is loaded when no version was loaded yet, and a pointer that cannot be read is left to
+        the next full load to report.
+        """
+        with self._swap_lock:
+            loaded = self._service
+        if loaded is None:
+            return None
+        try:
+            name = (self.index_dir / CURRENT).read_text().strip()
+        except OSError:
+            return None
+        if not name or name == loaded.version:
+            return None
+        try:
+            return self.reload().version
+        except NewsIndexError as exc:
+            log.warning("index version %s named by %s cannot be loaded yet (%s); still serving %s",
+                        name, self.index_dir / CURRENT, exc.message, loaded.version)
+            return None
 
     def build(self, progress: Progress | None = None, reuse: bool = True,
               actor: str | None = None) -> tuple[LoadReport, BuildStats]:
