@@ -9,6 +9,7 @@ nothing reliable was found) is tested without a client.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -114,7 +115,39 @@ def passage_sentences(passage: Passage, article: Article, question: str,
     else:
         best = best_sentence(question, texts)
         bold = {best} if best is not None else set()
-    return tuple(Sentence(text, i in bold, new and i > 0) for i, (text, (_, _, new)) in enumerate(zip(texts, spans)))
+    return without_datelines(Sentence(text, i in bold, new and i > 0)
+                             for i, (text, (_, _, new)) in enumerate(zip(texts, spans)))
+
+
+# A dateline opening an article's first sentence: `WASHINGTON (CNN) —`, `LONDON, May 3 (Reuters) -`,
+# `(AP) —`, `KYIV, Ukraine (AP) —`, `(CNN)`, `Hong Kong CNN —`, `WASHINGTON —`. The place is a few
+# capitalised words (with an optional `, May 3` or `, Ukraine`), the agency a short capitalised name.
+_PLACE = r"[A-Z][\w.'’-]*(?:[ -][A-Z][\w.'’-]*){0,4}(?:,(?: [\w.'’-]+){1,3})?"
+_AGENCY = r"\([A-Z][\w&.'’ -]{0,28}\)"
+_DASH = r"(?:—|–|--?)"
+_DATELINE = re.compile(
+    rf"^(?:(?:{_PLACE} )?{_AGENCY}\s*{_DASH}|{_AGENCY}(?=\s*[A-Z“\"'‘])|{_PLACE} CNN {_DASH}"
+    rf"|[A-Z][A-Z.'’-]+(?: [A-Z][A-Z.'’-]+){{0,3}}(?:, [\w.'’ -]{{1,30}})? {_DASH}(?=\s*[A-Z“\"'‘0-9]))(?=\s*\S)")
+
+
+def split_dateline(text: str) -> tuple[str, str]:
+    """(`WASHINGTON (CNN) —`, the rest) when a sentence opens with a dateline; ('', text) otherwise."""
+    match = _DATELINE.match(text)
+    if match is None:
+        return "", text
+    return match.group(0).strip(), text[match.end():].lstrip()
+
+
+def without_datelines(sentences: Iterable[Sentence]) -> tuple[Sentence, ...]:
+    """Bold sentences with their dateline split off as a plain sentence: the highlight is the news, not the place."""
+    out: list[Sentence] = []
+    for sentence in sentences:
+        dateline, rest = split_dateline(sentence.text) if sentence.bold else ("", sentence.text)
+        if dateline:
+            out += [Sentence(dateline, False, sentence.new_paragraph), Sentence(rest, True, False)]
+        else:
+            out.append(sentence)
+    return tuple(out)
 
 
 def compose_item(hit: Hit, question: str) -> AnswerItem:

@@ -3,55 +3,42 @@
 Discord rejects a whole message when one limit is exceeded, so every text is
 fitted here: passages are trimmed at sentence boundaries around the bold
 sentence (never in the middle of one, unless a single sentence alone is too
-long), titles and fields are shortened at word boundaries, and the total of
-all embeds of a message stays under 6,000 characters.
+long), titles and attributions are shortened at word boundaries (authors as
+"A, B and 3 others"), and the cards of one message share its 6,000 characters
+through `bot.chat.render.budget`: the descriptions of later cards give way
+first, then author lists, then titles.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import discord
-from discord.utils import escape_markdown, escape_mentions
 
-from bot.presentation import Answer, AnswerItem, Sentence
+from bot.chat.render.budget import Part, embeds_length, fit_embed, fit_embeds
+from bot.chat.render.text import (AUTHOR_LIMIT, CONTENT_LIMIT, DESCRIPTION_LIMIT, ELLIPSIS, FIELD_NAME_LIMIT,
+                                  FIELD_VALUE_LIMIT, FIELDS_LIMIT, FOOTER_LIMIT, MESSAGE_EMBEDS_TOTAL, SAFETY,
+                                  TITLE_LIMIT, encode_url, escape, escape_title, fit_names, fit_text, plain, shorten)
+from bot.presentation import Answer, AnswerItem, Sentence, format_date
 
-# https://discord.com/developers/docs/resources/message#embed-object-embed-limits
-TITLE_LIMIT = 256
-DESCRIPTION_LIMIT = 4096
-FIELD_NAME_LIMIT = 256
-FIELD_VALUE_LIMIT = 1024
-FOOTER_LIMIT = 2048
-AUTHOR_LIMIT = 256
-FIELDS_LIMIT = 25
-MESSAGE_EMBEDS_TOTAL = 6000  # all embeds of one message together
-CONTENT_LIMIT = 2000
-SAFETY = 40  # slack for counting differences (e.g. characters Discord counts differently)
+__all__ = ["AUTHOR_LIMIT", "CONTENT_LIMIT", "DESCRIPTION_LIMIT", "ELLIPSIS", "FIELD_NAME_LIMIT", "FIELD_VALUE_LIMIT",
+           "FIELDS_LIMIT", "FOOTER_LIMIT", "MESSAGE_EMBEDS_TOTAL", "SAFETY", "TITLE_LIMIT", "answer_embeds",
+           "attribution_text", "embeds_length", "escape", "fit_sentences", "no_answer_embed", "question_line",
+           "shorten"]
 
-ELLIPSIS = "…"
 ANSWER_COLOUR = discord.Colour.blurple()
 NO_ANSWER_COLOUR = discord.Colour.light_grey()
 
-
-def escape(text: str) -> str:
-    """Text from users or articles, shown literally: no markdown, no working mentions."""
-    return escape_mentions(escape_markdown(text))
-
-
-def shorten(text: str, limit: int) -> str:
-    """`text` cut at a word boundary to at most `limit` characters, with an ellipsis when cut."""
-    if len(text) <= limit:
-        return text
-    if limit <= len(ELLIPSIS):
-        return text[:limit]
-    cut = text[: limit - len(ELLIPSIS)]
-    if " " in cut.strip():
-        cut = cut.rsplit(" ", 1)[0]
-    return cut.rstrip(" ,;:") + ELLIPSIS
+# How far the budget may shorten each part of a card, in the order it does so.
+ROOMY_DESCRIPTION = 900  # later cards first, down to a comfortable passage
+ATTRIBUTION_FLOOR = 160  # outlet, date, paragraphs and the first author(s)
+SHORT_DESCRIPTION = 320  # the bold sentence and a little around it
+TITLE_FLOOR = 90
+TIGHT_DESCRIPTION = 120
 
 
 def _render(sentence: Sentence, text: str | None = None) -> str:
-    shown = escape(text if text is not None else sentence.text)
+    shown = escape((text if text is not None else sentence.text).strip())
     return f"**{shown}**" if sentence.bold else shown
 
 
@@ -117,21 +104,58 @@ def _cut_sentence(sentence: Sentence, budget: int, cut_before: bool, cut_after: 
     return best[:budget]
 
 
-def embeds_length(embeds: Sequence[discord.Embed]) -> int:
-    """Characters Discord counts towards the 6,000 of a message (title, description, fields, footer, author)."""
-    return sum(len(e) for e in embeds)
+def attribution_text(item: AnswerItem, limit: int = FIELD_VALUE_LIMIT) -> str:
+    """`CNN · A, B and C · 3 May 2023 · paragraphs 1-2 of 15`, escaped, in at most `limit` characters.
+
+    Too long, the author list gives way first ("A, B and 12 others"), then the outlet's name.
+    """
+    tail = [format_date(item.published), item.paragraphs]
+    outlet = plain(item.outlet)
+
+    def build(authors: str, outlet_text: str) -> str:
+        return " · ".join(p for p in (outlet_text, authors, *(escape(t) for t in tail)) if p)
+
+    whole = build(fit_names(item.authors, FIELD_VALUE_LIMIT), fit_text(outlet, 200))
+    if len(whole) <= limit:
+        return whole
+    outlet_text = fit_text(outlet, max(12, min(60, limit // 4)))
+    room = limit - len(build("", outlet_text)) - 3
+    if item.authors and room >= 12:
+        return build(fit_names(item.authors, room), outlet_text)
+    return fit_text(" · ".join(p for p in (outlet, *tail) if p), limit)
 
 
 def _item_embed(item: AnswerItem, index_version: str) -> discord.Embed:
-    """A card without its description (added once the budget is known)."""
-    title = shorten(item.title, TITLE_LIMIT - 4)
-    embed = discord.Embed(title=title, url=item.link or item.url or None, colour=ANSWER_COLOUR)
-    embed.add_field(name="Source", value=shorten(escape(item.attribution), FIELD_VALUE_LIMIT), inline=False)
+    """A card: title (linked), the passage, its attribution and where to look it up."""
+    link = item.link or item.url
+    embed = discord.Embed(title=fit_text(item.title, TITLE_LIMIT, escape_title), url=encode_url(link) if link else None,
+                          description=fit_sentences(item.sentences, DESCRIPTION_LIMIT), colour=ANSWER_COLOUR)
+    embed.add_field(name="Source", value=attribution_text(item), inline=False)
     derived = " · title taken from the text" if item.title_derived else ""
-    embed.set_footer(text=shorten(f"#{item.rank} · passage {item.passage_id} (look it up: /source "
-                                  f"{item.passage_id}) · score {item.score:.2f} · index {index_version}{derived}",
-                                  FOOTER_LIMIT))
+    embed.set_footer(text=shorten(plain(f"#{item.rank} · passage {item.passage_id} (look it up: /source "
+                                        f"{item.passage_id}) · score {item.score:.2f} · index {index_version}"
+                                        f"{derived}"), FOOTER_LIMIT))
     return embed
+
+
+def card_parts(items: Sequence[AnswerItem]) -> list[Part]:
+    """What the budget may shorten in a message of answer cards, least important first."""
+    later_first = list(reversed(range(len(items))))
+
+    def passage(i: int) -> Callable[[int], str]:
+        return lambda n: fit_sentences(items[i].sentences, n)
+
+    def attribution(i: int) -> Callable[[int], str]:
+        return lambda n: attribution_text(items[i], n)
+
+    def title(i: int) -> Callable[[int], str]:
+        return lambda n: fit_text(items[i].title, n, escape_title)
+
+    return ([Part("description", passage(i), ROOMY_DESCRIPTION, i) for i in later_first]
+            + [Part(0, attribution(i), ATTRIBUTION_FLOOR, i) for i in later_first]
+            + [Part("description", passage(i), SHORT_DESCRIPTION, i) for i in later_first]
+            + [Part("title", title(i), TITLE_FLOOR, i) for i in later_first]
+            + [Part("description", passage(i), TIGHT_DESCRIPTION, i) for i in later_first])
 
 
 def answer_embeds(answer: Answer, shown_anyway: bool = False) -> list[discord.Embed]:
@@ -143,24 +167,20 @@ def answer_embeds(answer: Answer, shown_anyway: bool = False) -> list[discord.Em
     if answer.empty or not (answer.confident or shown_anyway):
         return [no_answer_embed(answer)]
     items = answer.items[:10]
-    embeds = [_item_embed(item, answer.index_version) for item in items]
-    room = MESSAGE_EMBEDS_TOTAL - SAFETY - embeds_length(embeds)
-    budget = min(DESCRIPTION_LIMIT, max(200, room // len(items)))
-    for embed, item in zip(embeds, items):
-        embed.description = fit_sentences(item.sentences, budget)
-    return embeds
+    return fit_embeds([_item_embed(item, answer.index_version) for item in items], card_parts(items))
 
 
 def no_answer_embed(answer: Answer) -> discord.Embed:
     """The honest reply when the corpus has nothing that reliably answers the question."""
-    question = shorten(escape(answer.question), 600)
+    question = fit_text(answer.question, 600)
     lines = [f"I found nothing in the corpus that reliably answers “{question}”."]
     if answer.filters_note:
-        lines.append(f"Searched only {escape(answer.filters_note)}.")
+        lines.append(f"Searched only {fit_text(answer.filters_note, 1500)}.")
     lines.append("Try other words, widen the filters, or see what the corpus covers with `/sources`.")
     embed = discord.Embed(title="No reliable answer", description="\n".join(lines), colour=NO_ANSWER_COLOUR)
-    embed.set_footer(text=f"index {answer.index_version}" if answer.index_version else "")
-    return embed
+    embed.set_footer(text=shorten(plain(f"index {answer.index_version}"), FOOTER_LIMIT) if answer.index_version
+                     else "")
+    return fit_embed(embed)
 
 
 LOW_CONFIDENCE = "*Low confidence: these passages are only loosely related to the question.*"
@@ -169,4 +189,4 @@ LOW_CONFIDENCE = "*Low confidence: these passages are only loosely related to th
 def question_line(question: str, low_confidence: bool = False) -> str:
     """The message content above an answer: the question, quoted, never pinging anyone."""
     note = "\n" + LOW_CONFIDENCE if low_confidence else ""
-    return shorten("> " + escape(question), CONTENT_LIMIT - len(note)) + note
+    return "> " + fit_text(plain(question), CONTENT_LIMIT - len(note) - 2) + note
