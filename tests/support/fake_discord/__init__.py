@@ -15,7 +15,7 @@ Module map: ``server`` (FakeDiscord, HTTP plumbing), ``driving`` (inject events)
 """
 
 from .harness import pointed_at, running_bot
-from .limits import Violation, check_message
+from .limits import Violation, check_choices, check_message, message_body
 from .payloads import (
     INTENT_GUILD_MEMBERS,
     INTENT_GUILD_PRESENCES,
@@ -46,7 +46,9 @@ __all__ = [
     "UploadedFile",
     "Violation",
     "World",
+    "check_choices",
     "check_message",
+    "message_body",
     "pointed_at",
     "running_bot",
     "snowflake_time",

@@ -1,9 +1,12 @@
-"""Discord's size limits on messages, embeds and components.
+"""Discord's size limits on messages, embeds, components and autocomplete choices.
 
 The real API rejects oversize payloads with HTTP 400 / code 50035 ("Invalid Form Body");
 a bot that only ever talked to mocks would find that out in production. The fake runs
-every message body the bot sends through :func:`check_message` and answers with the
-same error shape, so discord.py raises a genuine ``HTTPException``.
+every message body the bot sends (messages, interaction responses, follow-ups, edits)
+through :func:`check_message`, and every autocomplete result through
+:func:`check_choices`, and answers with the same error shape, so discord.py raises a
+genuine ``HTTPException``. Tests that build messages without the fake check them the
+same way: :func:`message_body` turns discord.py objects into the JSON body.
 """
 
 from __future__ import annotations
@@ -26,10 +29,14 @@ EMBED_AUTHOR_MAX = 256
 EMBED_TOTAL_MAX = 6000
 ACTION_ROWS_MAX = 5
 ROW_COMPONENTS_MAX = 5
+COMPONENTS_MAX = 25  # all components of a message, rows included for components v2
 CUSTOM_ID_MAX = 100
 BUTTON_LABEL_MAX = 80
 SELECT_OPTIONS_MAX = 25
 SELECT_PLACEHOLDER_MAX = 150
+CHOICES_MAX = 25
+CHOICE_NAME_MAX = 100
+CHOICE_VALUE_MAX = 100
 
 
 @dataclass(frozen=True)
@@ -88,6 +95,10 @@ def _check_components(problems: list[Problem], components: list[Mapping[str, Any
     rows = [c for c in components if c.get("type") == 1]
     if len(rows) > ACTION_ROWS_MAX:
         problems.append(("components", f"Must be {ACTION_ROWS_MAX} or fewer in length.", ACTION_ROWS_MAX, len(rows)))
+    children_count = sum(len(row.get("components") or []) for row in rows)
+    if children_count > COMPONENTS_MAX:
+        problems.append(("components", f"Must be {COMPONENTS_MAX} or fewer components in total.", COMPONENTS_MAX,
+                         children_count))
     seen: set[str] = set()
     for r, row in enumerate(components):
         if row.get("type") != 1:
@@ -129,6 +140,45 @@ def check_message(body: Mapping[str, Any]) -> list[Problem]:
         problems.append(("embeds", f"Embed size exceeds maximum size of {EMBED_TOTAL_MAX}", EMBED_TOTAL_MAX, total))
     _check_components(problems, body.get("components") or [])
     return problems
+
+
+def check_choices(data: Mapping[str, Any]) -> list[Problem]:
+    """Return every limit an autocomplete result (callback type 8's ``data``) breaks."""
+    problems: list[Problem] = []
+    choices = data.get("choices") or []
+    if len(choices) > CHOICES_MAX:
+        problems.append(("data.choices", f"Must be {CHOICES_MAX} or fewer in length.", CHOICES_MAX, len(choices)))
+    for i, choice in enumerate(choices):
+        name, value = choice.get("name"), choice.get("value")
+        size = len(name) if isinstance(name, str) else 0
+        if not 1 <= size <= CHOICE_NAME_MAX:
+            problems.append((f"data.choices.{i}.name", f"Must be between 1 and {CHOICE_NAME_MAX} in length.",
+                             CHOICE_NAME_MAX, size))
+        if value is None:
+            problems.append((f"data.choices.{i}.value", "This field is required", None, None))
+        elif isinstance(value, str) and len(value) > CHOICE_VALUE_MAX:
+            problems.append((f"data.choices.{i}.value", f"Must be {CHOICE_VALUE_MAX} or fewer in length.",
+                             CHOICE_VALUE_MAX, len(value)))
+    return problems
+
+
+def message_body(content: str | None = None, embed: Any = None, embeds: Any = None, view: Any = None,
+                 **_ignored: Any) -> dict[str, Any]:
+    """The JSON body discord.py would send for these send/edit arguments (embeds and a view as objects).
+
+    Accepts the keyword arguments of ``send``/``edit_original_response`` as the bot builds them
+    (``allowed_mentions`` and the like are ignored), so a test checks them with
+    ``check_message(message_body(**kwargs))`` without a running client.
+    """
+    body: dict[str, Any] = {}
+    if content is not None:
+        body["content"] = str(content)
+    objects = [embed] if embed is not None else list(embeds or [])
+    if objects:
+        body["embeds"] = [e.to_dict() if hasattr(e, "to_dict") else dict(e) for e in objects]
+    if view is not None:
+        body["components"] = view.to_components() if hasattr(view, "to_components") else list(view)
+    return body
 
 
 def is_empty_message(body: Mapping[str, Any], has_files: bool) -> bool:

@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from . import payloads as p
-from .limits import Problem, Violation, check_message, is_empty_message
+from .limits import Violation, check_choices, check_message, is_empty_message
 from .records import Recorded
 from .rest import Reply, RestApi, error
 from .store import InteractionRecord
@@ -128,14 +128,7 @@ class MessageRoutes:
                 store.edit(clicked, data, rec.files)
             message = store.messages[clicked]
         elif kind == 8:
-            choices = data.get("choices") or []
-            problems: list[Problem] = []
-            if len(choices) > 25:
-                problems.append(("data.choices", "Must be 25 or fewer in length.", 25, len(choices)))
-            for i, choice in enumerate(choices):
-                size = len(str(choice.get("name", "")))
-                if not 1 <= size <= 100:
-                    problems.append((f"data.choices.{i}.name", "Must be between 1 and 100 in length.", 100, size))
+            problems = check_choices(data)
             if problems:
                 return self.api.invalid(rec, problems)
         ix.callback_type, ix.callback_data = kind, data
