@@ -31,6 +31,7 @@ class CorpusError(Exception):
 
     def __init__(self, path: Path | str, problem: str, fix: str, line: int | None = None) -> None:
         self.path = Path(path)
+        self._address = path if isinstance(path, str) and "://" in path else None  # a page, not a file
         self.line = line
         self.problem = problem
         self.fix = fix
@@ -38,8 +39,9 @@ class CorpusError(Exception):
 
     @property
     def location(self) -> str:
-        """`file` or `file:line`, the way editors and compilers print it."""
-        return f"{self.path}:{self.line}" if self.line is not None else str(self.path)
+        """`file` or `file:line`, the way editors and compilers print it (a page's address as given)."""
+        where = self._address or str(self.path)
+        return f"{where}:{self.line}" if self.line is not None else where
 
     @property
     def message(self) -> str:

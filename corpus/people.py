@@ -74,7 +74,8 @@ _ROLE = re.compile(
     r"photographs?|photos?|photography|pictures?|images?|graphics?|illustrations?|illustrated|videos?|"
     r"produced|production|design(?:ed)?|translated|translation|fact[- ]?check(?:ed|ing)?|research(?:ed)?|"
     r"interactive|data|animation|art direction|sub-?edited|curated))\s+by\b:?\s*", re.I)
-_LEADING_BY = re.compile(r"^by\s*:?\s+(?=\S)|^by:\s*", re.I)
+_LEADING_BY = re.compile(r"^by\b\s*:?\s*", re.I)
+_LOOSE_AND = re.compile(r"^(?:and|&)(?:\s+|$)|\s+(?:and|&)$|^&|&$", re.I)
 _SPLIT_PEOPLE = re.compile(r"\s*,\s*|\s+(?:and|&)\s+|\s*&\s*", re.I)
 _AFFILIATION = re.compile(r"\s+(?P<link>for|at|of|with)\s+(?P<outlet>(?:the\s+)?[A-Z][\w.'&-]*(?:\s+[A-Z&][\w.'&-]*)*)$")
 _PLACE = re.compile(r"\s+in\s+[A-Z][\w.'-]*(?:\s+[A-Z][\w.'-]*)*$")
@@ -138,6 +139,7 @@ def _capitalised(name: str) -> str:
 
 def _strip_name(piece: str) -> str:
     piece = _LEADING_BY.sub("", piece.strip())
+    piece = _LOOSE_AND.sub("", piece.strip(" \t,;:-–—()[]{}\"'“”‘’*")).strip()
     piece = piece.strip(" \t,;:-–—()[]{}\"'“”‘’*")
     words = piece.split()
     if piece.endswith(".") and words and len(words[-1].rstrip(".")) > 2 and not _is_suffix(words[-1]):
@@ -167,17 +169,17 @@ def _people(part: str) -> tuple[list[str], list[str]]:
     part = _LEADING_BY.sub("", part.strip())
     if not part:
         return [], []
-    pieces: list[str] = []
+    split: list[str] = []
     for piece in re.split(r"\s*,\s*", part):
-        if pieces and _is_suffix(piece):
-            pieces[-1] = f"{pieces[-1]} {piece.strip()}"
-        else:
-            pieces.append(piece)
+        for item in _SPLIT_PEOPLE.split(_LOOSE_AND.sub("", piece.strip())):
+            if not item.strip():
+                continue
+            if split and _is_suffix(item):  # "Carla Mendes, Sr." and "Ada Byrne, Jr. & Leo Marsh": one person
+                split[-1] = f"{split[-1]} {item.strip()}"
+            else:
+                split.append(item)
     names: list[str] = []
     credits: list[str] = []
-    split: list[str] = []
-    for piece in pieces:
-        split.extend(p for p in _SPLIT_PEOPLE.split(re.sub(r"^(?:and|&)\s+", "", piece.strip(), flags=re.I)) if p)
     for piece in split:
         piece = _strip_name(piece)
         if not piece:

@@ -151,7 +151,10 @@ def page_metadata(tree: Any) -> PageMetadata:
 
 
 def _as_written(names: str, page_text: str) -> str:
-    """trafilatura's `A B; C D` with each name spelt as on the page: `Tyler G Jones` → `Tyler G. Jones`."""
+    """trafilatura's `A B; C D` with each name spelt as on the page: `Tyler G Jones` → `Tyler G. Jones`.
+
+    Joined with commas, so a suffix trafilatura split off ("Carla Mendes; Sr") rejoins its name.
+    """
     found = []
     for name in names.split(";"):
         tokens = name.split()
@@ -160,7 +163,7 @@ def _as_written(names: str, page_text: str) -> str:
         pattern = r"(?<!\w)" + r"\.?\s*".join(re.escape(t) for t in tokens) + r"\.?(?!\w)"
         match = re.search(pattern, page_text, re.I)
         found.append(" ".join(match.group(0).split()) if match else name.strip())
-    return "; ".join(found)
+    return ", ".join(found)
 
 
 def article_from_html(html: str | bytes, source: str, url: str | None = None,

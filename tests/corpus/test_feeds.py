@@ -181,3 +181,36 @@ def test_html_metadata_and_errors(tmp_path: Path) -> None:
     assert [a.title for a in report.articles] == ["Big storm hits coast"]
     [problem] = report.problems
     assert problem.location.endswith("empty.htm") and "no article text" in problem.message
+
+
+BARE = ("<html><head><title>{title}</title></head><body><article><h1>{title}</h1><p>A long first paragraph of the "
+        "story, with enough words in it to count as the body of the article for the extractor, about {title}.</p>"
+        "<p>A second paragraph of the story follows here.</p></article></body></html>")
+
+
+def test_feed_authors_and_dates_as_the_feed_writes_them(site, tmp_path: Path) -> None:  # noqa: ANN001
+    """RSS <author> is an e-mail address (the name in parentheses); several dc:creator are several people; the day is
+    the publisher's own (feedparser's parsed dates are UTC, and read `2018/3/7` as 1 November)."""
+    state, base = site
+    items = [
+        ("one", "<author>newsroom@example.org (Ada Byrne and Leo Marsh)</author>",
+         "<pubDate>Sun, 10 Mar 2019 23:30:00 -0800</pubDate>"),
+        ("two", "<dc:creator>Ada Byrne</dc:creator><dc:creator>LEO MARSH, JR.</dc:creator>",
+         "<dc:date>2019-03-10T23:30:00-08:00</dc:date>"),
+        ("three", "<author>ada@example.org</author>", "<pubDate>2018/3/7 08:15</pubDate>"),
+    ]
+    entries = "".join(f"<item><title>Story {name}</title><link>{base}/{name}.html</link>{who}{when}</item>"
+                      for name, who, when in items)
+    state.add("/feed.xml", '<?xml version="1.0"?><rss version="2.0" xmlns:dc="http://purl.org/dc/elements/1.1/">'
+                           f"<channel><title>The Example Feed</title>{entries}</channel></rss>")
+    for name, _, _ in items:
+        state.add(f"/{name}.html", BARE.format(title=f"Story {name}"))
+    outcome = ingest_feeds(FeedConfig(urls=(f"{base}/feed.xml",), policy=LOCAL), tmp_path)
+    assert not outcome.problems and len(outcome.saved) == 3
+    records = {r["title"]: r for r in (json.loads(Path(p).read_text()) for p in outcome.saved)}
+    assert records["Story one"]["authors"] == ["Ada Byrne", "Leo Marsh"]
+    assert records["Story two"]["authors"] == ["Ada Byrne", "Leo Marsh Jr."]
+    assert records["Story three"]["authors"] == []  # an address names nobody
+    assert [records[f"Story {n}"]["published"] for n in ("one", "two", "three")] == ["2019-03-10", "2019-03-10",
+                                                                                        "2018-03-07"]
+    assert {r["outlet"] for r in records.values()} == {"The Example Feed"}  # the page has no site name
