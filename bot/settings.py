@@ -106,6 +106,8 @@ class Settings:
     guild_ids: tuple[int, ...] = ()
     owner_ids: tuple[int, ...] = ()
     home_server_ids: tuple[int, ...] = ()
+    loaded_servers: int = 16
+    left_server_days: int = 30
     moderator_role_id: int | None = None
     cooldown_seconds: int = 10
     api_base: str | None = None
@@ -147,6 +149,8 @@ class Settings:
             owner_ids=_ids(env, "NEWSBOT_OWNER_IDS"),
             # a bot run for one community (commands registered in its servers) keeps its moderators' rights
             home_server_ids=_ids(env, "NEWSBOT_HOME_SERVER_IDS") or _ids(env, "DISCORD_GUILD_IDS"),
+            loaded_servers=_int(env, "NEWSBOT_LOADED_SERVERS", base.loaded_servers, 1, 10_000),
+            left_server_days=_int(env, "NEWSBOT_LEFT_SERVER_DAYS", base.left_server_days, 0, 3650),
             moderator_role_id=int(role) if role else None,
             cooldown_seconds=_int(env, "NEWSBOT_COOLDOWN_SECONDS", base.cooldown_seconds, 0),
             api_base=_api_base(env.get("DISCORD_API_BASE", "")),

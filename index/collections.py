@@ -24,6 +24,7 @@ from __future__ import annotations
 import io
 import json
 import logging
+import os
 import re
 import shutil
 import tarfile
@@ -42,7 +43,7 @@ from index.search.ranking import RetrievalConfig
 from index.search.results import SearchResult
 from index.search.service import Filters, Part, SearchService, search_parts
 from index.store.layout import CURRENT
-from index.store.state import connect_state, utc_now
+from index.store.state import HistoryEntry, StateStore, connect_state, utc_now
 
 log = logging.getLogger(__name__)
 
@@ -149,20 +150,43 @@ class Collections:
                 cached = self._hidden[server_id] = frozenset(r["article_id"] for r in rows)
             return cached
 
-    def hide(self, server_id: int, article_id: str, actor: str) -> None:
-        """Hide a base article from one server's answers; nothing changes for other servers."""
+    def hide(self, server_id: int, article_id: str, actor: str, title: str = "") -> None:
+        """Hide a base article from one server's answers; nothing changes for other servers.
+
+        Recorded in the server's own history (`corpus hide`), so its `/corpus history` shows it.
+        """
         with self._lock:
             self._state().execute("INSERT OR IGNORE INTO hidden_articles (guild_id, article_id, hidden_at, actor) "
                                   "VALUES (?,?,?,?)", (server_id, article_id, utc_now(), actor))
             self._hidden.pop(server_id, None)
+        self._record(server_id, "corpus hide", actor, f"hid “{title or article_id}” ({article_id}) of the shared "
+                                                      "corpus in this server")
 
-    def unhide(self, server_id: int, article_id: str) -> bool:
+    def unhide(self, server_id: int, article_id: str, actor: str = "", title: str = "") -> bool:
         """Show a hidden base article in the server again; False when it was not hidden."""
         with self._lock:
             cur = self._state().execute("DELETE FROM hidden_articles WHERE guild_id = ? AND article_id = ?",
                                         (server_id, article_id))
             self._hidden.pop(server_id, None)
-            return cur.rowcount > 0
+        if cur.rowcount:
+            self._record(server_id, "corpus unhide", actor, f"showed “{title or article_id}” ({article_id}) of the "
+                                                            "shared corpus in this server again")
+        return cur.rowcount > 0
+
+    def _record(self, server_id: int, kind: str, actor: str, what: str) -> None:
+        with StateStore(self.server_dir(server_id) / "index") as state:
+            entry = state.start(kind, actor or None, None, os.getpid())
+            state.finish(entry, "ok", None, summary=[what])
+
+    def history(self, server_id: int | None, limit: int = 20) -> list[HistoryEntry]:
+        """The history of the base corpus (None) or of one server's collection, newest first."""
+        if server_id is None:
+            return self.base.history(limit)
+        index_dir = self.server_dir(server_id) / "index"
+        if not index_dir.is_dir():
+            return []
+        with StateStore(index_dir) as state:
+            return state.history(limit)
 
     # -- answering ----------------------------------------------------------------------------------
     def view(self, scope: Scope, retrieval: RetrievalConfig | None = None) -> SearchView:
@@ -310,6 +334,12 @@ class SearchView:
         self.manifest = first.manifest
         self.version = "+".join(p.service.version for p in parts)
         self.meta = CompositeMeta(parts)
+
+    @property
+    def key(self) -> str:
+        """Changes whenever what this view shows changes: its versions, and the articles hidden in it."""
+        hidden = sorted(i for p in self.parts for i in p.hidden)
+        return self.version + (f"|hidden:{hash(tuple(hidden)) & 0xFFFFFFFF:08x}:{len(hidden)}" if hidden else "")
 
     @property
     def services(self) -> list[SearchService]:

@@ -100,8 +100,8 @@ class Answering:
         settings = bot.settings
 
         def search():  # noqa: ANN202 - runs in a worker thread
-            return bot.service().search(request.question, k=request.k + skip, per_article=settings.per_article,
-                                        filters=request.filters)
+            return bot.view(guild_id).search(request.question, k=request.k + skip, per_article=settings.per_article,
+                                             filters=request.filters)
 
         result = await bot.run_blocking(search)
         answer = compose_answer(result, skip=skip, filters_note=request.note())

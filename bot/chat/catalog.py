@@ -1,4 +1,4 @@
-"""The article catalogue of the index version in service, loaded once per version.
+"""The article catalogue of what a place sees (the base corpus, a server's view), loaded once per version.
 
 Why cached: autocomplete must answer within Discord's 3 seconds and `/sources`
 pages through the same list; both read it from memory, and it is reloaded
@@ -12,7 +12,9 @@ from dataclasses import dataclass
 
 from bot.chat.render.listing import outlet_counts
 from corpus.article import Article
-from index.search.service import SearchService
+from collections import OrderedDict
+
+from index.collections import SearchView
 
 
 @dataclass(frozen=True)
@@ -27,27 +29,34 @@ class Catalog:
     model: str
 
 
-def load_catalog(service: SearchService) -> Catalog:
-    """Read the catalogue of a service's version (blocking: call it in a thread)."""
-    articles = tuple(service.articles())
-    _, passages = service.meta.counts()
-    return Catalog(service.version, articles, outlet_counts(articles), passages, service.manifest.created_at,
-                   str(service.manifest.model.get("name", service.encoder.info.name)))
+def load_catalog(view: SearchView) -> Catalog:
+    """Read the catalogue of a view (blocking: call it in a thread)."""
+    articles = tuple(view.articles())
+    _, passages = view.meta.counts()
+    return Catalog(view.key, articles, outlet_counts(articles), passages, view.manifest.created_at,
+                   str(view.manifest.model.get("name", view.encoder.info.name)))
 
 
 class CatalogCache:
-    """The catalogue of the version a service serves, reloaded when a refresh swapped in another."""
+    """The catalogue of each place's view, reloaded when a refresh swapped in another version or a server hid
+    an article; at most `size` places are kept."""
 
-    def __init__(self) -> None:
-        self._catalog: Catalog | None = None
+    def __init__(self, size: int = 64) -> None:
+        self.size = size
+        self._catalogs: OrderedDict[object, Catalog] = OrderedDict()
         self._lock = asyncio.Lock()
 
-    async def get(self, service: SearchService) -> Catalog:
-        """The cached catalogue, reloaded in a thread when the version changed."""
-        current = self._catalog
-        if current is not None and current.version == service.version:
+    async def get(self, view: SearchView) -> Catalog:
+        """The cached catalogue of this view's place, reloaded in a thread when what it shows changed."""
+        place = view.scope
+        current = self._catalogs.get(place)
+        if current is not None and current.version == view.key:
             return current
         async with self._lock:
-            if self._catalog is None or self._catalog.version != service.version:
-                self._catalog = await asyncio.to_thread(load_catalog, service)
-            return self._catalog
+            current = self._catalogs.get(place)
+            if current is None or current.version != view.key:
+                current = self._catalogs[place] = await asyncio.to_thread(load_catalog, view)
+            self._catalogs.move_to_end(place)
+            while len(self._catalogs) > self.size:
+                self._catalogs.popitem(last=False)
+            return current

@@ -1,4 +1,4 @@
-"""Who may run moderator commands: Manage Server, or the role in NEWSBOT_MODERATOR_ROLE_ID.
+"""Who may run moderator commands: Manage Server, or the server's moderator role (default NEWSBOT_MODERATOR_ROLE_ID).
 
 The rule is a pure function (tested directly); `moderator_only` wraps it as an
 app-command check whose failure message says who may, for the ephemeral refusal.
@@ -45,12 +45,16 @@ def interaction_is_moderator(interaction: discord.Interaction, moderator_role_id
 
 
 def moderator_only() -> Callable[[T], T]:
-    """App-command check: the bot's settings name the moderator role (`interaction.client.settings`)."""
+    """App-command check: this server's moderators (Manage Server, or the server's moderator role) and the
+    operator's people (`NewsBot.may_moderate`). What they may change is decided per command
+    (`bot.chat.targets`): a server's moderators change their server's articles, only the operator's people
+    the base corpus."""
 
     async def predicate(interaction: discord.Interaction) -> bool:
-        role_id = interaction.client.settings.moderator_role_id  # type: ignore[attr-defined]
-        if interaction_is_moderator(interaction, role_id):
+        bot = interaction.client
+        if await bot.may_moderate(interaction):  # type: ignore[attr-defined]
             return True
+        role_id = bot.settings_of(interaction.guild_id).moderator_role_id  # type: ignore[attr-defined]
         name = interaction.command.qualified_name if interaction.command else "this command"
         raise NotModerator(f"Only {who_may(role_id)} may use `/{name}`. Ask one of them to run it for you.")
 

@@ -14,6 +14,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any, TypeVar
 
 import discord
@@ -21,8 +22,9 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.chat.answering import Answering
+from bot.chat.authority import Operators, may_change_base
 from bot.chat.catalog import Catalog, CatalogCache
-from bot.chat.checks import NotModerator
+from bot.chat.checks import NotModerator, interaction_is_moderator
 from bot.chat.cogs import EXTENSIONS
 from bot.chat.cooldown import Cooldown
 from bot.chat.endpoints import Endpoints, RoutedHTTPClient
@@ -30,11 +32,12 @@ from bot.chat.progress import Refreshing
 from bot.chat.replies import NO_MENTIONS, send_private
 from bot.chat.sync import SyncReport, SyncState, sync_commands
 from bot.feedback import FeedbackStore
+from bot.server_settings import ServerSettings, ServerSettingsStore
 from bot.settings import Settings
 from corpus.errors import CorpusError
 from index.errors import NewsIndexError
+from index.collections import Collections, Scope, SearchView
 from index.library import Library
-from index.search.service import SearchService
 
 log = logging.getLogger(__name__)
 
@@ -68,6 +71,9 @@ class NewsBot(commands.Bot):
                          allowed_mentions=NO_MENTIONS, **options)
         self.library = library
         self.settings = settings
+        self.collections = Collections(library, loaded=settings.loaded_servers)
+        self.operators = Operators.of(settings.owner_ids, settings.home_server_ids)
+        self.server_settings: ServerSettingsStore | None = None
         self.cooldown = Cooldown(settings.cooldown_seconds)
         self.catalogs = CatalogCache()
         self.feedback: FeedbackStore | None = None
@@ -97,6 +103,7 @@ class NewsBot(commands.Bot):
         """
         self.feedback = FeedbackStore(self.settings.index_dir)
         self.sync_state = SyncState(self.settings.index_dir)
+        self.server_settings = ServerSettingsStore(self.settings.index_dir, ServerSettings.defaults(self.settings))
         for name in EXTENSIONS:
             await self.load_extension(name)
         self.sync_report = await sync_commands(self, self.tree, self.sync_state, self.settings.guild_ids,
@@ -117,30 +124,75 @@ class NewsBot(commands.Bot):
     async def close(self) -> None:
         """Disconnect, then release the state database."""
         await super().close()
-        for store in (self.feedback, self.sync_state):
+        for store in (self.feedback, self.sync_state, self.server_settings):
             if store is not None:
                 store.close()
+        self.collections.close()
 
     # -- shared services ----------------------------------------------------------------
-    def service(self) -> SearchService:
-        """The search service of the index version in service (may load it: call from a thread)."""
-        return self.library.service
+    def settings_of(self, guild_id: int | None) -> ServerSettings:
+        """A server's settings (the `.env` defaults in a DM or before the state database is open)."""
+        if self.server_settings is None:
+            return ServerSettings.defaults(self.settings)
+        return self.server_settings.get(guild_id)
+
+    def scope_of(self, guild_id: int | None) -> Scope:
+        """What a place answers from: the base alone in a DM, else the base (unless the server turned it off)
+        and the server's own collection."""
+        if guild_id is None:
+            return Scope()
+        return Scope(guild_id, use_base=self.settings_of(guild_id).use_base)
+
+    def view(self, guild_id: int | None) -> SearchView:
+        """The search view of a place, with its recency setting (may load versions: call from a thread).
+
+        Raises:
+            IndexMissing, IndexCorrupt, ModelMismatch: the base index cannot be used as it is.
+        """
+        days = self.settings_of(guild_id).recency_days
+        retrieval = None if days == self.settings.recency_days else replace(self.settings, recency_days=days).retrieval()
+        return self.collections.view(self.scope_of(guild_id), retrieval)
 
     async def run_blocking(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """Run embedding, search or database work in a thread, so heartbeats and other users never wait."""
         return await asyncio.to_thread(fn, *args, **kwargs)
 
-    async def catalog(self) -> Catalog:
-        """Articles and counts of the version in service."""
-        service = await self.run_blocking(self.service)
-        return await self.catalogs.get(service)
+    async def catalog(self, guild_id: int | None = None) -> Catalog:
+        """Articles and counts a place sees (the base corpus for None)."""
+        view = await self.run_blocking(self.view, guild_id)
+        return await self.catalogs.get(view)
 
-    async def outlet_choices(self, current: str) -> list[app_commands.Choice[str]]:
-        """Autocomplete for every `outlet` option: the corpus's outlets with their article counts."""
-        catalog = await self.catalog()
+    async def outlet_choices(self, current: str, guild_id: int | None = None) -> list[app_commands.Choice[str]]:
+        """Autocomplete for every `outlet` option: the outlets a place sees, with their article counts."""
+        catalog = await self.catalog(guild_id)
         wanted = current.casefold().strip()
         return [app_commands.Choice(name=f"{name} ({n} articles)"[:100], value=name[:100])
                 for name, n in catalog.outlets if wanted in name.casefold()][:25]
+
+    # -- who may do what -------------------------------------------------------------------
+    async def is_operator(self, user: discord.abc.User) -> bool:
+        """The user is one of the operator's people wherever they are: in NEWSBOT_OWNER_IDS, or the
+        application's owner or a member of its team, as Discord reports them."""
+        if user.id in self.operators.owner_ids:
+            return True
+        try:
+            return await self.is_owner(user)
+        except discord.HTTPException as exc:
+            log.warning("could not ask Discord who owns the application: %s", exc)
+            return False
+
+    def is_server_moderator(self, interaction: discord.Interaction) -> bool:
+        """Manage Server, or this server's moderator role (`/settings moderator_role`, default from .env)."""
+        return interaction_is_moderator(interaction, self.settings_of(interaction.guild_id).moderator_role_id)
+
+    async def may_moderate(self, interaction: discord.Interaction) -> bool:
+        """May run moderator commands here: this server's moderators, and the operator's people."""
+        return self.is_server_moderator(interaction) or await self.is_operator(interaction.user)
+
+    async def may_change_base(self, interaction: discord.Interaction) -> bool:
+        """May change the base corpus from here (see `bot.chat.authority`)."""
+        return may_change_base(interaction.user.id, interaction.guild_id, self.is_server_moderator(interaction),
+                               await self.is_operator(interaction.user), self.operators)
 
     # -- one place for errors -------------------------------------------------------------
     async def on_app_command_error(self, interaction: discord.Interaction,

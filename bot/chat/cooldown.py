@@ -14,36 +14,52 @@ from collections.abc import Callable
 
 
 class Cooldown:
-    """At most one question per `seconds` per user; `seconds == 0` disables it."""
+    """At most one question per `seconds` per user; `seconds == 0` disables it.
+
+    A server may set its own cooldown (`/settings cooldown`): callers pass it as `seconds`, and a user's
+    turn is kept per server (`key`), so a slow server never slows its members elsewhere.
+    """
 
     def __init__(self, seconds: float, clock: Callable[[], float] = time.monotonic) -> None:
         self.seconds = float(seconds)
         self._clock = clock
-        self._last: dict[int, float] = {}
+        self._last: dict[tuple[int | None, int], float] = {}
         self._lock = threading.Lock()
 
-    def retry_after(self, user_id: int) -> float:
-        """Seconds the user still has to wait (0 when they may ask now), without taking a turn."""
-        if self.seconds <= 0:
+    def retry_after(self, user_id: int, seconds: float | None = None, key: int | None = None) -> float:
+        """Seconds the user still has to wait (0 when they may ask now), without taking a turn.
+
+        Args:
+            seconds: this place's cooldown (default: the bot's).
+            key: where the turn is kept (a server id; None: DMs).
+        """
+        seconds = self.seconds if seconds is None else float(seconds)
+        if seconds <= 0:
             return 0.0
         with self._lock:
-            last = self._last.get(user_id)
+            last = self._last.get((key, user_id))
         if last is None:
             return 0.0
-        return max(0.0, last + self.seconds - self._clock())
+        return max(0.0, last + seconds - self._clock())
 
-    def try_acquire(self, user_id: int) -> float:
-        """Take the user's turn if they may ask now (returns 0), else the seconds left (nothing taken)."""
-        if self.seconds <= 0:
+    def try_acquire(self, user_id: int, seconds: float | None = None, key: int | None = None) -> float:
+        """Take the user's turn if they may ask now (returns 0), else the seconds left (nothing taken).
+
+        Args:
+            seconds: this place's cooldown (default: the bot's).
+            key: where the turn is kept (a server id; None: DMs).
+        """
+        seconds = self.seconds if seconds is None else float(seconds)
+        if seconds <= 0:
             return 0.0
         now = self._clock()
         with self._lock:
-            last = self._last.get(user_id)
-            if last is not None and now - last < self.seconds:
-                return last + self.seconds - now
-            self._last[user_id] = now
-            if len(self._last) > 10_000:  # forget users whose cooldown has long expired
-                self._last = {u: t for u, t in self._last.items() if now - t < self.seconds}
+            last = self._last.get((key, user_id))
+            if last is not None and now - last < seconds:
+                return last + seconds - now
+            self._last[(key, user_id)] = now
+            if len(self._last) > 10_000:  # forget users whose cooldown has long expired (an hour at most)
+                self._last = {u: t for u, t in self._last.items() if now - t < 3600}
         return 0.0
 
     @staticmethod

@@ -14,6 +14,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.chat.authority import base_refusal
 from bot.chat.checks import moderator_only
 from bot.chat.progress import RefreshTracker, format_elapsed, run_with_progress
 from bot.chat.render.answer import CONTENT_LIMIT, shorten
@@ -33,7 +34,7 @@ class AdminCog(commands.Cog, name="Admin"):
     def __init__(self, bot: NewsBot) -> None:
         self.bot = bot
 
-    @app_commands.command(name="refresh", description="Re-read the corpus folder and update the index (moderators)")
+    @app_commands.command(name="refresh", description="Re-read the shared corpus folder and feeds (the bot's operators)")
     @app_commands.describe(dry_run="Only show what would change, without changing anything")
     @app_commands.guild_only()
     @moderator_only()
@@ -41,7 +42,13 @@ class AdminCog(commands.Cog, name="Admin"):
         """Run the library's refresh in a thread, editing the reply with progress and then the summary.
 
         One refresh at a time per bot: while `bot.refreshing` holds one, others are refused privately.
+        It re-reads the base corpus (the operator's folder and feeds), so only the operator's people may run
+        it (`bot.chat.authority`); a server's own articles are indexed as moderators change them.
         """
+        if not await self.bot.may_change_base(interaction):
+            await interaction.response.send_message(base_refusal("refresh", self.bot.operators), ephemeral=True,
+                                                    allowed_mentions=NO_MENTIONS)
+            return
         running = self.bot.refreshing.current
         if running is not None:
             await interaction.response.send_message(

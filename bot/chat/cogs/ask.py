@@ -51,12 +51,20 @@ class AskCog(commands.Cog, name="Ask"):
     def __init__(self, bot: NewsBot) -> None:
         self.bot = bot
 
-    async def _outlets(self, requested: str | None) -> tuple[str, ...]:
-        """The outlet filter, checked against the corpus (an unknown outlet is an input error)."""
+    async def _outlets(self, requested: str | None, guild_id: int | None) -> tuple[str, ...]:
+        """The outlet filter, checked against what this place sees (an unknown outlet is an input error)."""
         if not requested or not requested.strip():
             return ()
-        catalog = await self.bot.catalog()
+        catalog = await self.bot.catalog(guild_id)
         return resolve_outlets([requested], (name for name, _ in catalog.outlets))
+
+    def _channel_refusal(self, guild_id: int | None, channel_id: int | None) -> str | None:
+        """Why the bot does not answer in this channel (`/settings channels`), or None when it does."""
+        place = self.bot.settings_of(guild_id)
+        if guild_id is None or place.answers_in(channel_id):
+            return None
+        where = " ".join(f"<#{c}>" for c in place.channel_ids)
+        return f"In this server I answer questions in {where}. Ask there, or ask a moderator to change `/settings channels`."
 
     # -- /ask ------------------------------------------------------------------------------------
     @app_commands.command(name="ask", description="Answer a question from the news corpus, with sources")
@@ -69,21 +77,27 @@ class AskCog(commands.Cog, name="Ask"):
                   since: str | None = None, until: str | None = None,
                   results: app_commands.Range[int, 1, MAX_RESULTS] | None = None) -> None:
         """Validate, take the user's turn, defer, then answer."""
+        guild = interaction.guild_id
+        refusal = self._channel_refusal(guild, interaction.channel_id)
+        if refusal:
+            await interaction.response.send_message(refusal, ephemeral=True, allowed_mentions=NO_MENTIONS)
+            return
         try:
             text = clean_question(question)
             day_from, day_to = parse_day(since, "`since`"), parse_day(until, "`until`")
             check_range(day_from, day_to)
-            outlets = await self._outlets(outlet)
+            outlets = await self._outlets(outlet, guild)
         except InputError as exc:
             await interaction.response.send_message(str(exc), ephemeral=True, allowed_mentions=NO_MENTIONS)
             return
-        wait = self.bot.cooldown.try_acquire(interaction.user.id)
+        place = self.bot.settings_of(guild)
+        wait = self.bot.cooldown.try_acquire(interaction.user.id, place.cooldown_seconds, guild)
         if wait:
             await interaction.response.send_message(Cooldown.message(wait), ephemeral=True,
                                                     allowed_mentions=NO_MENTIONS)
             return
         await interaction.response.defer(thinking=True)
-        k = results or min(self.bot.settings.results_per_answer, MAX_RESULTS)
+        k = results or min(place.results_per_answer, MAX_RESULTS)
         request = Request(text, k, Filters(outlets, day_from, day_to))
         answer, answer_id, more = await self.bot.answering.answer(request, interaction.user, interaction.guild_id,
                                                                   interaction.channel_id)
@@ -92,8 +106,8 @@ class AskCog(commands.Cog, name="Ask"):
     @ask.autocomplete("outlet")
     async def outlet_autocomplete(self, interaction: discord.Interaction,
                                   current: str) -> list[app_commands.Choice[str]]:
-        """Outlets of the corpus, with their article counts."""
-        return await self.bot.outlet_choices(current)
+        """Outlets this place sees, with their article counts."""
+        return await self.bot.outlet_choices(current, interaction.guild_id)
 
     # -- mentions and DMs --------------------------------------------------------------------------
     @commands.Cog.listener()
@@ -107,22 +121,25 @@ class AskCog(commands.Cog, name="Ask"):
             own_role is not None and own_role in message.role_mentions)
         if not addressed:
             return
+        guild = message.guild.id if message.guild else None
+        if self._channel_refusal(guild, message.channel.id):
+            return  # a mention where the server does not want answers: stay quiet
         ids = {me.id} | ({own_role.id} if own_role else set())
         try:
             question = clean_question(strip_mentions(message.content, ids))
         except InputError as exc:
             await self._reply(message, content=str(exc))
             return
-        wait = self.bot.cooldown.try_acquire(message.author.id)
+        place = self.bot.settings_of(guild)
+        wait = self.bot.cooldown.try_acquire(message.author.id, place.cooldown_seconds, guild)
         if wait:
             await self._reply(message, content=Cooldown.message(wait))
             return
-        k = min(self.bot.settings.results_per_answer, MAX_RESULTS)
+        k = min(place.results_per_answer, MAX_RESULTS)
         try:
             async with typing_indicator(message.channel):
                 answer, answer_id, more = await self.bot.answering.answer(
-                    Request(question, k), message.author, message.guild.id if message.guild else None,
-                    message.channel.id)
+                    Request(question, k), message.author, guild, message.channel.id)
         except Exception:  # noqa: BLE001 - the user must hear back; details go to the log
             log.exception("answering a mention failed")
             await self._reply(message, content="Something went wrong on the bot's side; the error was logged.")

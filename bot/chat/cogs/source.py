@@ -54,23 +54,24 @@ class SourceCog(commands.Cog, name="Source"):
         """Remove the "Find source" message command."""
         self.bot.tree.remove_command(self.menu.name, type=self.menu.type)
 
-    async def lookup(self, query: str) -> tuple[SourceAnswer, str]:
-        """Resolve a query in a thread; returns the answer and the index version that gave it."""
+    async def lookup(self, query: str, guild_id: int | None) -> tuple[SourceAnswer, str]:
+        """Resolve a query among what this place sees, in a thread; returns the answer and the versions used."""
         def run() -> tuple[SourceAnswer, str]:
-            service = self.bot.service()
-            return SourceLookup(service).lookup(query), service.version
+            view = self.bot.view(guild_id)
+            return SourceLookup(view).lookup(query), view.version
 
         return await self.bot.run_blocking(run)
 
     async def _respond(self, interaction: discord.Interaction, query: str, ephemeral: bool, note: str = "") -> None:
         """Cooldown, defer, look up, reply."""
-        wait = self.bot.cooldown.try_acquire(interaction.user.id)
+        guild = interaction.guild_id
+        wait = self.bot.cooldown.try_acquire(interaction.user.id, self.bot.settings_of(guild).cooldown_seconds, guild)
         if wait:
             await interaction.response.send_message(Cooldown.message(wait), ephemeral=True,
                                                     allowed_mentions=NO_MENTIONS)
             return
         await interaction.response.defer(thinking=True, ephemeral=ephemeral)
-        answer, version = await self.lookup(query)
+        answer, version = await self.lookup(query, guild)
         embed = source_embed(answer, self.bot.library.corpus_dir, version)
         await interaction.edit_original_response(content=note or None, embed=embed, allowed_mentions=NO_MENTIONS)
 
@@ -94,8 +95,8 @@ class SourceCog(commands.Cog, name="Source"):
     @source.autocomplete("query")
     async def source_autocomplete(self, interaction: discord.Interaction,
                                   current: str) -> list[app_commands.Choice[str]]:
-        """Passage ids shown to this user recently, then article titles matching what was typed."""
-        catalog = await self.bot.catalog()
+        """Passage ids shown to this user recently, then article titles matching what was typed (of this place)."""
+        catalog = await self.bot.catalog(interaction.guild_id)
         typed = " ".join(current.split())
         choices: list[app_commands.Choice[str]] = []
         if not typed or _PASSAGE_PREFIX.match(typed.lower()):

@@ -34,18 +34,19 @@ class SourcesCog(commands.Cog, name="Sources"):
     async def sources(self, interaction: discord.Interaction, outlet: str | None = None,
                       page: app_commands.Range[int, 1, 100_000] = 1) -> None:
         """Show one page of the article list."""
-        await interaction.response.send_message(**await sources_message(self.bot, page, outlet or ""))
+        await interaction.response.send_message(**await sources_message(self.bot, page, outlet or "",
+                                                                         interaction.guild_id))
 
     @sources.autocomplete("outlet")
     async def outlet_autocomplete(self, interaction: discord.Interaction,
                                   current: str) -> list[app_commands.Choice[str]]:
-        """Outlets of the corpus with their article counts."""
-        return await self.bot.outlet_choices(current)
+        """Outlets this place sees, with their article counts."""
+        return await self.bot.outlet_choices(current, interaction.guild_id)
 
     @app_commands.command(name="stats", description="Articles, passages, model and last refresh of the index")
     async def stats_command(self, interaction: discord.Interaction) -> None:
         """Index figures (and whether a refresh is running: `bot.refreshing`)."""
-        catalog = await self.bot.catalog()
+        catalog = await self.bot.catalog(interaction.guild_id)
         await interaction.response.send_message(embed=stats_embed(await index_stats(self.bot, catalog)),
                                                 allowed_mentions=NO_MENTIONS)
 

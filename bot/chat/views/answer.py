@@ -55,7 +55,7 @@ class FeedbackButton(discord.ui.DynamicItem[discord.ui.Button], template=r"nb:fb
             return
 
         def article_of() -> str | None:
-            found = bot.service().passage(self.passage_id)
+            found = bot.view(interaction.guild_id).passage(self.passage_id)
             return found[1].id if found else None
 
         article_id = await bot.run_blocking(article_of)

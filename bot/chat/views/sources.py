@@ -31,13 +31,13 @@ async def index_stats(bot: NewsBot, catalog: Catalog) -> IndexStats:
                       counts["helpful"], counts["wrong_source"])
 
 
-async def sources_message(bot: NewsBot, page: int, outlet: str) -> dict:
-    """Keyword arguments of a send/edit call for one page of the list (`outlet`: a name, or '' for all).
+async def sources_message(bot: NewsBot, page: int, outlet: str, guild_id: int | None = None) -> dict:
+    """Keyword arguments of a send/edit call for one page of what a place sees (`outlet`: a name, or '' for all).
 
     A page past the end shows the last one (see `sources_page`). Raises what
     reading the catalogue raises (`NewsIndexError`, `CorpusError`).
     """
-    catalog = await bot.catalog()
+    catalog = await bot.catalog(guild_id)
     listing = sources_page(catalog.articles, page, outlet)
     key = outlet_key(listing.outlet_name) if outlet else ""
     footer = (await index_stats(bot, catalog)).footer()
@@ -66,9 +66,9 @@ class SourcesPageButton(discord.ui.DynamicItem[discord.ui.Button],
         bot: NewsBot = interaction.client  # type: ignore[assignment]
         outlet = ""
         if self.outlet:
-            catalog = await bot.catalog()
+            catalog = await bot.catalog(interaction.guild_id)
             outlet = next((name for name, _ in catalog.outlets if outlet_key(name) == self.outlet), "")
-        await interaction.response.edit_message(**await sources_message(bot, self.page, outlet))
+        await interaction.response.edit_message(**await sources_message(bot, self.page, outlet, interaction.guild_id))
 
 
 def sources_view(page: int, pages: int, outlet_key: str) -> discord.ui.View:

@@ -87,7 +87,7 @@ async def test_add_by_link_previews_confirms_and_offers_an_update_for_the_same_l
             shown = embed_text(preview)
             assert embed["title"] == OTTERS_TITLE and "Outlet: City Post" in shown and "Authors: Ann Lee" in shown
             assert "Date: 5 April 2024" in shown and "A family of otters has been filmed" in embed["description"]
-            assert "Passages: 1" in shown and preview["content"] == "Add this to the corpus?"
+            assert "Passages: 1" in shown and preview["content"] == "Add this to the shared corpus?"
             assert not list(seed_corpus.rglob("*.jsonl")), "nothing is saved before the confirmation"
 
             other = await fake.click(preview, button(preview, "confirm"), user=fake.mod_role_only_user)
