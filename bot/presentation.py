@@ -127,7 +127,8 @@ _AGENCY = r"\([A-Z][\w&.'’ -]{0,28}\)"
 _DASH = r"(?:—|–|--?)"
 _DATELINE = re.compile(
     rf"^(?:(?:{_PLACE} )?{_AGENCY}\s*{_DASH}|{_AGENCY}(?=\s*[A-Z“\"'‘])|{_PLACE} CNN {_DASH}"
-    rf"|[A-Z][A-Z.'’-]+(?: [A-Z][A-Z.'’-]+){{0,3}}(?:, [\w.'’ -]{{1,30}})? {_DASH}(?=\s*[A-Z“\"'‘0-9]))(?=\s*\S)")
+    rf"|[A-Z][A-Z.'’-]+(?: [A-Z][A-Z.'’-]+){{0,3}}(?:, [\w.'’ -]{{1,30}})? {_DASH}(?=\s*[A-Z“\"'‘0-9]))"
+    r"(?=\s*\S)")
 
 
 def split_dateline(text: str) -> tuple[str, str]:

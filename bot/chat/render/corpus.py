@@ -57,7 +57,8 @@ def preview_embed(preview: Preview, corpus_dir: Path) -> discord.Embed:
     embed.add_field(name="Passages", value=str(preview.passages))
     lists: list[Part] = []
     if preview.upload is not None:
-        embed.add_field(name="File", value=fit_text(preview.upload.name, 200) + f" · {len(preview.articles)} article(s)")
+        embed.add_field(name="File",
+                        value=fit_text(preview.upload.name, 200) + f" · {len(preview.articles)} article(s)")
         if len(preview.articles) > 1:
             titles = [f"• {fit_text(a.title, 90)}" for a in preview.articles[:TITLES_LISTED]]
             if len(preview.articles) > TITLES_LISTED:

@@ -33,9 +33,9 @@ def authors(i: int) -> list[str]:
 
 
 def live_blog(i: int) -> dict:
-    title = (f"Live updates, day {430 + i}: Russia’s war in Ukraine — *drones* over the Kremlin [{i}], Zelensky’s "
-             "response and the latest from the front line as Moscow blames Kyiv for what it calls an attempt on "
-             "Putin’s life, with reactions from Washington, London and Brussels through the night")
+    title = (f"Live updates, day {430 + i}: Russia’s war in Ukraine — *drones* over the Kremlin [{i}], "
+             "Zelensky’s response and the latest from the front line as Moscow blames Kyiv for what it calls an "
+             "attempt on Putin’s life, with reactions from Washington, London and Brussels through the night")
     paragraphs = [
         "MOSCOW (CNN) — Moscow says Ukraine flew the drones toward the Kremlin overnight.",
         f"Moscow alleged Wednesday that Ukraine flew two drones toward the Kremlin in what it claims was an attempt "
@@ -90,7 +90,8 @@ async def test_a_confident_five_card_answer_over_long_live_blogs_is_accepted(
             assert "**MOSCOW (CNN)" not in embed["description"], "the dateline is not part of the highlight"
             assert re.match(r"CNN · \w+ [A-Z]\. [\w -]+, ", embed["fields"][0]["value"]), "the first authors named"
             assert "\\*drones\\*" in embed["title"] and " " not in embed["url"] and "%28updates%29" in embed["url"]
-        assert re.search(r" and \d+ others · \d May 2023 · paragraphs? [\d-]+ of \d+$", embeds[-1]["fields"][0]["value"]), \
+        last = embeds[-1]["fields"][0]["value"]
+        assert re.search(r" and \d+ others · \d May 2023 · paragraphs? [\d-]+ of \d+$", last), \
             "a later card's author list gives way before the first card's"
         fake.assert_no_violations()
 
