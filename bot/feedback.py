@@ -91,11 +91,14 @@ class FeedbackStore:
         return AnswerRecord(row["id"], row["question"], json.loads(row["filters"]), row["k"], row["index_version"],
                             row["user_id"], tuple(json.loads(row["passage_ids"])))
 
-    def recent_passages(self, user_id: int, limit: int = 10) -> list[str]:
-        """Passage ids recently shown to a user, newest first (for `/source` autocomplete)."""
+    def recent_passages(self, user_id: int, limit: int = 10, guild_id: int | None = None) -> list[str]:
+        """Passage ids recently shown to a user in one place (a server, or DMs for None), newest first.
+
+        For `/source` autocomplete: a server never suggests what was shown in another.
+        """
         with self._lock:
-            rows = self._db.execute("SELECT passage_ids FROM answers WHERE user_id = ? ORDER BY id DESC LIMIT 20",
-                                    (user_id,)).fetchall()
+            rows = self._db.execute("SELECT passage_ids FROM answers WHERE user_id = ? AND guild_id IS ? "
+                                    "ORDER BY id DESC LIMIT 20", (user_id, guild_id)).fetchall()
         out: list[str] = []
         for row in rows:
             for pid in json.loads(row["passage_ids"]):

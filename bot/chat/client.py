@@ -29,6 +29,7 @@ from bot.chat.cogs import EXTENSIONS
 from bot.chat.cooldown import Cooldown
 from bot.chat.endpoints import Endpoints, RoutedHTTPClient
 from bot.chat.progress import Refreshing
+from bot.chat.render.text import choice
 from bot.chat.replies import NO_MENTIONS, send_private
 from bot.chat.sync import SyncReport, SyncState, sync_commands
 from bot.feedback import FeedbackStore
@@ -42,6 +43,8 @@ from index.library import Library
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
+RELOAD_SECONDS = 2.0  # how soon a version switched by another process is served here
+PURGE_SECONDS = 12 * 3600.0
 
 
 def bot_intents() -> discord.Intents:
@@ -82,6 +85,7 @@ class NewsBot(commands.Bot):
         self.answering = Answering(self)
         self.refreshing = Refreshing()
         self.started = time.monotonic()
+        self._housekeeping: asyncio.Task | None = None
         self.tree.on_error = self.on_app_command_error  # type: ignore[method-assign]
 
     # -- start-up ---------------------------------------------------------------------
@@ -106,6 +110,7 @@ class NewsBot(commands.Bot):
         self.server_settings = ServerSettingsStore(self.settings.index_dir, ServerSettings.defaults(self.settings))
         for name in EXTENSIONS:
             await self.load_extension(name)
+        self._housekeeping = asyncio.create_task(self.keep_house(), name="newsbot-housekeeping")
         self.sync_report = await sync_commands(self, self.tree, self.sync_state, self.settings.guild_ids,
                                                self.settings.sync_commands, self.endpoints.api_base)
 
@@ -121,8 +126,41 @@ class NewsBot(commands.Bot):
     async def on_message(self, message: discord.Message) -> None:
         """No prefix commands: mentions and DMs are handled by the Ask cog's listener."""
 
+    async def on_guild_remove(self, guild: discord.Guild) -> None:
+        """The bot left (or was removed from) a server: its collection is archived, and deleted after
+        NEWSBOT_LEFT_SERVER_DAYS unless the bot comes back."""
+        archived = await self.run_blocking(self.collections.archive, guild.id)
+        if archived is not None:
+            log.info("left server %s: its collection is archived in %s (deleted after %d days)", guild.id, archived,
+                     self.settings.left_server_days)
+
+    async def on_guild_join(self, guild: discord.Guild) -> None:
+        """Joined a server: bring back its archived collection, if the bot had left it recently."""
+        restored = await self.run_blocking(self.collections.restore_archived, guild.id)
+        if restored is not None:
+            log.info("rejoined server %s: its archived collection is back", guild.id)
+
+    async def keep_house(self, every: float = RELOAD_SECONDS) -> None:
+        """Every few seconds: serve versions another process switched to (several shards over one index);
+        twice a day: delete collections archived longer than NEWSBOT_LEFT_SERVER_DAYS."""
+        last_purge = 0.0
+        while True:
+            try:
+                await self.run_blocking(self.collections.reload_changed)
+                if time.monotonic() - last_purge > PURGE_SECONDS:
+                    last_purge = time.monotonic()
+                    gone = await self.run_blocking(self.collections.purge_archived, self.settings.left_server_days)
+                    for server_id in gone:
+                        log.info("deleted the archived collection of server %s (left over %d days ago)", server_id,
+                                 self.settings.left_server_days)
+            except (NewsIndexError, CorpusError, OSError) as exc:
+                log.warning("housekeeping: %s", getattr(exc, "message", exc))
+            await asyncio.sleep(every)
+
     async def close(self) -> None:
-        """Disconnect, then release the state database."""
+        """Stop housekeeping, disconnect, then release the state database."""
+        if self._housekeeping is not None:
+            self._housekeeping.cancel()
         await super().close()
         for store in (self.feedback, self.sync_state, self.server_settings):
             if store is not None:
@@ -166,8 +204,7 @@ class NewsBot(commands.Bot):
         """Autocomplete for every `outlet` option: the outlets a place sees, with their article counts."""
         catalog = await self.catalog(guild_id)
         wanted = current.casefold().strip()
-        return [app_commands.Choice(name=f"{name} ({n} articles)"[:100], value=name[:100])
-                for name, n in catalog.outlets if wanted in name.casefold()][:25]
+        return [choice(f"{name} ({n} articles)", name) for name, n in catalog.outlets if wanted in name.casefold()][:25]
 
     # -- who may do what -------------------------------------------------------------------
     async def is_operator(self, user: discord.abc.User) -> bool:

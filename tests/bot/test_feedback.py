@@ -24,7 +24,8 @@ def test_answers_and_feedback_round_trip(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="verdict"):
         store.record_feedback(record, "pa", "meh", 11, "alice")
     assert store.counts() == {"helpful": 1, "wrong_source": 1}
-    assert store.most_flagged() == [("pa", 1)] and store.recent_passages(11) == ["pa", "pb"]
+    assert store.most_flagged() == [("pa", 1)] and store.recent_passages(11, guild_id=22) == ["pa", "pb"]
+    assert store.recent_passages(11) == [] and store.recent_passages(11, guild_id=99) == [], "another place shows none"
     rows = list(store.iter_feedback())
     assert [(r["user_name"], r["verdict"], r["index_version"]) for r in rows] == [
         ("alice", "wrong_source", "v0001-x"), ("bob", "helpful", "v0001-x")]

@@ -25,7 +25,8 @@ from discord.ext import commands
 
 from bot.chat.checks import NotModerator, moderator_only
 from bot.chat.progress import RefreshTracker, run_with_progress
-from bot.chat.render.answer import CONTENT_LIMIT, shorten
+from bot.chat.render.budget import fit_embed
+from bot.chat.render.text import CONTENT_LIMIT, choice, shorten
 from bot.chat.render.corpus import (existing_text, history_embed, preview_embed, problem_text, refused_file_text,
                                     removal_embed)
 from bot.chat.render.source import display_source
@@ -179,6 +180,7 @@ class CorpusCog(commands.GroupCog, group_name="corpus", group_description="Manag
             return
         embed = removal_embed(found, self.bot.library.corpus_dir)
         embed.set_footer(text="Hidden in this server only: other servers still see it; /corpus restore shows it again.")
+        embed = fit_embed(embed)
 
         async def hide(click: discord.Interaction) -> None:
             await self.bot.run_blocking(self.bot.collections.hide, target.server_id, found.id, actor_of(click),
@@ -247,12 +249,14 @@ class CorpusCog(commands.GroupCog, group_name="corpus", group_description="Manag
             embed = removal_embed(shown, self.bot.library.corpus_dir)
             embed.colour = discord.Colour.green()
             embed.set_footer(text="Shown in this server again.")
+            embed = fit_embed(embed)
             await interaction.edit_original_response(content="This server's answers use this article again.",
                                                      embed=embed, allowed_mentions=NO_MENTIONS)
             return
         embed = removal_embed(found.article, target.library.corpus_dir)
         embed.colour = discord.Colour.green()
         embed.set_footer(text=f"Back from {display_source(str(found.file), target.library.corpus_dir)}")
+        embed = fit_embed(embed)
         await self._run_change(interaction, embed, target, manager.restore, found.article.id, actor_of(interaction))
 
     def _hidden_articles(self, target: Target) -> list[Article]:
@@ -352,8 +356,7 @@ def _choices(items: list[tuple], current: str) -> list[app_commands.Choice[str]]
     for article_id, title, outlet, published in items:
         if wanted in title.casefold() or wanted == article_id:
             when = format_date(published)
-            out.append(app_commands.Choice(name=shorten(f"{title} ({outlet}, {when})", 100),
-                                           value=f"{ARTICLE_PREFIX}{article_id}"[:100]))
+            out.append(choice(f"{title} ({outlet}, {when})", f"{ARTICLE_PREFIX}{article_id}"))
         if len(out) >= 25:
             break
     return out

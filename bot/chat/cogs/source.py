@@ -14,7 +14,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.chat.cooldown import Cooldown
-from bot.chat.render.answer import shorten
+from bot.chat.render.text import choice, shorten
 from bot.chat.render.source import source_embed
 from bot.chat.replies import NO_MENTIONS
 from bot.presentation import format_date
@@ -100,19 +100,19 @@ class SourceCog(commands.Cog, name="Source"):
         typed = " ".join(current.split())
         choices: list[app_commands.Choice[str]] = []
         if not typed or _PASSAGE_PREFIX.match(typed.lower()):
-            recent = await self.bot.run_blocking(self.bot.feedback.recent_passages, interaction.user.id, 10)
-            choices += [app_commands.Choice(name=f"{pid}: a passage shown to you", value=pid)
-                        for pid in recent if pid.startswith(typed.lower())][:5]
+            recent = await self.bot.run_blocking(self.bot.feedback.recent_passages, interaction.user.id, 10,
+                                                 interaction.guild_id)
+            choices += [choice(f"{pid}: a passage shown to you", pid) for pid in recent
+                        if pid.startswith(typed.lower())][:5]
         wanted = typed.casefold()
         for article in catalog.articles:
             if len(choices) >= 25:
                 break
             if wanted in article.title.casefold():
                 when = format_date(article.published)
-                name = shorten(f"{article.title} ({article.outlet}, {when})", 100)
-                choices.append(app_commands.Choice(name=name, value=f"{ARTICLE_PREFIX}{article.id}"))
+                choices.append(choice(f"{article.title} ({article.outlet}, {when})", f"{ARTICLE_PREFIX}{article.id}"))
         if len(typed.split()) >= 4 and len(typed) <= 100 and len(choices) < 25:
-            choices.insert(0, app_commands.Choice(name=shorten(f"Find this quote: “{typed}”", 100), value=typed))
+            choices.insert(0, choice(f"Find this quote: “{typed}”", typed))
         return choices[:25]
 
     async def find_source(self, interaction: discord.Interaction, message: discord.Message) -> None:
