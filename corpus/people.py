@@ -23,7 +23,7 @@ The rules, in order:
    Reporting, writing, words, story and text are authorship; editing, photographs,
    graphics, video, compiling, production, translation, research and the like are
    credits, kept whole ("Editing by B").
-5. A part's people are separated by commas, "and" and "&". A comma-separated piece
+5. A part's people are separated by commas, "/", "and", "&" and "with". A comma-separated piece
    that is a generational suffix (Jr., Sr., II, III, IV, Esq., … from `nameparser`'s
    list) stays with the name before it: "Carla Mendes, Sr." is one person.
 6. A piece is a credit, not a person, when it is a known publisher or news agency
@@ -76,8 +76,8 @@ _ROLE = re.compile(
     r"interactive|data|animation|art direction|sub-?edited|curated))\s+by\b:?\s*", re.I)
 _LEADING_BY = re.compile(r"^by\b\s*:?\s*", re.I)
 _LOOSE_AND = re.compile(r"^(?:and|&)(?:\s+|$)|\s+(?:and|&)$|^&|&$", re.I)
-_SPLIT_PEOPLE = re.compile(r"\s*,\s*|\s+(?:and|&)\s+|\s*&\s*", re.I)
-_AFFILIATION = re.compile(r"\s+(?P<link>for|at|of|with)\s+(?P<outlet>(?:the\s+)?[A-Z][\w.'&-]*(?:\s+[A-Z&][\w.'&-]*)*)$")
+_SPLIT_PEOPLE = re.compile(r"\s+(?:and|with)\s+|\s*&\s*", re.I)
+_AFFILIATION = re.compile(r"\s+(?P<link>for|at|of)\s+(?P<outlet>(?:the\s+)?[A-Z][\w.'&-]*(?:\s+[A-Z&][\w.'&-]*)*)$")
 _PLACE = re.compile(r"\s+in\s+[A-Z][\w.'-]*(?:\s+[A-Z][\w.'-]*)*$")
 _ORG_WORDS = {
     "associated", "agence", "presse", "france-presse", "press-association", "news", "newspaper", "newspapers",
@@ -160,8 +160,14 @@ def _is_credit(piece: str) -> bool:
     if lowered & _ORG_WORDS or any(c.isdigit() for c in piece):
         return True
     mixed = any(c.isupper() for c in piece)
-    return mixed and any(w[0].islower() and w.lower() not in _PARTICLES and not w[0] in "'’" for w in words
-                         if w[0].isalpha())
+    return mixed and any(not _name_word(w) for w in words)
+
+
+def _name_word(word: str) -> bool:
+    """A word that can be part of a name: capitalised, a particle ("de", "van", "bin"), or with a capital
+    inside ("al-Baghdadi", "d'Souza"); not a lower-case common word ("is", "to", "the")."""
+    return (not word[0].isalpha() or not word[0].islower() or word.lower() in _PARTICLES
+            or any(c.isupper() for c in word))
 
 
 def _people(part: str) -> tuple[list[str], list[str]]:
@@ -170,7 +176,7 @@ def _people(part: str) -> tuple[list[str], list[str]]:
     if not part:
         return [], []
     split: list[str] = []
-    for piece in re.split(r"\s*,\s*", part):
+    for piece in re.split(r"\s*,\s*|(?<=\w)\s*/\s*(?=\w)", part):
         for item in _SPLIT_PEOPLE.split(_LOOSE_AND.sub("", piece.strip())):
             if not item.strip():
                 continue

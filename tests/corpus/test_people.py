@@ -57,6 +57,11 @@ from corpus.readers.seed import parse_seed
     ("jane roe", ("Jane Roe",), ()),
     ("José da Silva and Ana de la Cruz", ("José da Silva", "Ana de la Cruz"), ()),
     ("DeShawn McAllister", ("DeShawn McAllister",), ()),
+    ("Abu Bakr al-Baghdadi and Leila d'Souza", ("Abu Bakr al-Baghdadi", "Leila d'Souza"), ()),
+    ("By Jane Roe with John Doe", ("Jane Roe", "John Doe"), ()),
+    ("By Jane Roe/AP", ("Jane Roe",), ("AP",)),
+    ("Jane Roe, AP/Reuters", ("Jane Roe",), ("AP", "Reuters")),
+    ("Jane Roe of Example News", ("Jane Roe",), ("Example News",)),
     # each person once
     ("Jane Roe, JANE ROE and Jane Roe", ("Jane Roe",), ()),
     ("", (), ()),
