@@ -59,7 +59,7 @@ _NAME_THEN_EMAIL = re.compile(rf"\s*[<(\[]\s*{_EMAIL}\s*[>)\]]")
 _ANY_EMAIL = re.compile(rf"[<(\[]?{_EMAIL}[>)\]]?")
 _LINK = re.compile(r"\bhttps?://\S+|\bwww\.\S+", re.I)
 _HANDLE = re.compile(r"(?<![\w@])@\w{1,30}\b")
-_SEGMENTS = re.compile(r"\s*(?:[;|•·\n]|\s[-–—]\s)\s*")
+_SEGMENTS = re.compile(r"\s*(?:[;|•\n]|\s[-–—·]\s)\s*")  # a spaced "·" only: Catalan names hold "l·l"
 _CONTACT = re.compile(
     r"^(?:contact|e-?mail|message|write to|reach|follow|view (?:all|more)|more (?:from|by|stories|articles)|"
     r"read more|see more|updated|published|posted|last updated|twitter|x|facebook|instagram|bluesky|threads|linkedin|mastodon|tel|phone|call)\b", re.I)

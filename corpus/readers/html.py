@@ -25,6 +25,7 @@ passed through the same clean-ups every reader uses (`corpus.people`,
 
 from __future__ import annotations
 
+import html as html_entities
 import json
 import logging
 import re
@@ -100,9 +101,12 @@ def _types(obj: dict) -> list[str]:
 
 
 def _name(value: Any, by_id: dict[str, dict]) -> tuple[str | None, bool]:
-    """A schema.org person or organisation as (its name, whether it is an organisation)."""
+    """A schema.org person or organisation as (its name, whether it is an organisation).
+
+    HTML entities are decoded: some sites write `O&#39;Neil` inside the JSON.
+    """
     if isinstance(value, str):
-        return value, False
+        return html_entities.unescape(value), False
     if isinstance(value, dict):
         if set(value) <= {"@id"} and value.get("@id") in by_id:
             value = by_id[value["@id"]]
@@ -110,7 +114,7 @@ def _name(value: Any, by_id: dict[str, dict]) -> tuple[str | None, bool]:
         if isinstance(name, list):
             name = next((n for n in name if isinstance(n, str)), None)
         organisation = any(t.endswith("Organization") for t in _types(value))
-        return (name if isinstance(name, str) else None), organisation
+        return (html_entities.unescape(name) if isinstance(name, str) else None), organisation
     return None, False
 
 

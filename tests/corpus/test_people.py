@@ -62,6 +62,7 @@ from corpus.readers.seed import parse_seed
     ("By Jane Roe/AP", ("Jane Roe",), ("AP",)),
     ("Jane Roe, AP/Reuters", ("Jane Roe",), ("AP", "Reuters")),
     ("Jane Roe of Example News", ("Jane Roe",), ("Example News",)),
+    ("Marcel·lí Puig · Contact the reporter", ("Marcel·lí Puig",), ()),
     # each person once
     ("Jane Roe, JANE ROE and Jane Roe", ("Jane Roe",), ()),
     ("", (), ()),
@@ -117,3 +118,17 @@ def test_credits_survive_a_saved_record() -> None:
     assert article.credits == ("Associated Press", "Photographs by Lynsey Addario")
     again = record_to_article(json.loads(json.dumps(article_record(article))), "y.jsonl", 1)
     assert (again.authors, again.credits) == (("Ana Kowalski",), article.credits)
+
+
+def test_json_ld_authors_organisations_and_entities() -> None:
+    ld = json.dumps({"@context": "https://schema.org", "@graph": [
+        {"@type": ["NewsArticle"], "@id": "#story", "author": [
+            {"@type": "Person", "name": "Mary-Kate O&#39;Neil"}, {"@id": "#wire"}], "publisher": {"@id": "#wire"}},
+        {"@type": "NewsMediaOrganization", "@id": "#wire", "name": "Example Wire"}]})
+    paragraphs = ("<p>A long first paragraph of the story, with enough words in it to count as the body of the "
+                  "article for the extractor.</p><p>A second paragraph of the story follows here.</p>")
+    article = article_from_html(f"<html><head><title>T</title><meta name='author' content='Not Used'>"
+                                f"<script type='application/ld+json'>{ld}</script></head><body><article><h1>T</h1>"
+                                f"{paragraphs}</article></body></html>", "x.html")
+    assert article.authors == ("Mary-Kate O'Neil",) and article.credits == ("Example Wire",)
+    assert article.outlet == "Example Wire"
