@@ -62,12 +62,13 @@ _HANDLE = re.compile(r"(?<![\w@])@\w{1,30}\b")
 _SEGMENTS = re.compile(r"\s*(?:[;|•\n]|\s[-–—·]\s)\s*")  # a spaced "·" only: Catalan names hold "l·l"
 _CONTACT = re.compile(
     r"^(?:contact|e-?mail|message|write to|reach|follow|view (?:all|more)|more (?:from|by|stories|articles)|"
-    r"read more|see more|updated|published|posted|last updated|twitter|x|facebook|instagram|bluesky|threads|linkedin|mastodon|tel|phone|call)\b", re.I)
+    r"read more|see more|updated|published|posted|last updated|twitter|x|facebook|instagram|bluesky|threads|"
+    r"linkedin|mastodon|tel|phone|call)\b", re.I)
 _CONTACT_TAIL = re.compile(
     r"\s+(?:(?:contact|e-?mail|message|write to|reach)\s+(?:the\s+|this\s+)?(?:reporter|author|writer|journalist|"
     r"editor|me|him|her|them)|follow\s+(?:\S+\s+){0,3}on\s+(?:twitter|x|facebook|instagram|bluesky|threads))\b.*$",
     re.I)
-_AUTHOR_ROLES = ("reporting", "reported", "writing", "written", "words", "story", "text", "by")
+_AUTHOR_ROLES = ("reporting", "reported", "writing", "written", "words", "story", "text")
 _ROLE = re.compile(
     r"(?:^|(?<=[\s,.(]))(?:(?:with|and|plus|&)\s+)?(?P<role>(?:additional\s+)?"
     r"(?:reporting|reported|writing|written|words|story|text|editing|edited|compiled|compilation|"
