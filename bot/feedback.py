@@ -40,6 +40,11 @@ _EXPORT_COLUMNS = ("id", "created_at", "updated_at", "verdict", "user_id", "user
                    "question", "index_version", "answer_id", "guild_id", "channel_id")
 
 
+def _in_server(server: int | None) -> tuple[str, tuple]:
+    """The WHERE clause (and its parameters) that keeps one server's records; none for all."""
+    return ("WHERE guild_id = ?", (server,)) if server is not None else ("", ())
+
+
 def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
@@ -133,31 +138,39 @@ class FeedbackStore:
                  answer.id, guild_id, channel_id))
         return before is not None and before["verdict"] != verdict
 
-    def iter_feedback(self) -> Iterator[dict]:
-        """Every feedback record, oldest first, as plain dicts (the export format)."""
+    def iter_feedback(self, server: int | None = None) -> Iterator[dict]:
+        """Every feedback record (of one server when `server` is given), oldest first, as plain dicts (the export
+        format)."""
+        where, params = _in_server(server)
         with self._lock:
-            rows = self._db.execute(f"SELECT {', '.join(_EXPORT_COLUMNS)} FROM feedback ORDER BY id").fetchall()
+            rows = self._db.execute(f"SELECT {', '.join(_EXPORT_COLUMNS)} FROM feedback {where} ORDER BY id",
+                                    params).fetchall()
         for row in rows:
             yield {c: row[c] for c in _EXPORT_COLUMNS}
 
-    def export(self, out: TextIO) -> int:
-        """Write every feedback record as one JSON object per line; returns how many."""
+    def export(self, out: TextIO, server: int | None = None) -> int:
+        """Write every feedback record (of one server when given) as one JSON object per line; returns how many."""
         n = 0
-        for record in self.iter_feedback():
+        for record in self.iter_feedback(server):
             out.write(json.dumps(record, ensure_ascii=False) + "\n")
             n += 1
         return n
 
-    def counts(self) -> dict[str, int]:
-        """Feedback records per verdict (both verdicts always present)."""
+    def counts(self, server: int | None = None) -> dict[str, int]:
+        """Feedback records per verdict (both verdicts always present), of one server when given."""
+        where, params = _in_server(server)
         with self._lock:
-            rows = self._db.execute("SELECT verdict, count(*) AS n FROM feedback GROUP BY verdict").fetchall()
+            rows = self._db.execute(f"SELECT verdict, count(*) AS n FROM feedback {where} GROUP BY verdict",
+                                    params).fetchall()
         found = {r["verdict"]: int(r["n"]) for r in rows}
         return {v: found.get(v, 0) for v in VERDICTS}
 
-    def most_flagged(self, limit: int = 5) -> list[tuple[str, int]]:
-        """Passages most often marked "wrong source", for whoever curates the corpus."""
+    def most_flagged(self, limit: int = 5, server: int | None = None) -> list[tuple[str, int]]:
+        """Passages most often marked "wrong source" (in one server when given), for whoever curates the corpus."""
+        where, params = _in_server(server)
+        clause = (where + " AND" if where else "WHERE") + " verdict = 'wrong_source'"
         with self._lock:
-            rows = self._db.execute("SELECT passage_id, count(*) AS n FROM feedback WHERE verdict = 'wrong_source' "
-                                    "GROUP BY passage_id ORDER BY n DESC, passage_id LIMIT ?", (limit,)).fetchall()
+            rows = self._db.execute(f"SELECT passage_id, count(*) AS n FROM feedback {clause} "
+                                    "GROUP BY passage_id ORDER BY n DESC, passage_id LIMIT ?",
+                                    (*params, limit)).fetchall()
         return [(r["passage_id"], int(r["n"])) for r in rows]

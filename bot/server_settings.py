@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.settings import Settings
+from index.collections import Collections, Scope, SearchView
 from index.store.state import connect_state, utc_now
 
 SCHEMA = """
@@ -66,6 +67,21 @@ class ServerSettings:
     def answers_in(self, channel_id: int | None) -> bool:
         """True when the bot answers questions in this channel (threads count as their own channel)."""
         return not self.channel_ids or channel_id in self.channel_ids
+
+
+def server_view(collections: Collections, settings: Settings, server_id: int | None,
+                values: ServerSettings) -> SearchView:
+    """What a place answers from, with its own settings: the base alone for None (a DM, the command line
+    without --server); else the base (unless `use_base` is off) and the server's collection, ranked with the
+    server's recency scale. The one rule for Discord and the command line (may load versions: blocking).
+
+    Raises:
+        IndexMissing, IndexCorrupt, ModelMismatch: the base index cannot be used as it is.
+    """
+    scope = Scope() if server_id is None else Scope(server_id, use_base=values.use_base)
+    days = values.recency_days
+    retrieval = None if days == settings.recency_days else replace(settings, recency_days=days).retrieval()
+    return collections.view(scope, retrieval)
 
 
 def _int_in(low: int, high: int) -> Callable[[str], int]:
@@ -229,6 +245,12 @@ class ServerSettingsStore:
         with self._lock:
             row = self._db.execute("SELECT overrides FROM server_settings WHERE guild_id = ?", (guild_id,)).fetchone()
         return json.loads(row["overrides"]) if row else {}
+
+    def servers(self) -> list[int]:
+        """Servers that changed a setting, ascending."""
+        with self._lock:
+            rows = self._db.execute("SELECT guild_id FROM server_settings WHERE overrides != '{}' ORDER BY guild_id")
+            return [int(r["guild_id"]) for r in rows.fetchall()]
 
     def forget(self, guild_id: int) -> None:
         """Delete a server's overrides (when its collection is deleted)."""

@@ -116,6 +116,7 @@ class Collections:
             library = self._libraries.get(server_id)
             if library is None:
                 folder = self.server_dir(server_id)
+                (folder / "corpus").mkdir(parents=True, exist_ok=True)  # a collection starts empty, never missing
                 base = self.base
                 library = Library(folder / "corpus", folder / "index", base.encoder, chunking=base.chunking,
                                   keep_versions=base.keep_versions, feeds=FeedConfig(urls=(), policy=base.feeds.policy),
@@ -220,10 +221,10 @@ class Collections:
         e.g. its settings) to a `.tar.gz` at `dest` (a folder, or a file path); returns the file.
 
         Raises:
-            FileNotFoundError: the server has no collection.
+            FileNotFoundError: the server has nothing to export (no collection, nothing hidden, no `extra`).
         """
         folder = self.server_dir(server_id)
-        if not folder.is_dir() and not self.hidden(server_id):
+        if not folder.is_dir() and not self.hidden(server_id) and not extra:
             raise FileNotFoundError(f"server {server_id} has no collection here (nothing under {folder})")
         dest = Path(dest)
         target = dest / f"newsbot-server-{server_id}-{_stamp()}.tar.gz" if dest.is_dir() else dest

@@ -14,7 +14,6 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import replace
 from typing import Any, TypeVar
 
 import discord
@@ -33,11 +32,11 @@ from bot.chat.render.text import choice
 from bot.chat.replies import NO_MENTIONS, send_private
 from bot.chat.sync import SyncReport, SyncState, sync_commands
 from bot.feedback import FeedbackStore
-from bot.server_settings import ServerSettings, ServerSettingsStore
+from bot.server_settings import ServerSettings, ServerSettingsStore, server_view
 from bot.settings import Settings
 from corpus.errors import CorpusError
 from index.errors import NewsIndexError
-from index.collections import Collections, Scope, SearchView
+from index.collections import Collections, SearchView
 from index.library import Library
 
 log = logging.getLogger(__name__)
@@ -174,22 +173,13 @@ class NewsBot(commands.Bot):
             return ServerSettings.defaults(self.settings)
         return self.server_settings.get(guild_id)
 
-    def scope_of(self, guild_id: int | None) -> Scope:
-        """What a place answers from: the base alone in a DM, else the base (unless the server turned it off)
-        and the server's own collection."""
-        if guild_id is None:
-            return Scope()
-        return Scope(guild_id, use_base=self.settings_of(guild_id).use_base)
-
     def view(self, guild_id: int | None) -> SearchView:
-        """The search view of a place, with its recency setting (may load versions: call from a thread).
+        """What a place answers from, with its settings (`bot.server_settings.server_view`); blocking.
 
         Raises:
             IndexMissing, IndexCorrupt, ModelMismatch: the base index cannot be used as it is.
         """
-        days = self.settings_of(guild_id).recency_days
-        retrieval = None if days == self.settings.recency_days else replace(self.settings, recency_days=days).retrieval()
-        return self.collections.view(self.scope_of(guild_id), retrieval)
+        return server_view(self.collections, self.settings, guild_id, self.settings_of(guild_id))
 
     async def run_blocking(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """Run embedding, search or database work in a thread, so heartbeats and other users never wait."""

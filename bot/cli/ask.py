@@ -1,5 +1,8 @@
 """`newsbot build`, `ask` and `sources`: build the index, answer one question, list the articles.
 
+With `--server ID`, `ask` and `sources` see exactly what that Discord server sees (the base corpus, less what
+the server hid or all of it when it turned base articles off, plus its own collection).
+
 `ask` renders the same `bot.presentation.Answer` the Discord bot shows: the
 same attribution, dates and bold sentences, as plain text (ANSI bold on a
 terminal, `**markdown**` otherwise), or the `--json` document.
@@ -12,12 +15,13 @@ import json
 import sys
 import textwrap
 
-from bot.cli.common import build_index, ensure_index, make_library
+from bot.cli.common import build_index, make_library, view_for
 from bot.inputs import check_range, parse_day, resolve_outlets
 from bot.presentation import Answer, AnswerItem, compose_answer, format_date, join_authors
 from bot.settings import Settings, SettingsError
 from corpus.article import article_json
-from index.search.service import Filters, SearchService
+from index.collections import SearchView
+from index.search.service import Filters
 
 ANSI_BOLD, ANSI_RESET = "\033[1m", "\033[0m"
 
@@ -28,7 +32,7 @@ def cmd_build(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def filters_from_args(args: argparse.Namespace, service: SearchService) -> Filters:
+def filters_from_args(args: argparse.Namespace, service: SearchView) -> Filters:
     """The search filters of `--outlet`, `--since`, `--until`, checked against the index.
 
     Raises:
@@ -77,13 +81,11 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     question = args.question.strip()
     if not question:
         raise SettingsError("the question is empty — write it in quotes: newsbot ask \"Who …?\"")
-    library = make_library(settings)
-    ensure_index(library)
+    view = view_for(settings, args.server)
     k = args.k or settings.results_per_answer
     if k < 1:
         raise SettingsError("-k must be at least 1")
-    result = library.service.search(question, k=k, per_article=settings.per_article,
-                                    filters=filters_from_args(args, library.service))
+    result = view.search(question, k=k, per_article=settings.per_article, filters=filters_from_args(args, view))
     if args.json:
         print(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
     else:
@@ -93,9 +95,7 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_sources(args: argparse.Namespace, settings: Settings) -> int:
     """`newsbot sources`."""
-    library = make_library(settings)
-    ensure_index(library)
-    for a in library.service.articles():
+    for a in view_for(settings, args.server).articles():
         if args.json:
             print(json.dumps({**article_json(a), "source": a.source, "paragraphs": a.paragraph_count},
                              ensure_ascii=False))

@@ -11,8 +11,10 @@ import sys
 from typing import TextIO
 
 from bot.cli.progress import CommandProgress
+from bot.server_settings import ServerSettings, ServerSettingsStore, server_view
 from bot.settings import Settings, SettingsError
 from corpus.readers.loader import LoadReport
+from index.collections import Collections, SearchView
 from index.encoder import SentenceTransformerEncoder
 from index.library import Library
 from index.refresh.build import BuildStats
@@ -23,6 +25,38 @@ def make_library(settings: Settings) -> Library:
     return Library(settings.corpus_dir, settings.index_dir, SentenceTransformerEncoder(settings.model_path),
                    keep_versions=settings.keep_versions, feeds=settings.feed_config(),
                    retrieval=settings.retrieval())
+
+
+def make_collections(settings: Settings) -> Collections:
+    """The base library and the servers' collections beside it (see `index.collections`)."""
+    return Collections(make_library(settings), loaded=settings.loaded_servers)
+
+
+def library_for(settings: Settings, server: int | None) -> Library:
+    """The base library (None) or one server's collection's library."""
+    return make_collections(settings).library(server)
+
+
+def settings_of(settings: Settings, server: int | None) -> ServerSettings:
+    """A server's settings as its moderators set them in Discord (the defaults for None)."""
+    defaults = ServerSettings.defaults(settings)
+    if server is None or not (settings.index_dir / "state.sqlite").exists():
+        return defaults
+    store = ServerSettingsStore(settings.index_dir, defaults)
+    try:
+        return store.get(server)
+    finally:
+        store.close()
+
+
+def view_for(settings: Settings, server: int | None) -> SearchView:
+    """What `newsbot ask/sources --server ID` answer from: exactly what that server sees in Discord.
+
+    The base index is built first when there is none.
+    """
+    collections = make_collections(settings)
+    ensure_index(collections.base)
+    return server_view(collections, settings, server, settings_of(settings, server))
 
 
 def print_build(report: LoadReport, stats: BuildStats | None, out: TextIO) -> None:

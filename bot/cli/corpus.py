@@ -1,5 +1,8 @@
 """`newsbot corpus add | remove | restore | removed | history`: the moderators' `/corpus` commands on the command line.
 
+Without `--server` they change the base corpus (the command line is the operator's); with `--server ID`,
+that server's own collection, and `remove` of a base article hides it in that server only, as in Discord.
+
 The same `index.curation.operations.CorpusManager` as the bot: the same checks, the
 same files, the same history rows, then the same incremental refresh.
 """
@@ -14,22 +17,22 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TextIO
 
-from bot.cli.common import actor, confirm, make_library
+from bot.cli.common import actor, confirm, library_for, make_collections
 from bot.cli.progress import CommandProgress
 from bot.presentation import format_date, join_authors
 from bot.settings import Settings, SettingsError
 from corpus.folder.removal import removed_articles
 from corpus.sources.uploads import UploadRejected
-from index.curation.changes import AlreadyInCorpus, Change, Preview, history_line
+from index.curation.changes import AlreadyInCorpus, Change, NotInCorpus, Preview, history_line, pick_article
 from index.curation.operations import CorpusManager
-from index.store.state import StateStore
+from index.library import Library
 
 EXIT_REFUSED = 2
 
 
-def _manager(settings: Settings) -> CorpusManager:
-    """The corpus manager for these settings: the same checks and limits as `/corpus`."""
-    return CorpusManager(make_library(settings), settings.feed_config().policy, settings.max_attachment_bytes)
+def _manager(settings: Settings, library: Library) -> CorpusManager:
+    """The corpus manager of a library: the same checks and limits as `/corpus`."""
+    return CorpusManager(library, settings.feed_config().policy, settings.max_attachment_bytes)
 
 
 def print_preview(preview: Preview, out: TextIO) -> None:
@@ -51,7 +54,7 @@ def cmd_corpus(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _add(args: argparse.Namespace, settings: Settings) -> int:
-    manager = _manager(settings)
+    manager = _manager(settings, library_for(settings, args.server))
     source = args.source.strip()
     try:
         if "://" in source:
@@ -92,8 +95,27 @@ def _print_change(change: Change) -> int:
 
 
 def _remove(args: argparse.Namespace, settings: Settings) -> int:
-    manager = _manager(settings)
-    article = manager.find_indexed(args.article)
+    collections = make_collections(settings)
+    manager = _manager(settings, collections.library(args.server))
+    own = args.server is None or collections.has_collection(args.server)
+    try:
+        article = manager.find_indexed(args.article) if own else None
+    except NotInCorpus:
+        article = None
+    if article is None and args.server is not None:  # a base article: hidden in that server only
+        hidden = collections.hidden(args.server)
+        base = [a for a in collections.base.service.articles() if a.id not in hidden]
+        article = pick_article(base, args.article, f"among the articles server {args.server} sees")
+        print(f"{article.title}\n  {article.outlet} · {article.id} · in the base corpus")
+        if not confirm(f"Hide it in server {args.server} only (other servers still see it)?", args.yes):
+            print("cancelled: nothing was changed")
+            return 1
+        collections.hide(args.server, article.id, actor(), article.title)
+        print(f"hidden in server {args.server}: “{article.title}” ({article.id}); `newsbot corpus restore "
+              f"{article.id} --server {args.server}` shows it there again")
+        return 0
+    if article is None:
+        article = manager.find_indexed(args.article)  # raises with the message of what matched nothing
     print(f"{article.title}\n  {article.outlet} · {article.id} · {article.source}")
     if not confirm("Remove it from the index (its file moves to removed/)?", args.yes):
         print("cancelled: nothing was changed")
@@ -103,24 +125,40 @@ def _remove(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _restore(args: argparse.Namespace, settings: Settings) -> int:
-    manager = _manager(settings)
-    found = manager.find_removed(args.article)
+    collections = make_collections(settings)
+    manager = _manager(settings, collections.library(args.server))
+    try:
+        found = manager.find_removed(args.article)
+    except NotInCorpus:
+        if args.server is None:
+            raise
+        hidden = collections.hidden(args.server)
+        shown = pick_article([a for a in collections.base.service.articles() if a.id in hidden], args.article,
+                             "among the removed or hidden articles")
+        collections.unhide(args.server, shown.id, actor(), shown.title)
+        print(f"shown in server {args.server} again: “{shown.title}” ({shown.id})")
+        return 0
     with CommandProgress() as progress:
         return _print_change(manager.restore(found.article.id, actor(), progress=progress))
 
 
 def _removed(args: argparse.Namespace, settings: Settings) -> int:
-    items = removed_articles(settings.corpus_dir)
+    collections = make_collections(settings)
+    items = removed_articles(collections.library(args.server).corpus_dir)
     for item in items:
         print(f"{item.article.id}  {item.article.title} ({item.article.outlet})  {item.file}")
-    if not items:
+    hidden = collections.hidden(args.server)
+    if hidden:
+        for a in collections.base.service.articles():
+            if a.id in hidden:
+                print(f"{a.id}  {a.title} ({a.outlet})  hidden in server {args.server}")
+    if not items and not hidden:
         print("no removed article")
     return 0
 
 
 def _history(args: argparse.Namespace, settings: Settings) -> int:
-    with StateStore(settings.index_dir) as state:
-        entries = state.history(max(1, args.n))
+    entries = make_collections(settings).history(args.server, max(1, args.n))
     for entry in entries:
         print(json.dumps(entry.__dict__, ensure_ascii=False) if args.json else history_line(entry))
     if not entries:

@@ -25,16 +25,16 @@ def cmd_feedback(args: argparse.Namespace, settings: Settings) -> int:
         if args.export:
             out = sys.stdout if args.export == "-" else _open_out(args.export)
             try:
-                n = store.export(out)
+                n = store.export(out, args.server)
             finally:
                 if out is not sys.stdout:
                     out.close()
             where = "standard output" if args.export == "-" else args.export
             print(f"exported {n} feedback record(s) to {where}", file=sys.stderr)
             return 0
-        counts = store.counts()
+        counts = store.counts(args.server)
         print(f"{counts['helpful']} helpful, {counts['wrong_source']} wrong source ({db})")
-        flagged = store.most_flagged()
+        flagged = store.most_flagged(server=args.server)
         if flagged:
             print("passages most often marked wrong source (look them up with /source <id>):")
             for passage_id, n in flagged:

@@ -23,8 +23,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "rollback": ("refresh", "cmd_rollback"),
     "history": ("refresh", "cmd_history"),
     "bench-refresh": ("bench", "cmd_bench_refresh"),
+    "bench-servers": ("bench_servers", "cmd_bench_servers"),
     "corpus": ("corpus", "cmd_corpus"),
     "eval": ("evaluate", "cmd_eval"),
+    "servers": ("servers", "cmd_servers"),
 }
 
 
@@ -33,6 +35,20 @@ def add_paths(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--corpus", type=Path, help="corpus folder (default: NEWSBOT_CORPUS_DIR or seeds/)")
     parser.add_argument("--index", type=Path, help="index directory (default: NEWSBOT_INDEX_DIR or .newsbot/index)")
     parser.add_argument("--model", type=Path, help="sentence-transformers model folder (default: bundled MiniLM)")
+
+
+def add_server(parser: argparse.ArgumentParser) -> None:
+    """`--server ID`: act on one Discord server's own collection (and its view of the base corpus)."""
+    parser.add_argument("--server", type=_server_id, metavar="ID",
+                        help="a Discord server's id: act on that server's own articles (default: the base corpus)")
+
+
+def _server_id(raw: str) -> int:
+    value = raw.strip()
+    if not value.isdigit() or not 15 <= len(value) <= 21:
+        raise argparse.ArgumentTypeError(f"{raw!r} is not a Discord server id (a number of 17 to 20 digits: "
+                                         "Developer Mode on, right-click the server, Copy Server ID)")
+    return int(value)
 
 
 def add_filter_flags(parser: argparse.ArgumentParser) -> None:
@@ -59,10 +75,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-k", type=int, default=None, help="how many passages (default: NEWSBOT_RESULTS or 3)")
     p.add_argument("--json", action="store_true", help="print the answer as JSON (see README)")
     add_filter_flags(p)
+    add_server(p)
 
     p = sub.add_parser("sources", help="list the articles in the index")
     add_paths(p)
     p.add_argument("--json", action="store_true", help="one JSON object per article")
+    add_server(p)
 
     p = sub.add_parser("run", help="start the Discord bot (builds the index first when there is none)")
     add_paths(p)
@@ -72,11 +90,28 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--export", metavar="FILE",
                    help="write every record (user, verdict, passage, question, index version) as JSON Lines "
                         "to FILE, or - for standard output")
+    add_server(p)
 
     _add_refresh_parsers(sub)
     _add_corpus_parser(sub)
     _add_eval_parser(sub)
+    _add_servers_parser(sub)
     return parser
+
+
+def _add_servers_parser(sub: argparse._SubParsersAction) -> None:
+    servers = sub.add_parser("servers", help="Discord servers' own collections: list, export, delete")
+    actions = servers.add_subparsers(dest="action", required=True)
+    p = actions.add_parser("list", help="every server with its own articles or settings, and archived ones")
+    add_paths(p)
+    p = actions.add_parser("export", help="write one server's collection (articles, hidden ids, settings) to a .tar.gz")
+    add_paths(p)
+    p.add_argument("id", type=_server_id, help="the server's id")
+    p.add_argument("--to", type=Path, default=Path("."), metavar="PATH", help="a folder or file (default: here)")
+    p = actions.add_parser("delete", help="delete one server's collection, hidden list and settings for good")
+    add_paths(p)
+    p.add_argument("id", type=_server_id, help="the server's id")
+    p.add_argument("-y", "--yes", action="store_true", help="do not ask for confirmation")
 
 
 def _add_refresh_parsers(sub: argparse._SubParsersAction) -> None:
@@ -86,15 +121,18 @@ def _add_refresh_parsers(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--no-feeds", action="store_true", help="do not fetch the configured feeds first")
     p.add_argument("--rescan", action="store_true", help="parse every file again (ignore the record of unchanged files)")
     p.add_argument("--all", action="store_true", help="list every article of the plan, not the first 10 of each kind")
+    add_server(p)
 
     p = sub.add_parser("rollback", help="serve the previous index version again")
     add_paths(p)
     p.add_argument("--to", metavar="VERSION", help="a kept version to serve (default: the one before the current)")
+    add_server(p)
 
     p = sub.add_parser("history", help="the latest refreshes, rollbacks and corpus changes")
     add_paths(p)
     p.add_argument("-n", type=int, default=20, help="how many (default 20)")
     p.add_argument("--json", action="store_true", help="one JSON object per entry")
+    add_server(p)
 
     p = sub.add_parser("bench-refresh", help="measure refresh speed on a ≥100,000-passage index (see README)")
     p.add_argument("--workdir", default=".newsbot/bench-refresh", help="where the benchmark corpus and index live")
@@ -104,6 +142,16 @@ def _add_refresh_parsers(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--query-threads", type=int, default=2, help="threads querying during the swap measurement")
     p.add_argument("--real-embedding", action="store_true",
                    help="also time the real model embedding one changed article (loads the model)")
+
+    p = sub.add_parser("bench-servers", help="measure memory, search and one server's refresh with many server "
+                                             "collections beside a large base (see README)")
+    p.add_argument("--workdir", default=".newsbot/bench-servers", help="where the benchmark corpora and indexes live")
+    p.add_argument("--base-passages", type=int, default=100_000, help="minimum passages in the base index")
+    p.add_argument("--servers", type=int, default=100, help="server collections beside the base")
+    p.add_argument("--server-passages", type=int, default=1000, help="minimum passages in each server's collection")
+    p.add_argument("--runs", type=int, default=5, help="repetitions of each measurement (medians are reported)")
+    p.add_argument("--loaded", type=int, default=None,
+                   help="most server collections kept in memory (default: NEWSBOT_LOADED_SERVERS, 16)")
 
 
 def _add_corpus_parser(sub: argparse._SubParsersAction) -> None:
@@ -116,23 +164,30 @@ def _add_corpus_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--update", action="store_true", help="the page is already in the corpus: replace its copy")
     p.add_argument("--preview", action="store_true", help="show what would be added; change nothing")
     p.add_argument("-y", "--yes", action="store_true", help="do not ask for confirmation")
+    add_server(p)
 
     p = actions.add_parser("remove", help="take an article out of the index (its file moves to removed/)")
     add_paths(p)
-    p.add_argument("article", help="the article's id or title (see `newsbot sources --json`)")
+    p.add_argument("article", help="the article's id or title (see `newsbot sources --json`); with --server, a "
+                                   "base article is hidden in that server only")
     p.add_argument("-y", "--yes", action="store_true", help="do not ask for confirmation")
+    add_server(p)
 
     p = actions.add_parser("restore", help="bring back a removed article")
     add_paths(p)
-    p.add_argument("article", help="the removed article's id or title (see `newsbot corpus removed`)")
+    p.add_argument("article", help="the removed article's id or title (see `newsbot corpus removed`); with "
+                                   "--server, also a base article hidden there")
+    add_server(p)
 
     p = actions.add_parser("removed", help="list the removed articles that can be restored")
     add_paths(p)
+    add_server(p)
 
     p = actions.add_parser("history", help="the latest refreshes and corpus changes")
     add_paths(p)
     p.add_argument("-n", type=int, default=20, help="how many (default 20)")
     p.add_argument("--json", action="store_true", help="one JSON object per entry")
+    add_server(p)
 
 
 def _add_eval_parser(sub: argparse._SubParsersAction) -> None:

@@ -8,17 +8,16 @@ from __future__ import annotations
 import argparse
 import json
 
-from bot.cli.common import actor, make_library
+from bot.cli.common import actor, library_for, make_collections
 from bot.cli.progress import CommandProgress
 from bot.settings import Settings
 from index.curation.changes import history_line
 from index.store.layout import current_version
-from index.store.state import StateStore
 
 
 def cmd_refresh(args: argparse.Namespace, settings: Settings) -> int:
     """`newsbot refresh`."""
-    library = make_library(settings)
+    library = library_for(settings, args.server)
     with CommandProgress() as progress:
         report = library.refresh(progress=progress, dry_run=args.dry_run, fetch_feeds=not args.no_feeds,
                                  actor=actor(), rescan=args.rescan)
@@ -29,7 +28,7 @@ def cmd_refresh(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_rollback(args: argparse.Namespace, settings: Settings) -> int:
     """`newsbot rollback`."""
-    library = make_library(settings)
+    library = library_for(settings, args.server)
     before = current_version(library.index_dir)
     now = library.rollback(to=args.to, actor=actor())
     print(f"now serving index version {now} (was {before})")
@@ -38,8 +37,7 @@ def cmd_rollback(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_history(args: argparse.Namespace, settings: Settings) -> int:
     """`newsbot history`."""
-    with StateStore(settings.index_dir) as state:
-        entries = state.history(max(1, args.n))
+    entries = make_collections(settings).history(args.server, max(1, args.n))
     for e in entries:
         if args.json:
             print(json.dumps(e.__dict__, ensure_ascii=False))

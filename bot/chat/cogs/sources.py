@@ -47,7 +47,8 @@ class SourcesCog(commands.Cog, name="Sources"):
     async def stats_command(self, interaction: discord.Interaction) -> None:
         """Index figures (and whether a refresh is running: `bot.refreshing`)."""
         catalog = await self.bot.catalog(interaction.guild_id)
-        await interaction.response.send_message(embed=stats_embed(await index_stats(self.bot, catalog)),
+        stats = await index_stats(self.bot, catalog, interaction.guild_id)
+        await interaction.response.send_message(embed=stats_embed(stats),
                                                 allowed_mentions=NO_MENTIONS)
 
 

@@ -23,9 +23,9 @@ if TYPE_CHECKING:
     from bot.chat.client import NewsBot
 
 
-async def index_stats(bot: NewsBot, catalog: Catalog) -> IndexStats:
-    """Figures of the version in service, whether a `/refresh` is running, and the feedback counts."""
-    counts = await bot.run_blocking(bot.feedback.counts)
+async def index_stats(bot: NewsBot, catalog: Catalog, guild_id: int | None = None) -> IndexStats:
+    """Figures of what a place sees, whether a `/refresh` is running, and the feedback given there."""
+    counts = await bot.run_blocking(bot.feedback.counts, guild_id)
     return IndexStats(len(catalog.articles), catalog.passages, len(catalog.outlets), catalog.model,
                       catalog.version, catalog.built_at, bot.refreshing.running,
                       counts["helpful"], counts["wrong_source"])
@@ -40,7 +40,7 @@ async def sources_message(bot: NewsBot, page: int, outlet: str, guild_id: int | 
     catalog = await bot.catalog(guild_id)
     listing = sources_page(catalog.articles, page, outlet)
     key = outlet_key(listing.outlet_name) if outlet else ""
-    footer = (await index_stats(bot, catalog)).footer()
+    footer = (await index_stats(bot, catalog, guild_id)).footer()
     return {"embed": sources_embed(listing, footer), "view": sources_view(listing.page, listing.pages, key),
             "allowed_mentions": NO_MENTIONS}
 
