@@ -21,7 +21,9 @@ from discord import app_commands
 from discord.ext import commands
 
 from tests.support.fake_discord import (
+    ADMINISTRATOR,
     INTENT_MESSAGE_CONTENT,
+    MANAGE_GUILD,
     FakeDiscord,
     check_message,
     fixtures,
@@ -432,3 +434,88 @@ async def test_bot_edits_and_deletes_are_echoed(fake_discord: FakeDiscord, caplo
         assert (await deleted).message_id == msg.id
         assert msg.id in fake.store.deleted and fake.messages_in(fake.channel_id) == []
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+
+
+# -- several guilds ------------------------------------------------------------------------------
+
+
+async def test_a_second_guild_with_its_own_roles_members_and_commands(fake_discord: FakeDiscord) -> None:
+    fake, seen = fake_discord, Seen()
+    b = fake.add_guild("Server B")
+    admin_b = b.add_user("admin-b", permissions=MANAGE_GUILD | ADMINISTRATOR)
+    b.add_member(fake.normal_user, permissions=MANAGE_GUILD)  # plain member of A, Manage Server in B
+    intents = discord.Intents.default()
+    intents.members = True
+    bot = make_bot(fake, seen, intents=intents)
+    inner = bot.setup_hook
+
+    async def setup_hook() -> None:
+        await inner()
+        bot.tree.copy_global_to(guild=discord.Object(b.id))
+        await bot.tree.sync(guild=discord.Object(b.id))
+
+    bot.setup_hook = setup_hook  # type: ignore[method-assign]
+    async with running_bot(fake, bot):
+        ready = next(f for f in fake.hub.sent if f["t"] == "READY")
+        assert [g["id"] for g in ready["d"]["guilds"]] == [str(fake.guild_id), str(b.id)]
+        assert {c["name"] for c in fake.commands.list(b.id)} >= {"admin", "feeds"}
+        await fake.send_message("hello B", guild=b, author=admin_b)
+        message = await seen.next()  # GUILD_CREATE of both guilds was processed before this
+        guild_b = bot.get_guild(b.id)
+        assert message.guild == guild_b and guild_b.name == "Server B" and guild_b.owner_id == b.owner.id
+        assert {m.id for m in guild_b.members} == {bot.user.id, b.owner.id, admin_b.id, fake.normal_user.id}
+        assert admin_b.id not in {m.id for m in bot.get_guild(fake.guild_id).members}
+        assert guild_b.get_member(admin_b.id).guild_permissions.administrator
+        assert not bot.get_guild(fake.guild_id).get_member(fake.normal_user.id).guild_permissions.manage_guild
+
+        in_b = await fake.slash("admin", user=fake.normal_user, guild=b)
+        in_a = await fake.slash("admin", user=fake.normal_user)
+        await fake.wait_for_callback(in_b)
+        await fake.wait_for_callback(in_a)
+        assert fake.final_message(in_b)["content"] == "allowed" and in_b.guild_id == b.id
+        assert in_b.payload["data"]["guild_id"] == str(b.id), "the guild's own copy of the command"
+        assert fake.final_message(in_a)["content"] == "denied: MissingPermissions"
+        assert int(fake.final_message(in_b)["channel_id"]) == b.text_channel.id
+        with pytest.raises(ValueError, match="not in guild"):
+            await fake.slash("admin", guild=b, channel=fake.channel_id)
+
+        auth = {"Authorization": f"Bot {fake.token}"}
+        async with aiohttp.ClientSession() as http:
+            async with http.get(f"{fake.api_base}/guilds/{b.id}/roles", headers=auth) as resp:
+                names = {r["name"] for r in await resp.json()}
+            assert "Moderator" not in names and {"@everyone", "newsbot", "admin-b-perms"} <= names
+            async with http.get(f"{fake.api_base}/guilds/{b.id}/members/{admin_b.id}", headers=auth) as resp:
+                assert resp.status == 200
+            async with http.get(f"{fake.api_base}/guilds/{fake.guild_id}/members/{admin_b.id}", headers=auth) as resp:
+                assert resp.status == 404
+        fake.assert_no_violations()
+
+
+async def test_the_bot_removed_from_a_guild_and_invited_back(fake_discord: FakeDiscord) -> None:
+    fake, seen = fake_discord, Seen()
+    b = fake.add_guild("Server B")
+    bot = make_bot(fake, seen)
+    events: asyncio.Queue[tuple[str, int]] = asyncio.Queue()
+
+    @bot.event
+    async def on_guild_remove(guild: discord.Guild) -> None:
+        events.put_nowait(("remove", guild.id))
+
+    @bot.event
+    async def on_guild_join(guild: discord.Guild) -> None:
+        events.put_nowait(("join", guild.id))
+
+    async with running_bot(fake, bot):
+        await bot.wait_until_ready()  # past discord.py's start-up wait for guilds: a GUILD_CREATE is a join
+        await fake.remove_bot_from_guild(b)
+        assert await asyncio.wait_for(events.get(), 5) == ("remove", b.id)
+        assert bot.get_guild(b.id) is None
+        with pytest.raises(LookupError, match="not in guild"):
+            await fake.send_message("anyone?", guild=b)
+        async with aiohttp.ClientSession() as http:
+            url = f"{fake.api_base}/applications/{fake.application_id}/guilds/{b.id}/commands"
+            async with http.put(url, json=[], headers={"Authorization": f"Bot {fake.token}"}) as resp:
+                assert resp.status == 403 and (await resp.json())["code"] == 50001
+        await fake.add_bot_to_guild(b)
+        assert await asyncio.wait_for(events.get(), 5) == ("join", b.id)
+        assert bot.get_guild(b.id) is not None and bot.get_guild(b.id).name == "Server B"

@@ -11,12 +11,22 @@ Typical use (``fake_discord`` fixture from :mod:`.fixtures`, bot built by the te
 Module map: ``server`` (FakeDiscord, HTTP plumbing), ``driving`` (inject events),
 ``results`` (request log, message state), ``gateway``, ``rest``/``rest_messages``
 (endpoints), ``dispatch`` (event payloads), ``store`` (messages, interactions),
-``world`` (guild, users, roles, channels), ``commands``, ``limits``, ``payloads``.
+``world`` (guilds, users, roles, channels), ``commands``, ``limits``, ``payloads``.
+
+More than one guild::
+
+    b = fake.add_guild("Server B")                     # before the bot connects
+    admin_b = b.add_user("admin-b", permissions=MANAGE_GUILD | ADMINISTRATOR)
+    b.add_member(fake.normal_user)                     # one user, several guilds, different roles
+    ix = await fake.slash("ask", {...}, guild=b, user=admin_b)   # guild=False: a DM
+    await fake.remove_bot_from_guild(b)                # GUILD_DELETE → on_guild_remove
+    await fake.add_bot_to_guild(b)                     # GUILD_CREATE → on_guild_join
 """
 
 from .harness import pointed_at, running_bot
 from .limits import Violation, check_choices, check_message, message_body
 from .payloads import (
+    ADMINISTRATOR,
     INTENT_GUILD_MEMBERS,
     INTENT_GUILD_PRESENCES,
     INTENT_MESSAGE_CONTENT,
@@ -28,11 +38,14 @@ from .payloads import (
 from .records import Recorded, UploadedFile
 from .server import FakeDiscord
 from .store import InteractionRecord
-from .world import FakeChannel, FakeRole, FakeUser, World
+from .world import FakeChannel, FakeGuild, FakeMember, FakeRole, FakeUser, World
 
 __all__ = [
+    "ADMINISTRATOR",
     "FakeChannel",
     "FakeDiscord",
+    "FakeGuild",
+    "FakeMember",
     "FakeRole",
     "FakeUser",
     "INTENT_GUILD_MEMBERS",

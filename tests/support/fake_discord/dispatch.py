@@ -60,6 +60,9 @@ class EventFactory:
         """Create the record and the full INTERACTION_CREATE body for it."""
         world = self.world
         guild_id = channel.guild_id
+        guild = world.guild_of(guild_id) if guild_id is not None else None
+        if guild is not None and not guild.bot_member:
+            raise LookupError(f"the bot is not in guild {guild.name!r} ({guild.id}): Discord would not deliver this")
         ix = self.fake.store.new_interaction(kind, channel.id, guild_id, user)
         payload: Payload = {
             "id": str(ix.id),
@@ -71,21 +74,21 @@ class EventFactory:
             "channel_id": str(channel.id),
             "channel": world.channel_payload(channel),
             "app_permissions": str(
-                world.permissions_for(world.bot_user) if guild_id else p.DEFAULT_EVERYONE_PERMISSIONS
+                guild.permissions_for(world.bot_user) if guild is not None else p.DEFAULT_EVERYONE_PERMISSIONS
             ),
             "locale": "en-US",
             "entitlements": [],
             "entitlement_sku_ids": [],
             "attachment_size_limit": p.ATTACHMENT_SIZE_LIMIT,
         }
-        if guild_id is not None:
-            perms = world.permissions_for(user)
+        if guild is not None:
+            perms = guild.permissions_for(user)
             payload["channel"]["permissions"] = str(perms)
             payload.update({
                 "guild_id": str(guild_id),
                 "guild": {"id": str(guild_id), "locale": "en-US", "features": []},
                 "guild_locale": "en-US",
-                "member": p.member_payload(user, permissions=perms),
+                "member": guild.member_payload(user, permissions=perms),
                 "authorizing_integration_owners": {"0": str(guild_id)},
                 "context": 0,
             })
@@ -101,13 +104,16 @@ class EventFactory:
         name: str,
         options: OptionValues | None,
         *,
-        guild: bool,
+        guild: bool | int | None,
         subcommand: str | None = None,
         focused: str | None = None,
     ) -> Payload:
-        """``data`` of a chat-input command, options typed from the registered definition."""
-        world = self.world
-        command = self.fake.commands.find(name, 1, world.guild_id if guild else None)
+        """``data`` of a chat-input command, options typed from the registered definition.
+
+        ``guild``: the guild id it is invoked in (True: the default guild; False or None: a DM).
+        """
+        guild_id = _guild_id(self.world, guild)
+        command = self.fake.commands.find(name, 1, guild_id)
         if command is None and self.fake.require_registered_commands:
             raise LookupError(f"/{name} is not registered (synced commands: {self.fake.registered_command_names()})")
         defs: list[Payload] = list((command or {}).get("options", []))
@@ -121,7 +127,7 @@ class EventFactory:
             path.append((part, int(spec["type"]) if spec else guessed))
             defs = list(spec.get("options", [])) if spec else []
         resolved: Payload = {}
-        leaf = self._options(defs, options, resolved, guild=guild, focused=focused)
+        leaf = self._options(defs, options, resolved, guild=guild_id, focused=focused)
         for part, kind in reversed(path):
             leaf = [{"name": part, "type": kind, "options": leaf}]
         data: Payload = {"id": (command or {}).get("id", str(self.fake.ids.next())), "name": name, "type": 1,
@@ -133,7 +139,8 @@ class EventFactory:
         return data
 
     def _options(
-        self, defs: list[Payload], values: OptionValues | None, resolved: Payload, *, guild: bool, focused: str | None
+        self, defs: list[Payload], values: OptionValues | None, resolved: Payload, *, guild: int | None,
+        focused: str | None
     ) -> list[Payload]:
         if values is None:
             values = {}
@@ -164,13 +171,14 @@ class EventFactory:
             out.append(option)
         return out
 
-    def _value(self, kind: int, value: Any, resolved: Payload, guild: bool) -> Any:
+    def _value(self, kind: int, value: Any, resolved: Payload, guild: int | None) -> Any:
         world = self.world
+        place = world.guild_of(guild) if guild is not None else None
         if kind in (p.OPT_USER, p.OPT_MENTIONABLE) and not isinstance(value, FakeRole):
             user = value if isinstance(value, FakeUser) else world.users[int(value)]
             resolved.setdefault("users", {})[str(user.id)] = p.user_payload(user)
-            if guild and user.in_guild:
-                member = p.member_payload(user, with_user=False, permissions=world.permissions_for(user))
+            if place is not None and place.is_member(user):
+                member = place.member_payload(user, with_user=False, permissions=place.permissions_for(user))
                 resolved.setdefault("members", {})[str(user.id)] = member
             return str(user.id)
         if kind in (p.OPT_ROLE, p.OPT_MENTIONABLE):
@@ -179,7 +187,9 @@ class EventFactory:
             return str(role.id)
         if kind == p.OPT_CHANNEL:
             channel = value if isinstance(value, FakeChannel) else world.channels[int(value)]
-            data = {**world.channel_payload(channel), "permissions": str(world.permissions_for(world.bot_user))}
+            where = world.guild_of(channel.guild_id) if channel.guild_id is not None else place
+            bot_perms = where.permissions_for(world.bot_user) if where is not None else p.DEFAULT_EVERYONE_PERMISSIONS
+            data = {**world.channel_payload(channel), "permissions": str(bot_perms)}
             resolved.setdefault("channels", {})[str(channel.id)] = data
             return str(channel.id)
         if kind == p.OPT_ATTACHMENT:
@@ -206,3 +216,11 @@ class EventFactory:
             message["attachments"] = [dict(a) for a in attachments]
         return message
 
+
+def _guild_id(world: World, guild: bool | int | None) -> int | None:
+    """True → the default guild's id; False/None → None (a DM); an id stays."""
+    if guild is True:
+        return world.guild_id
+    if guild is False or guild is None:
+        return None
+    return int(guild)

@@ -17,7 +17,9 @@ from .gateway import GatewayHub
 from .payloads import Payload, SnowflakeFactory
 from .results import Messageish, ResultsMixin
 from .store import InteractionRecord
-from .world import FakeChannel, FakeUser, World
+from .world import FakeChannel, FakeGuild, FakeUser, World
+
+GuildChoice = bool | FakeGuild | int
 
 
 class DriveMixin(ResultsMixin):
@@ -54,34 +56,52 @@ class DriveMixin(ResultsMixin):
             return message
         return {**message, "content": "", "embeds": [], "attachments": [], "components": []}
 
-    def _channel(self, channel: FakeChannel | int | None, user: FakeUser, guild: bool) -> FakeChannel:
-        if not guild:
+    def _channel(self, channel: FakeChannel | int | None, user: FakeUser, guild: GuildChoice) -> FakeChannel:
+        """Where an event happens: ``guild`` False → the user's DM with the bot; True → ``channel`` (its own
+        guild) or the default guild's ``#general``; a guild (or id) → ``channel``, which must be one of
+        its channels, or that guild's ``#general``."""
+        if guild is False:
             return self.world.dm_channel_for(user)
-        if channel is None:
-            return self.world.text_channel
-        return channel if isinstance(channel, FakeChannel) else self.world.channels[int(channel)]
+        chosen = None
+        if channel is not None:
+            chosen = channel if isinstance(channel, FakeChannel) else self.world.channels[int(channel)]
+        if guild is True:
+            return chosen or self.world.text_channel
+        place = self.world.guild_of(guild)
+        if chosen is None:
+            return place.text_channel
+        if chosen.guild_id != place.id:
+            raise ValueError(f"channel {chosen.name!r} ({chosen.id}) is not in guild {place.name!r} ({place.id})")
+        return chosen
 
     async def _send_interaction(self, ix: InteractionRecord) -> InteractionRecord:
         await self.hub.dispatch("INTERACTION_CREATE", copy.deepcopy(ix.payload))
         return ix
 
     async def slash(self, name: str, options: OptionValues | None = None, *, user: FakeUser | None = None,
-                    channel: FakeChannel | int | None = None, guild: bool = True,
+                    channel: FakeChannel | int | None = None, guild: GuildChoice = True,
                     subcommand: str | None = None) -> InteractionRecord:
         """Invoke ``/name``; ``options`` is ``{name: value}`` (typed from the synced definition)
-        or a list of raw option dicts. ``subcommand`` is ``"sub"`` or ``"group sub"``."""
+        or a list of raw option dicts. ``subcommand`` is ``"sub"`` or ``"group sub"``.
+
+        ``guild``: True (default: ``channel``'s guild, else the default guild), a :class:`FakeGuild` or
+        guild id (its ``#general`` unless ``channel`` says), or False for the user's DM with the bot.
+        The command is looked up as Discord's client does: that guild's commands, then the global ones."""
         user = user or self.world.normal_user
-        data = self.events.command_data(name, options, guild=guild, subcommand=subcommand)
-        ix = self.events.interaction(2, data, user=user, channel=self._channel(channel, user, guild))
+        chan = self._channel(channel, user, guild)
+        data = self.events.command_data(name, options, guild=chan.guild_id, subcommand=subcommand)
+        ix = self.events.interaction(2, data, user=user, channel=chan)
         return await self._send_interaction(ix)
 
     async def autocomplete(self, name: str, options: OptionValues | None = None, *, focused: str,
                            user: FakeUser | None = None, channel: FakeChannel | int | None = None,
-                           guild: bool = True, subcommand: str | None = None) -> InteractionRecord:
-        """Send an autocomplete (type 4) with ``focused`` marked; see :meth:`wait_for_choices`."""
+                           guild: GuildChoice = True, subcommand: str | None = None) -> InteractionRecord:
+        """Send an autocomplete (type 4) with ``focused`` marked; see :meth:`wait_for_choices`.
+        ``guild`` as for :meth:`slash`."""
         user = user or self.world.normal_user
-        data = self.events.command_data(name, options, guild=guild, subcommand=subcommand, focused=focused)
-        ix = self.events.interaction(4, data, user=user, channel=self._channel(channel, user, guild))
+        chan = self._channel(channel, user, guild)
+        data = self.events.command_data(name, options, guild=chan.guild_id, subcommand=subcommand, focused=focused)
+        ix = self.events.interaction(4, data, user=user, channel=chan)
         return await self._send_interaction(ix)
 
     async def click(self, message: Messageish, custom_id: str, *, user: FakeUser | None = None,
@@ -112,18 +132,20 @@ class DriveMixin(ResultsMixin):
     async def _context_menu(self, name: str, kind: int, target: Payload | FakeUser, user: FakeUser | None,
                             channel: FakeChannel | int | None = None) -> InteractionRecord:
         user = user or self.world.normal_user
-        command = self.commands.find(name, kind, self.world.guild_id)
-        if command is None and self.require_registered_commands:
-            raise LookupError(f"context menu {name!r} (type {kind}) is not registered")
         if isinstance(target, FakeUser):
+            chan = self._channel(channel, user, True)
             resolved: Payload = {"users": {str(target.id): p.user_payload(target)}}
-            if target.in_guild:
-                resolved["members"] = {str(target.id): p.member_payload(target, with_user=False,
-                                                                        permissions=self.world.permissions_for(target))}
-            target_id, chan = str(target.id), self._channel(channel, user, True)
+            guild = self.world.guild_of(chan.guild_id) if chan.guild_id is not None else None
+            if guild is not None and guild.is_member(target):
+                resolved["members"] = {str(target.id): guild.member_payload(
+                    target, with_user=False, permissions=guild.permissions_for(target))}
+            target_id = str(target.id)
         else:
             resolved = {"messages": {target["id"]: copy.deepcopy(target)}}
             target_id, chan = target["id"], self.world.channels[int(target["channel_id"])]
+        command = self.commands.find(name, kind, chan.guild_id)
+        if command is None and self.require_registered_commands:
+            raise LookupError(f"context menu {name!r} (type {kind}) is not registered")
         data: Payload = {"id": (command or {}).get("id", str(self.ids.next())), "name": name, "type": kind,
                          "target_id": target_id, "resolved": resolved}
         if command is not None and "guild_id" in command:
@@ -133,15 +155,34 @@ class DriveMixin(ResultsMixin):
     async def send_message(self, content: str, *, author: FakeUser | None = None, mentions_bot: bool = True,
                            channel: FakeChannel | int | None = None, dm: bool = False,
                            reference: Messageish | None = None,
-                           attachments: Sequence[Payload] = ()) -> Payload:
-        """A user posts a message (MESSAGE_CREATE). Mentions the bot unless ``mentions_bot=False``."""
+                           attachments: Sequence[Payload] = (), guild: GuildChoice = True) -> Payload:
+        """A user posts a message (MESSAGE_CREATE). Mentions the bot unless ``mentions_bot=False``.
+        ``dm=True`` (or ``guild=False``) posts in the author's DM with the bot; ``guild`` as for :meth:`slash`."""
         author = author or self.world.normal_user
-        chan = self._channel(channel, author, not dm)
+        chan = self._channel(channel, author, False if dm else guild)
+        if chan.guild_id is not None and not self.world.guild_of(chan.guild_id).bot_member:
+            raise LookupError(f"the bot is not in guild {chan.guild_id}: it would not see this message")
         ref = self.message(reference) if reference is not None else None
         message = self.events.user_message(content, author=author, channel=chan, mentions_bot=mentions_bot,
                                            reference=ref, attachments=attachments)
         await self.hub.dispatch("MESSAGE_CREATE", copy.deepcopy(message))
         return copy.deepcopy(message)
+
+    # -- guilds the bot is in -----------------------------------------------------------------
+    async def remove_bot_from_guild(self, guild: FakeGuild | int) -> None:
+        """The bot is kicked from (or leaves) ``guild``: GUILD_DELETE without ``unavailable``, which
+        discord.py turns into ``on_guild_remove``. Its command registrations there are dropped."""
+        place = self.world.guild_of(guild)
+        place.bot_member = False
+        self.commands.scopes.pop(place.id, None)
+        await self.hub.dispatch("GUILD_DELETE", {"id": str(place.id)})
+
+    async def add_bot_to_guild(self, guild: FakeGuild | int) -> None:
+        """The bot is (re)invited to ``guild``: GUILD_CREATE without ``unavailable``, which discord.py
+        turns into ``on_guild_join`` (once the client is past its start-up wait for guilds)."""
+        place = self.world.guild_of(guild)
+        place.bot_member = True
+        await self.hub.guild_create(place, join=True)
 
 
 def _find_component(components: list[Payload], custom_id: str) -> Payload | None:

@@ -1,4 +1,4 @@
-"""The gateway websocket: HELLO, IDENTIFY, READY, GUILD_CREATE, heartbeats, dispatches.
+"""The gateway websocket: HELLO, IDENTIFY, READY, a GUILD_CREATE per guild the bot is in, heartbeats, dispatches.
 
 discord.py connects with ``compress=zlib-stream`` but parses *text* frames as plain
 JSON and only inflates binary frames, so the fake sends uncompressed text frames.
@@ -18,6 +18,7 @@ from .payloads import Payload
 
 if TYPE_CHECKING:
     from .server import FakeDiscord
+    from .world import FakeGuild
 
 HEARTBEAT_INTERVAL_MS = 41_250
 CONTENT_EVENTS = {"MESSAGE_CREATE", "MESSAGE_UPDATE"}
@@ -87,7 +88,7 @@ class GatewaySession:
         await self.dispatch("READY", {
             "v": p.API_VERSION,
             "user": p.me_payload(world.bot_user),
-            "guilds": [{"id": str(world.guild_id), "unavailable": True}],
+            "guilds": [{"id": str(g.id), "unavailable": True} for g in world.bot_guilds()],
             "session_id": self.session_id,
             "session_type": "normal",
             "resume_gateway_url": fake.gateway_url,
@@ -101,9 +102,17 @@ class GatewaySession:
             "geo_ordered_rtc_regions": [],
             "_trace": ["fake-discord"],
         })
-        all_members = bool(self.intents & p.INTENT_GUILD_MEMBERS)
-        await self.dispatch("GUILD_CREATE", world.guild_payload(all_members=all_members))
+        for guild in world.bot_guilds():
+            await self.dispatch("GUILD_CREATE", self.guild_create(guild))
         self._mark_ready()
+
+    def guild_create(self, guild: FakeGuild, *, join: bool = False) -> Payload:
+        """GUILD_CREATE for this session (every member with the members intent); a join (the bot was
+        added after READY) has no ``unavailable`` key, so discord.py dispatches ``guild_join``."""
+        data = guild.payload(all_members=bool(self.intents & p.INTENT_GUILD_MEMBERS))
+        if join:
+            data.pop("unavailable", None)
+        return data
 
     async def _resume(self, d: Payload) -> None:
         old = self.hub.sessions_by_id.get(d.get("session_id", ""))
@@ -116,11 +125,18 @@ class GatewaySession:
 
     async def _request_members(self, d: Payload) -> None:
         world = self.hub.fake.world
-        members = [p.member_payload(u) for u in world.members()]
+        guild_id = d.get("guild_id")
+        if isinstance(guild_id, list):  # discord.py sends one id; the API allows a list
+            guild_id = guild_id[0] if guild_id else None
+        try:
+            guild = world.guild_of(int(guild_id) if guild_id is not None else None)
+        except LookupError:
+            return
+        members = [guild.member_payload(u) for u in guild.members()]
         ids = {str(u) for u in d.get("user_ids") or []}
         if ids:
             members = [m for m in members if m["user"]["id"] in ids]
-        chunk: Payload = {"guild_id": str(world.guild_id), "members": members, "chunk_index": 0, "chunk_count": 1,
+        chunk: Payload = {"guild_id": str(guild.id), "members": members, "chunk_index": 0, "chunk_count": 1,
                           "not_found": []}
         if d.get("nonce"):
             chunk["nonce"] = d["nonce"]
@@ -170,6 +186,14 @@ class GatewayHub:
             raise RuntimeError(f"cannot dispatch {event}: no gateway client is connected and identified")
         for session in sessions:
             await session.dispatch(event, data)
+
+    async def guild_create(self, guild: FakeGuild, *, join: bool = True) -> None:
+        """Send GUILD_CREATE of ``guild`` to every ready session (each with the members its intents allow)."""
+        sessions = self.ready_sessions()
+        if not sessions:
+            raise RuntimeError("cannot dispatch GUILD_CREATE: no gateway client is connected and identified")
+        for session in sessions:
+            await session.dispatch("GUILD_CREATE", session.guild_create(guild, join=join))
 
     async def close_all(self, code: int = 1001, message: bytes = b"") -> None:
         """Close every connection (e.g. code 4000 to make discord.py reconnect and resume)."""

@@ -198,7 +198,7 @@ def attachment_payload(
     }
 
 
-def application_payload(application_id: int, name: str, owner: FakeUser) -> Payload:
+def application_payload(application_id: int, name: str, owner: FakeUser, guild_count: int = 1) -> Payload:
     """``GET /oauth2/applications/@me``.
 
     ``interactions_endpoint_url`` must be present and null, otherwise discord.py logs that
@@ -219,7 +219,7 @@ def application_payload(application_id: int, name: str, owner: FakeUser) -> Payl
         "tags": [],
         "interactions_endpoint_url": None,
         "redirect_uris": [],
-        "approximate_guild_count": 1,
+        "approximate_guild_count": guild_count,
         "integration_types_config": {"0": {}},
     }
 

@@ -1,5 +1,8 @@
 """REST routing, auth and the non-message endpoints (users, gateway, applications, guilds).
 
+Guild routes answer for every guild the bot is in (``world.bot_guilds()``); another guild gets
+Discord's 403 Missing Access (commands) or 404 Unknown Guild.
+
 Routes are matched against the path below ``/api/v10`` with anchored regexes. Anything
 unmatched is recorded in ``fake.unhandled`` and answered with a Discord-style 404 so a
 test failure shows exactly which endpoint the bot tried to use.
@@ -18,6 +21,7 @@ from .records import Recorded
 
 if TYPE_CHECKING:
     from .server import FakeDiscord
+    from .world import FakeGuild
 
 Handler = Callable[[Recorded, "re.Match[str]"], Awaitable["Reply"]]
 
@@ -116,15 +120,16 @@ class RestApi:
 
     async def application(self, rec: Recorded, m: re.Match[str]) -> Reply:
         world = self.fake.world
-        return Reply(200, p.application_payload(world.application_id, world.bot_user.username, world.owner))
+        return Reply(200, p.application_payload(world.application_id, world.bot_user.username, world.owner,
+                                                len(world.bot_guilds())))
 
     # -- application commands ------------------------------------------------------
     def _scope(self, m: re.Match[str]) -> tuple[int | None, Reply | None]:
         if int(m["app"]) != self.fake.world.application_id:
             return None, error(403, 50001, "Missing Access")
         guild = m.groupdict().get("guild")
-        if guild is not None and int(guild) != self.fake.world.guild_id:
-            return None, error(403, 50001, "Missing Access")
+        if guild is not None and self._guild(m) is None:
+            return None, error(403, 50001, "Missing Access")  # Discord's answer for a guild the app is not in
         return (int(guild) if guild else None), None
 
     async def list_commands(self, rec: Recorded, m: re.Match[str]) -> Reply:
@@ -157,31 +162,36 @@ class RestApi:
         return err or Reply(200, [])
 
     # -- guild -------------------------------------------------------------------------
-    def _guild_ok(self, m: re.Match[str]) -> bool:
-        return int(m["guild"]) == self.fake.world.guild_id
+    def _guild(self, m: re.Match[str]) -> FakeGuild | None:
+        """The guild of the path, if it exists and the bot is in it."""
+        guild = self.fake.world.guilds.get(int(m["guild"]))
+        return guild if guild is not None and guild.bot_member else None
 
     async def get_guild(self, rec: Recorded, m: re.Match[str]) -> Reply:
-        if not self._guild_ok(m):
+        guild = self._guild(m)
+        if guild is None:
             return error(404, 10004, "Unknown Guild")
-        data = self.fake.world.guild_payload(all_members=False)
+        data = guild.payload(all_members=False)
         for key in ("members", "channels", "threads", "voice_states", "presences"):
             data.pop(key, None)
         data["approximate_member_count"] = data["member_count"]
         return Reply(200, data)
 
     async def guild_channels(self, rec: Recorded, m: re.Match[str]) -> Reply:
-        if not self._guild_ok(m):
+        guild = self._guild(m)
+        if guild is None:
             return error(404, 10004, "Unknown Guild")
-        world = self.fake.world
-        return Reply(200, [world.channel_payload(c) for c in world.channels.values() if c.type != 1])
+        return Reply(200, [self.fake.world.channel_payload(c) for c in guild.channels() if c.type != 1])
 
     async def guild_roles(self, rec: Recorded, m: re.Match[str]) -> Reply:
-        if not self._guild_ok(m):
+        guild = self._guild(m)
+        if guild is None:
             return error(404, 10004, "Unknown Guild")
-        return Reply(200, [p.role_payload(r) for r in self.fake.world.roles.values()])
+        return Reply(200, [p.role_payload(r) for r in guild.roles()])
 
     async def guild_member(self, rec: Recorded, m: re.Match[str]) -> Reply:
+        guild = self._guild(m)
         user = self.fake.world.users.get(int(m["user"]))
-        if not self._guild_ok(m) or user is None or not user.in_guild:
+        if guild is None or user is None or not guild.is_member(user):
             return error(404, 10007, "Unknown Member")
-        return Reply(200, p.member_payload(user))
+        return Reply(200, guild.member_payload(user))

@@ -207,6 +207,9 @@ class MessageRoutes:
         channel_id = int(m["channel"])
         if channel_id not in world.channels:
             return error(404, 10003, "Unknown Channel")
+        guild_id = world.channels[channel_id].guild_id
+        if guild_id is not None and not world.guild_of(guild_id).bot_member:
+            return error(403, 50001, "Missing Access")
         body = rec.json or {}
         invalid = self._validate(rec, body, creating=True)
         if invalid:

@@ -29,7 +29,7 @@ from .payloads import Payload, SnowflakeFactory
 from .records import Recorded, RequestLog, read_body
 from .rest import NOT_FOUND, Reply, RestApi
 from .store import MessageStore
-from .world import FakeChannel, FakeRole, FakeUser, World
+from .world import FakeChannel, FakeGuild, FakeRole, FakeUser, World
 
 
 class FakeDiscord(DriveMixin):
@@ -187,6 +187,21 @@ class FakeDiscord(DriveMixin):
     def add_channel(self, name: str) -> FakeChannel:
         """Add a text channel (before the bot connects, or it will not be in the bot's cache)."""
         return self.world.add_channel(name)
+
+    def add_guild(self, name: str, **kwargs: Any) -> FakeGuild:
+        """Another guild the bot is in (see :meth:`World.add_guild`: owner=, everyone_permissions=,
+        bot_member=); add it before the bot connects, or announce it with :meth:`add_bot_to_guild`."""
+        return self.world.add_guild(name, **kwargs)
+
+    @property
+    def guild(self) -> FakeGuild:
+        """The default guild (what helpers act in unless given ``guild=``)."""
+        return self.world.guild
+
+    @property
+    def guilds(self) -> list[FakeGuild]:
+        """Every guild, the default first."""
+        return list(self.world.guilds.values())
 
     def dm_channel_id(self, user: FakeUser | int) -> int:
         return self.world.dm_channel_for(user).id

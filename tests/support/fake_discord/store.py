@@ -115,7 +115,8 @@ class MessageStore:
         explicit_users = {int(u) for u in (allowed or {}).get("users", [])}
         explicit_roles = {int(r) for r in (allowed or {}).get("roles", [])}
         replied_user = True if allowed is None else bool(allowed.get("replied_user", False))
-        perms = self.world.permissions_for(author) if guild_id else 0
+        guild = self.world.guild_of(guild_id) if guild_id else None
+        perms = guild.permissions_for(author) if guild is not None else 0
 
         user_ids = [int(u) for u in USER_MENTION.findall(content)]
         pinged = [u for u in dict.fromkeys(user_ids) if "users" in parse or u in explicit_users]
@@ -127,12 +128,14 @@ class MessageStore:
             if user is None:
                 continue
             data = p.user_payload(user)
-            if guild_id and user.in_guild:
-                data["member"] = p.member_payload(user, with_user=False)
+            if guild is not None and guild.is_member(user):
+                data["member"] = guild.member_payload(user, with_user=False)
             users.append(data)
         roles = []
         for rid in dict.fromkeys(int(r) for r in ROLE_MENTION.findall(content)):
             role = self.world.roles.get(rid)
+            if role is not None and guild is not None and role.guild_id not in (None, guild.id):
+                continue  # another guild's role: not a mention here
             can_ping = role is not None and (role.mentionable or bool(perms & p.MENTION_EVERYONE))
             if can_ping and ("roles" in parse or rid in explicit_roles):
                 roles.append(str(rid))
@@ -179,8 +182,9 @@ class MessageStore:
         }
         if guild_id is not None:
             message["guild_id"] = str(guild_id)
-            if author.in_guild:
-                message["member"] = p.member_payload(author, with_user=False)
+            guild = self.world.guild_of(guild_id)
+            if guild.is_member(author):
+                message["member"] = guild.member_payload(author, with_user=False)
         if body.get("nonce") is not None:
             message["nonce"] = body["nonce"]
         if replied is not None:
