@@ -33,14 +33,8 @@ class Cooldown:
             seconds: this place's cooldown (default: the bot's).
             key: where the turn is kept (a server id; None: DMs).
         """
-        seconds = self.seconds if seconds is None else float(seconds)
-        if seconds <= 0:
-            return 0.0
         with self._lock:
-            last = self._last.get((key, user_id))
-        if last is None:
-            return 0.0
-        return max(0.0, last + seconds - self._clock())
+            return self._left(user_id, self.seconds if seconds is None else float(seconds), key, self._clock())
 
     def try_acquire(self, user_id: int, seconds: float | None = None, key: int | None = None) -> float:
         """Take the user's turn if they may ask now (returns 0), else the seconds left (nothing taken).
@@ -50,17 +44,22 @@ class Cooldown:
             key: where the turn is kept (a server id; None: DMs).
         """
         seconds = self.seconds if seconds is None else float(seconds)
-        if seconds <= 0:
-            return 0.0
         now = self._clock()
         with self._lock:
-            last = self._last.get((key, user_id))
-            if last is not None and now - last < seconds:
-                return last + seconds - now
+            left = self._left(user_id, seconds, key, now)
+            if left or seconds <= 0:
+                return left
             self._last[(key, user_id)] = now
             if len(self._last) > 10_000:  # forget users whose cooldown has long expired (an hour at most)
                 self._last = {u: t for u, t in self._last.items() if now - t < 3600}
         return 0.0
+
+    def _left(self, user_id: int, seconds: float, key: int | None, now: float) -> float:
+        """Seconds left of the user's turn here (0: may ask); the caller holds the lock."""
+        last = self._last.get((key, user_id))
+        if seconds <= 0 or last is None:
+            return 0.0
+        return max(0.0, last + seconds - now)
 
     @staticmethod
     def message(wait: float) -> str:

@@ -160,24 +160,9 @@ class SearchService:
 
     def search(self, question: str, k: int = 5, per_article: int = 2, filters: Filters = Filters(),
                highlight: bool = True, as_of: date | None = None) -> SearchResult:
-        """The top `k` passages for a question, diverse across articles (see `search_parts`).
+        """The top `k` passages for a question from this version alone, diverse across articles.
 
-        Args:
-            question: free text.
-            k: how many passages to return.
-            per_article: most passages one article may contribute (0 = no cap); the
-                first results come from different articles unless one clearly dominates.
-            filters: outlet/date restrictions, applied before taking any top k.
-            highlight: pick each passage's best sentence(s), and show each article's passage whose
-                best sentence answers best (`RetrievalConfig.refocus`).
-            as_of: the day the question is about, for the recency prior (default: today, or the
-                newest article's day when the corpus is older); the benchmark passes each question's date.
-
-        Returns:
-            The hits, with `confident` False when neither the calibrated confidence (best
-            score and its lead over the next article, see `index.search.ranking.confidence`)
-            nor the best score alone is high enough: the caller should say it found
-            nothing reliable.
+        The arguments and the result are `search_parts`'s (this is its one-version case).
         """
         return search_parts([Part(self)], question, k, per_article, filters, highlight, as_of)
 
