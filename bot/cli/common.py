@@ -7,6 +7,7 @@ so the command line has no import circles.
 from __future__ import annotations
 
 import getpass
+import json
 import sys
 from typing import TextIO
 
@@ -15,6 +16,7 @@ from bot.server_settings import ServerSettings, ServerSettingsStore, server_view
 from bot.settings import Settings, SettingsError
 from corpus.readers.loader import LoadReport
 from index.collections import Collections, SearchView
+from index.curation.changes import history_line
 from index.encoder import SentenceTransformerEncoder
 from index.library import Library
 from index.refresh.build import BuildStats
@@ -57,6 +59,15 @@ def view_for(settings: Settings, server: int | None) -> SearchView:
     collections = make_collections(settings)
     ensure_index(collections.base)
     return server_view(collections, settings, server, settings_of(settings, server))
+
+
+def print_history(settings: Settings, server: int | None, limit: int, as_json: bool, out: TextIO) -> None:
+    """`newsbot history` and `newsbot corpus history`: refreshes, rollbacks and corpus changes, newest first."""
+    entries = make_collections(settings).history(server, max(1, limit))
+    for entry in entries:
+        print(json.dumps(entry.__dict__, ensure_ascii=False) if as_json else history_line(entry), file=out)
+    if not entries:
+        print("nothing has changed on this index yet", file=out)
 
 
 def print_build(report: LoadReport, stats: BuildStats | None, out: TextIO) -> None:

@@ -10,20 +10,19 @@ same files, the same history rows, then the same incremental refresh.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import textwrap
 from collections.abc import Callable
 from pathlib import Path
 from typing import TextIO
 
-from bot.cli.common import actor, confirm, library_for, make_collections
+from bot.cli.common import actor, confirm, library_for, make_collections, print_history
 from bot.cli.progress import CommandProgress
 from bot.presentation import format_date, join_authors
 from bot.settings import Settings, SettingsError
 from corpus.folder.removal import removed_articles
 from corpus.sources.uploads import UploadRejected
-from index.curation.changes import AlreadyInCorpus, Change, NotInCorpus, Preview, history_line, pick_article
+from index.curation.changes import AlreadyInCorpus, Change, NotInCorpus, Preview, pick_article
 from index.curation.operations import CorpusManager
 from index.library import Library
 
@@ -158,11 +157,7 @@ def _removed(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _history(args: argparse.Namespace, settings: Settings) -> int:
-    entries = make_collections(settings).history(args.server, max(1, args.n))
-    for entry in entries:
-        print(json.dumps(entry.__dict__, ensure_ascii=False) if args.json else history_line(entry))
-    if not entries:
-        print("nothing has changed on this index yet")
+    print_history(settings, args.server, args.n, args.json, sys.stdout)
     return 0
 
 

@@ -15,7 +15,6 @@ import argparse
 import json
 import sys
 from dataclasses import fields, replace
-from pathlib import Path
 from typing import Any
 
 from bot.cli.progress import TerminalProgress

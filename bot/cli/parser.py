@@ -51,6 +51,12 @@ def _server_id(raw: str) -> int:
     return int(value)
 
 
+def _add_history_flags(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("-n", type=int, default=20, help="how many (default 20)")
+    parser.add_argument("--json", action="store_true", help="one JSON object per entry")
+    add_server(parser)
+
+
 def add_filter_flags(parser: argparse.ArgumentParser) -> None:
     """`--outlet`, `--since`, `--until`: restrict the articles that may answer."""
     parser.add_argument("--outlet", action="append", default=[], metavar="NAME",
@@ -130,9 +136,7 @@ def _add_refresh_parsers(sub: argparse._SubParsersAction) -> None:
 
     p = sub.add_parser("history", help="the latest refreshes, rollbacks and corpus changes")
     add_paths(p)
-    p.add_argument("-n", type=int, default=20, help="how many (default 20)")
-    p.add_argument("--json", action="store_true", help="one JSON object per entry")
-    add_server(p)
+    _add_history_flags(p)
 
     p = sub.add_parser("bench-refresh", help="measure refresh speed on a ≥100,000-passage index (see README)")
     p.add_argument("--workdir", default=".newsbot/bench-refresh", help="where the benchmark corpus and index live")
@@ -185,9 +189,7 @@ def _add_corpus_parser(sub: argparse._SubParsersAction) -> None:
 
     p = actions.add_parser("history", help="the latest refreshes and corpus changes")
     add_paths(p)
-    p.add_argument("-n", type=int, default=20, help="how many (default 20)")
-    p.add_argument("--json", action="store_true", help="one JSON object per entry")
-    add_server(p)
+    _add_history_flags(p)
 
 
 def _add_eval_parser(sub: argparse._SubParsersAction) -> None:

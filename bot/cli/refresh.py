@@ -6,12 +6,11 @@ Each command goes through `Library`, exactly like `/refresh`.
 from __future__ import annotations
 
 import argparse
-import json
+import sys
 
-from bot.cli.common import actor, library_for, make_collections
+from bot.cli.common import actor, library_for, print_history
 from bot.cli.progress import CommandProgress
 from bot.settings import Settings
-from index.curation.changes import history_line
 from index.store.layout import current_version
 
 
@@ -36,20 +35,6 @@ def cmd_rollback(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_history(args: argparse.Namespace, settings: Settings) -> int:
-    """`newsbot history`."""
-    entries = make_collections(settings).history(args.server, max(1, args.n))
-    for e in entries:
-        if args.json:
-            print(json.dumps(e.__dict__, ensure_ascii=False))
-            continue
-        if e.kind.startswith("corpus "):  # an addition, removal or restoration: its summary says what
-            print(history_line(e))
-            continue
-        who = e.actor or "unknown"
-        change = f"{e.version_before or '-'} → {e.version_after or '-'}"
-        counts = (f"added {e.added}, updated {e.updated}, removed {e.removed}, skipped {e.skipped}"
-                  if e.kind != "rollback" else "")
-        print(f"#{e.id} {e.started_at} {e.kind} by {who}: {e.status}; {change}" + (f"; {counts}" if counts else ""))
-    if not entries:
-        print("no refresh has run on this index yet")
+    """`newsbot history` (the same list as `newsbot corpus history`)."""
+    print_history(settings, args.server, args.n, args.json, sys.stdout)
     return 0

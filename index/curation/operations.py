@@ -148,7 +148,7 @@ class CorpusManager:
                                    fetched_from=preview.url or "")
                 kind = "corpus update" if moved else "corpus add"
                 what = (f"{'updated' if moved else 'added'} “{preview.article.title}” from {preview.url} as "
-                        f"{_rel(path, self.corpus_dir)}" + (f"; the old copy moved to removed/" if moved else ""))
+                        f"{_rel(path, self.corpus_dir)}" + ("; the old copy moved to removed/" if moved else ""))
             counts = {"updated": 1} if moved else {"added": len(preview.articles)}
             self._record(kind, actor, what, counts, {"files": [str(path)] + [str(m.target) for m in moved],
                                                      "articles": [[a.id, a.title] for a in preview.articles]})
