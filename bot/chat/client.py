@@ -239,3 +239,13 @@ class NewsBot(commands.Bot):
             text = "Something went wrong on the bot's side; the error was logged for the operator."
             log.error("command %s failed", interaction.command and interaction.command.name, exc_info=original)
         await send_private(interaction, text)
+
+
+class ShardedNewsBot(NewsBot, commands.AutoShardedBot):
+    """newsbot over several gateway connections (shards), as Discord requires from 2,500 servers on.
+
+    discord.py's `AutoShardedBot` runs this process's shards (`shard_ids` of `shard_count`, or all of them);
+    other processes may run the others over the same index directory: one refresh at a time across
+    processes (the index's lock), and each process serves a version another switched to within
+    `RELOAD_SECONDS` (`NewsBot.keep_house`). Everything else is `NewsBot`'s.
+    """

@@ -12,12 +12,12 @@ import asyncio
 import logging
 import signal
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import aiohttp
 import discord
 
-from bot.chat.client import NewsBot
+from bot.chat.client import NewsBot, ShardedNewsBot
 from bot.settings import Settings, SettingsError
 from index.library import Library
 
@@ -51,9 +51,25 @@ def check_token(raw: str) -> str:
     return token
 
 
-def create_bot(settings: Settings, library: Library) -> NewsBot:
-    """The bot exactly as `newsbot run` builds it (the end-to-end tests use this too)."""
-    return NewsBot(library, settings)
+def create_bot(settings: Settings, library: Library, shard_count: int | None = None,
+               shard_ids: Sequence[int] | None = None) -> NewsBot:
+    """The bot exactly as `newsbot run` builds it (the end-to-end tests use this too).
+
+    Args:
+        shard_count: run sharded (`ShardedNewsBot`) with this many shards in all; None: one connection.
+        shard_ids: the shards this process runs (default: all of them).
+
+    Raises:
+        StartupError: shard ids outside 0..shard_count-1, or ids without a count.
+    """
+    if shard_count is None:
+        if shard_ids:
+            raise StartupError("--shard-ids needs --shards: the total number of shards across all processes")
+        return NewsBot(library, settings)
+    ids = sorted(set(shard_ids)) if shard_ids else None
+    if shard_count < 1 or (ids and (ids[0] < 0 or ids[-1] >= shard_count)):
+        raise StartupError(f"shard ids must be 0 to {shard_count - 1} for --shards {shard_count}, got {shard_ids}")
+    return ShardedNewsBot(library, settings, shard_count=shard_count, shard_ids=ids)
 
 
 async def serve(bot: NewsBot, token: str, prepare: Callable[[], None] | None = None,

@@ -57,6 +57,13 @@ def _add_history_flags(parser: argparse.ArgumentParser) -> None:
     add_server(parser)
 
 
+def _shard_ids(raw: str) -> list[int]:
+    try:
+        return [int(part) for part in raw.replace(" ", "").split(",") if part]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{raw!r} is not a list of shard numbers like 0,1") from None
+
+
 def add_filter_flags(parser: argparse.ArgumentParser) -> None:
     """`--outlet`, `--since`, `--until`: restrict the articles that may answer."""
     parser.add_argument("--outlet", action="append", default=[], metavar="NAME",
@@ -90,6 +97,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("run", help="start the Discord bot (builds the index first when there is none)")
     add_paths(p)
+    p.add_argument("--shards", type=int, metavar="N",
+                   help="run sharded with N shards in all (Discord requires sharding from 2,500 servers)")
+    p.add_argument("--shard-ids", type=_shard_ids, metavar="0,1,…",
+                   help="the shards this process runs (default: all N); other processes run the others over the "
+                        "same index directory")
 
     p = sub.add_parser("feedback", help="summarise the feedback given on answers, or export it as JSON Lines")
     p.add_argument("--index", type=Path, help="index directory (default: NEWSBOT_INDEX_DIR or .newsbot/index)")

@@ -42,5 +42,6 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     library = make_library(settings)
     print(f"starting newsbot: corpus {settings.corpus_dir}, index {settings.index_dir}; Ctrl+C stops it",
           file=sys.stderr)
-    asyncio.run(serve(create_bot(settings, library), token, prepare=lambda: prepare_library(library)))
+    bot = create_bot(settings, library, args.shards, args.shard_ids)
+    asyncio.run(serve(bot, token, prepare=lambda: prepare_library(library)))
     return 0

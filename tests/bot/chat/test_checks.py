@@ -132,3 +132,20 @@ def test_recency_setting_scales_or_turns_off_the_prior() -> None:
     assert Settings.from_env({"NEWSBOT_RECENCY_DAYS": "0"}).retrieval().recency == 0
     with pytest.raises(SettingsError, match="NEWSBOT_RECENCY_DAYS"):
         Settings.from_env({"NEWSBOT_RECENCY_DAYS": "soon"})
+
+
+def test_sharding_is_checked_before_going_online() -> None:
+    from bot.chat.client import NewsBot, ShardedNewsBot
+    from bot.chat.run import create_bot
+    from bot.settings import Settings
+    from index.library import Library
+    from tests.support.fakes import HashEncoder
+
+    library = Library(Path("corpus"), Path("index"), HashEncoder())
+    assert type(create_bot(Settings(), library)) is NewsBot
+    sharded = create_bot(Settings(), library, 4, [3, 1])
+    assert isinstance(sharded, ShardedNewsBot) and sharded.shard_count == 4 and sharded.shard_ids == [1, 3]
+    with pytest.raises(StartupError, match="shard ids must be 0 to 1"):
+        create_bot(Settings(), library, 2, [2])
+    with pytest.raises(StartupError, match="--shard-ids needs --shards"):
+        create_bot(Settings(), library, None, [0])
