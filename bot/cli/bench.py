@@ -26,7 +26,7 @@ import statistics
 import sys
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TextIO
 
@@ -71,10 +71,11 @@ class FastBenchEncoder:
         return out
 
 
-def _base_records() -> list[dict]:
-    kept = {a.id for a in load_corpus(RTQA).articles}  # only what survives deduplication
+def bench_records(source: Path = RTQA) -> list[dict]:
+    """The article records of `source` (a `.jsonl.gz` of the rtqa-dev format) that survive deduplication, once each."""
+    kept = {a.id for a in load_corpus(source).articles}  # only what survives deduplication
     records, seen = [], set()
-    with gzip.open(RTQA, "rt", encoding="utf-8") as f:
+    with gzip.open(source, "rt", encoding="utf-8") as f:
         for line in f:
             record = json.loads(line)
             if record["id"] in kept and record["id"] not in seen:
@@ -83,7 +84,13 @@ def _base_records() -> list[dict]:
     return records
 
 
-def _copy(record: dict, k: int) -> dict:
+def passage_counts(source: Path, count: Callable[[str], int]) -> dict[str, int]:
+    """Article id → passages it is cut into (the production chunking), for the articles of `source`."""
+    return {a.id: len(chunk_article(a, count, ChunkConfig())) for a in load_corpus(source).articles}
+
+
+def copy_record(record: dict, k: int | str) -> dict:
+    """A copy of an article record with its own id, URL, title and a marker in its text (never a duplicate)."""
     out = dict(record)
     out["id"] = f"{record['id']}-c{k}"
     out["url"] = f"{record['url']}{'&' if '?' in record['url'] else '?'}copy={k}"
@@ -92,7 +99,8 @@ def _copy(record: dict, k: int) -> dict:
     return out
 
 
-def _write_corpus(folder: Path, records: list[dict]) -> None:
+def write_corpus(folder: Path, records: list[dict]) -> None:
+    """One `.jsonl` file a record under `folder` (replaced), 1,000 files a sub-folder."""
     shutil.rmtree(folder, ignore_errors=True)
     for n, record in enumerate(records):
         sub = folder / f"part{n // 1000:03d}"
@@ -100,8 +108,9 @@ def _write_corpus(folder: Path, records: list[dict]) -> None:
         (sub / f"{record['id']}.jsonl").write_text(json.dumps(record, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
-def _prepare(root: Path, name: str, records: list[dict], encoder: FastBenchEncoder, out: TextIO) -> Library:
-    """The corpus and its index, built once and reused while the recipe is unchanged."""
+def prepare_library(root: Path, name: str, records: list[dict], encoder: FastBenchEncoder, out: TextIO) -> Library:
+    """The corpus `root/name/corpus` and its index `root/name/index`, built once and reused while the recipe
+    (these records, `FORMAT`) is unchanged; any other recipe's folder is deleted first."""
     folder = root / name
     recipe = {"format": FORMAT, "records": len(records), "first": records[0]["id"], "last": records[-1]["id"]}
     marker = folder / "READY.json"
@@ -110,7 +119,7 @@ def _prepare(root: Path, name: str, records: list[dict], encoder: FastBenchEncod
         return library
     shutil.rmtree(folder, ignore_errors=True)
     print(f"preparing the {name} corpus ({len(records):,} files) and its index, once …", file=out, flush=True)
-    _write_corpus(folder / "corpus", records)
+    write_corpus(folder / "corpus", records)
     started = time.perf_counter()
     report = library.refresh(actor="bench")
     print(f"  built {report.version}: {report.stats.articles:,} articles, {report.stats.passages:,} passages "
@@ -127,7 +136,8 @@ def _edit(path: Path, marker: str) -> None:
     path.write_text(json.dumps(record, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
-def _median(values: list[float]) -> float:
+def median(values: list[float]) -> float:
+    """The median, NaN for no values."""
     return statistics.median(values) if values else float("nan")
 
 
@@ -209,7 +219,7 @@ def _swap_under_load(library: Library, path: Path, threads: int, out: TextIO) ->
     return {"refresh_seconds": ended - started, "swap_in_seconds": report.swap_seconds,
             "switch_to_serving_seconds": marks.get("switching:1", ended) - switch_at,
             "from": before, "to": report.version, "queries_during": len(during), "errors": len(errors),
-            "idle_p50_ms": 1000 * _median(idle), "during_p50_ms": 1000 * _median(during),
+            "idle_p50_ms": 1000 * median(idle), "during_p50_ms": 1000 * median(during),
             "during_max_ms": 1000 * max(during, default=float("nan")),
             "versions_answering": sorted({v for t, _, v in latencies if t >= started})}
 
@@ -220,15 +230,15 @@ def run_benchmark(args: argparse.Namespace, out: TextIO) -> dict:
     root.mkdir(parents=True, exist_ok=True)
     encoder = FastBenchEncoder()
     print(f"encoder: {encoder.info.name} — figures EXCLUDE embedding", file=out)
-    base = _base_records()
+    base = bench_records()
     count = encoder.count_tokens
-    base_passages = sum(len(chunk_article(a, count, ChunkConfig())) for a in load_corpus(RTQA).articles)
+    base_passages = sum(passage_counts(RTQA, count).values())
     copies = max(1, math.ceil(args.passages / base_passages))
-    large_records = [_copy(r, k) for k in range(copies) for r in base]
-    small_records = [_copy(r, 900 + k) for k in range(math.ceil(args.small_files / len(base)))
+    large_records = [copy_record(r, k) for k in range(copies) for r in base]
+    small_records = [copy_record(r, 900 + k) for k in range(math.ceil(args.small_files / len(base)))
                      for r in base][: args.small_files]
-    small = _prepare(root, "small", small_records, encoder, out)
-    large = _prepare(root, "large", large_records, encoder, out)
+    small = prepare_library(root, "small", small_records, encoder, out)
+    large = prepare_library(root, "large", large_records, encoder, out)
     large_files = sorted((root / "large" / "corpus").rglob("*.jsonl"))
     results: dict = {"encoder": encoder.info.name, "runs": args.runs}
     n_large = large.service.manifest.passages
@@ -279,7 +289,7 @@ def _real_embedding(path: Path) -> dict:
 
 def _print_summary(r: dict, out: TextIO) -> None:
     def med(key: str, field: str = "seconds") -> float:
-        return _median([x[field] for x in r[key]])
+        return median([x[field] for x in r[key]])
 
     s = r["swap"]
     print("\nmedians (seconds):", file=out)
@@ -292,7 +302,7 @@ def _print_summary(r: dict, out: TextIO) -> None:
         print(f"  {label}, beyond embedding: new version published {med(key, 'published_beyond_embedding'):.3f}, "
               f"serving in the bot {med(key, 'beyond_embedding'):.3f} (swap-in {med(key, 'swap_in'):.3f})", file=out)
     for key in ("one_changed", "one_percent"):
-        parts = {k: _median([x["stages"].get(k, 0.0) for x in r[key]]) for k in r[key][0]["stages"]}
+        parts = {k: median([x["stages"].get(k, 0.0) for x in r[key]]) for k in r[key][0]["stages"]}
         print(f"    {key} stages (median s): " + ", ".join(f"{k} {v:.2f}" for k, v in parts.items())
               + f"; then flushed to disk in the background in {med(key, 'flush_after'):.2f}", file=out)
     print(f"    (1%: {r['one_percent'][0]['plan']}; {r['one_percent'][0]['embedded']} passages embedded)", file=out)
