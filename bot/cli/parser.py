@@ -24,7 +24,6 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "history": ("refresh", "cmd_history"),
     "bench-refresh": ("bench", "cmd_bench_refresh"),
     "bench-servers": ("bench_servers", "cmd_bench_servers"),
-    "bench-servers": ("bench_servers", "cmd_bench_servers"),
     "corpus": ("corpus", "cmd_corpus"),
     "eval": ("evaluate", "cmd_eval"),
     "servers": ("servers", "cmd_servers"),
@@ -159,16 +158,6 @@ def _add_refresh_parsers(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--query-threads", type=int, default=2, help="threads querying during the swap measurement")
     p.add_argument("--real-embedding", action="store_true",
                    help="also time the real model embedding one changed article (loads the model)")
-
-    p = sub.add_parser("bench-servers", help="measure memory, search and one server's refresh with many server "
-                                             "collections beside a large base (see README)")
-    p.add_argument("--workdir", default=".newsbot/bench-servers", help="where the benchmark corpora and indexes live")
-    p.add_argument("--base-passages", type=int, default=100_000, help="minimum passages in the base index")
-    p.add_argument("--servers", type=int, default=100, help="server collections beside the base")
-    p.add_argument("--server-passages", type=int, default=1000, help="minimum passages in each server's collection")
-    p.add_argument("--runs", type=int, default=5, help="repetitions of each measurement (medians are reported)")
-    p.add_argument("--loaded", type=int, default=None,
-                   help="most server collections kept in memory (default: NEWSBOT_LOADED_SERVERS, 16)")
 
     p = sub.add_parser("bench-servers", help="measure memory, search and one server's refresh with many server "
                                              "collections beside a large base (see README)")
