@@ -30,7 +30,7 @@ from bot.chat.endpoints import Endpoints, RoutedHTTPClient
 from bot.chat.progress import Refreshing
 from bot.chat.render.text import choice
 from bot.chat.replies import NO_MENTIONS, send_private
-from bot.chat.sync import SyncReport, SyncState, sync_commands
+from bot.chat.sync import SyncReport, SyncState, forget_guild, sync_commands
 from bot.feedback import FeedbackStore
 from bot.server_settings import ServerSettings, ServerSettingsStore, server_view
 from bot.settings import Settings
@@ -127,17 +127,24 @@ class NewsBot(commands.Bot):
 
     async def on_guild_remove(self, guild: discord.Guild) -> None:
         """The bot left (or was removed from) a server: its collection is archived, and deleted after
-        NEWSBOT_LEFT_SERVER_DAYS unless the bot comes back."""
+        NEWSBOT_LEFT_SERVER_DAYS unless the bot comes back. Discord drops the commands registered there, so
+        the record of them is forgotten (they are registered again when the bot comes back)."""
+        if guild.id in self.settings.guild_ids and self.sync_state is not None and self.application_id is not None:
+            forget_guild(self.sync_state, self.endpoints.api_base, self.application_id, guild.id)
         archived = await self.run_blocking(self.collections.archive, guild.id)
         if archived is not None:
             log.info("left server %s: its collection is archived in %s (deleted after %d days)", guild.id, archived,
                      self.settings.left_server_days)
 
     async def on_guild_join(self, guild: discord.Guild) -> None:
-        """Joined a server: bring back its archived collection, if the bot had left it recently."""
+        """Joined a server: bring back its archived collection, if the bot had left it recently, and register
+        the commands again in a server of DISCORD_GUILD_IDS (Discord dropped them when the bot was removed)."""
         restored = await self.run_blocking(self.collections.restore_archived, guild.id)
         if restored is not None:
             log.info("rejoined server %s: its archived collection is back", guild.id)
+        if guild.id in self.settings.guild_ids and self.sync_state is not None:
+            await sync_commands(self, self.tree, self.sync_state, self.settings.guild_ids, self.settings.sync_commands,
+                                self.endpoints.api_base, only_guild=guild.id)
 
     async def keep_house(self, every: float = RELOAD_SECONDS) -> None:
         """Every few seconds: serve versions another process switched to (several shards over one index);

@@ -35,6 +35,12 @@ CREATE TABLE IF NOT EXISTS command_sync (
 GLOBAL = "global"
 
 
+def forget_guild(state: SyncState, api_base: str, application_id: int, guild_id: int) -> None:
+    """Forget what was registered in a server: Discord drops an application's commands there when the bot is
+    removed, so they must be registered again when it comes back (at once, or at the next start)."""
+    state.put(api_base, application_id, scope_key(guild_id), None)
+
+
 def scope_key(guild_id: int | None) -> str:
     """`global` or `guild:<id>`."""
     return GLOBAL if guild_id is None else f"guild:{guild_id}"
@@ -100,12 +106,14 @@ def desired_scopes(tree: app_commands.CommandTree, guild_ids: tuple[int, ...]) -
 
 
 async def sync_commands(client: discord.Client, tree: app_commands.CommandTree, state: SyncState,
-                        guild_ids: tuple[int, ...], mode: str, api_base: str) -> SyncReport:
+                        guild_ids: tuple[int, ...], mode: str, api_base: str,
+                        only_guild: int | None = None) -> SyncReport:
     """Register the tree's commands where configured, skipping scopes whose definitions did not change.
 
     Args:
         mode: "auto" (only changes), "always" or "never" (NEWSBOT_SYNC_COMMANDS).
         api_base: the REST base, so that a fake or proxy API keeps its own record.
+        only_guild: register in this configured server alone (the bot was invited back to it).
     """
     report = SyncReport()
     app_id = client.application_id
@@ -117,6 +125,8 @@ async def sync_commands(client: discord.Client, tree: app_commands.CommandTree, 
     for scope in known:
         if scope not in wanted:  # registered before, no longer configured
             wanted[scope] = (None if scope == GLOBAL else int(scope.split(":", 1)[1]), [])
+    if only_guild is not None:
+        wanted = {k: v for k, v in wanted.items() if k == scope_key(only_guild)}
     for scope, (guild_id, payload) in wanted.items():
         digest = commands_digest(payload)
         if not payload and scope not in known:
