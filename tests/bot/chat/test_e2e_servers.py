@@ -327,6 +327,11 @@ async def test_an_article_added_in_one_server_is_seen_there_only(servers: Server
 
         typed = await choices(fake, "source", {"query": "otters"}, "query", s.a, s.mod_a)
         assert any(c["name"].startswith(OTTERS_TITLE) for c in typed)
+        shown_to_alice = [c["value"] for c in await choices(fake, "source", {"query": "p"}, "query", s.a,
+                                                            fake.normal_user)]
+        assert passage_id in shown_to_alice, "the passages /ask showed her in A"
+        in_b = await choices(fake, "source", {"query": "p"}, "query", s.b, fake.normal_user)
+        assert passage_id not in [c["value"] for c in in_b], "B never suggests what A showed her"
         for user in (s.admin_b, fake.normal_user):
             assert not [c for c in await choices(fake, "source", {"query": "otters"}, "query", s.b, user)
                         if "Otters" in c["name"]]
@@ -395,6 +400,12 @@ async def test_a_shared_article_removed_in_one_server_is_hidden_there_only(serve
         ix = await fake.slash("sources", guild=s.b)
         await fake.wait_for_callback(ix)
         assert LIBRARY_TITLE not in embed_text(fake.final_message(ix))
+        for guild, seen in ((s.b, False), (s.a, True)):
+            ix = await fake.slash("source", {"query": "The city library will stay open until ten at night"},
+                                  guild=guild, user=s.admin_b)
+            assert ((await reply_of(fake, ix))["embeds"][0]["title"] == LIBRARY_TITLE) is seen
+            outlets = await choices(fake, "ask", {"question": "x", "outlet": "bugle"}, "outlet", guild, s.admin_b)
+            assert bool(outlets) is seen, outlets
         assert (current_version(s.index), files_of(s.corpus)) == base_before, "the base corpus is untouched"
         ix = await fake.slash("corpus", {}, subcommand="history", user=s.admin_b, guild=s.b)
         assert "corpus hide" in embed_text(await reply_of(fake, ix))
@@ -426,6 +437,11 @@ async def test_the_operator_refreshes_the_base_from_any_server(servers: Servers)
         summary = await refresh(fake, listed, s.b)
         assert "removed 1" in summary and BAKERY_TITLE in summary, summary
         assert BAKERY_TITLE not in titles(await ask(fake, BAKERY_QUESTION, s.a))
+
+        question, summary = await add_page(s, fake.owner, s.b, corpus="base")
+        assert question == "Add this to the shared corpus?" and "added 1" in summary
+        assert list((s.corpus / "added").rglob("*.jsonl")) and not s.server_dir(s.b).exists()
+        assert titles(await ask(fake, OTTERS_QUESTION, s.a))[0] == OTTERS_TITLE
         fake.assert_no_violations()
 
 
