@@ -14,6 +14,7 @@ from datetime import date
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit, urlunsplit
 
+from corpus.sentences import first_sentence
 from corpus.text import clean_text
 
 if TYPE_CHECKING:
@@ -132,16 +133,12 @@ def article_id(url: str | None, text: str) -> str:
     return prefix + hashlib.sha256(basis.encode()).hexdigest()[:15]
 
 
-_SENTENCE_END = re.compile(r"(?<=[.!?])[\"”’']?\s")
-
-
 def derive_title(text: str, limit: int = 90) -> str:
-    """A readable title from the first sentence, shortened at a word boundary."""
+    """A readable title from the first sentence (`corpus.sentences`), shortened at a word boundary."""
     first = text.split(PARAGRAPH_SEPARATOR, 1)[0]
-    match = _SENTENCE_END.search(first)
-    sentence = first[: match.start() + 1] if match else first
+    sentence = first_sentence(first) or first
     sentence = re.sub(r"^\(\w+\)\s*", "", sentence).strip()
     if len(sentence) <= limit:
-        return sentence.rstrip(".")
+        return sentence.rstrip(".。｡")
     cut = sentence[:limit].rsplit(" ", 1)[0]
     return cut.rstrip(",;:") + "…"
