@@ -8,11 +8,16 @@ page, so the link is never worse than the plain URL.
 
 from __future__ import annotations
 
+import re
 from urllib.parse import quote
 
 # words of a long sentence used as textStart and textEnd (the browser matches start … end)
 START_WORDS = 6
 END_WORDS = 3
+# a sentence of a script written without spaces (Chinese, Japanese) longer than this is quoted as its first and
+# last clause: clause marks are word boundaries for every browser, so both ends still match
+LONG_UNSPACED = 40
+_CLAUSE_MARK = re.compile(r"[、，；：]")
 
 
 def _encode(text: str) -> str:
@@ -24,13 +29,19 @@ def text_directive(sentence: str) -> str:
     """The `text=` directive that finds `sentence` in a page.
 
     Short sentences are quoted whole; long ones as `start,end` so that small
-    differences in the middle (markup, a changed word) do not break the match.
+    differences in the middle (markup, a changed word) do not break the match:
+    the first and last words, or the first and last clauses of a long
+    sentence written without spaces (`東京は晴れ、…、大阪は雨。`).
     """
     words = sentence.split()
     if not words:
         return ""
     if len(words) <= START_WORDS + END_WORDS:
-        return "text=" + _encode(" ".join(words))
+        whole = " ".join(words)
+        clauses = [c.strip() for c in _CLAUSE_MARK.split(whole)]
+        if len(whole) > LONG_UNSPACED and len(clauses) > 1 and clauses[0] and clauses[-1]:
+            return "text=" + _encode(clauses[0]) + "," + _encode(clauses[-1])
+        return "text=" + _encode(whole)
     return "text=" + _encode(" ".join(words[:START_WORDS])) + "," + _encode(" ".join(words[-END_WORDS:]))
 
 
