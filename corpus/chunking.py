@@ -5,7 +5,9 @@ tokenizer), so this module needs neither the model nor any file.
 
 Rules, in order of priority:
 1. a passage never exceeds the model window once its prefix (title, date) is
-   added, so nothing is silently truncated;
+   added, so nothing is silently truncated; the headline in the prefix is
+   capped (`ChunkConfig.title_pieces`), so that even a crawled "headline" of a
+   thousand characters leaves most of the window to the passage;
 2. a passage never cuts a sentence (a single sentence longer than the window is
    the one exception: it is split at word boundaries, and the passage says so);
 3. passages follow paragraphs: whole paragraphs are packed together while they
@@ -15,11 +17,14 @@ Rules, in order of priority:
 from __future__ import annotations
 
 import hashlib
+import re
+import unicodedata
 from bisect import bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from corpus.article import Article
+from corpus.sentences import RULES as SENTENCE_RULES
 from corpus.sentences import sentence_spans
 
 TokenCounter = Callable[[str], int]
@@ -36,6 +41,9 @@ class ChunkConfig:
             paragraph is split, so a fact across the cut is still found.
         title_in_embedding: prepend the title to the embedded text.
         date_in_embedding: prepend the publication date to the embedded text.
+        title_pieces: most word pieces the headline may take in the prefix, counted without the tokenizer
+            (`word_piece_bound`); a longer headline is cut at a word boundary. With WordPiece
+            (the bundled model), the prefix then takes at most about 160 of the 256 pieces, whatever the headline.
     """
 
     target_tokens: int = 200
@@ -43,10 +51,11 @@ class ChunkConfig:
     overlap_sentences: int = 0
     title_in_embedding: bool = True
     date_in_embedding: bool = False
+    title_pieces: int = 150
 
     def describe(self) -> dict[str, object]:
-        """Plain dict for the manifest: a change here means re-chunking."""
-        return dict(self.__dict__)
+        """Plain dict for the manifest: a change here (sentence rules included) means re-chunking."""
+        return {**self.__dict__, "sentences": SENTENCE_RULES}
 
 
 @dataclass(frozen=True)
@@ -68,13 +77,49 @@ class Passage:
     split_sentence: bool = False
 
 
+def _char_pieces(char: str) -> int:
+    """Most word pieces one character can become: none for a space, one per base character after decomposition."""
+    if char.isspace():
+        return 0
+    if char.isascii():
+        return 1
+    return sum(1 for c in unicodedata.normalize("NFD", char) if unicodedata.category(c) != "Mn") or 1
+
+
+def word_piece_bound(text: str) -> int:
+    """An upper bound of the word pieces of `text`, without the tokenizer.
+
+    A WordPiece tokenizer (BERT's, the bundled model's) drops spaces and accents
+    (NFD, combining marks removed) and makes pieces of at least one character
+    each, so it never makes more pieces than this count: one per remaining
+    character (a Hangul syllable decomposes into two or three).
+    """
+    return sum(_char_pieces(c) for c in text)
+
+
+_LAST_SPACE = re.compile(r"\s+\S*$")
+
+
+def capped_title(title: str, pieces: int) -> str:
+    """`title`, or its longest start within `pieces` (`word_piece_bound`), cut at a word boundary when it has one."""
+    used = 0
+    for i, char in enumerate(title):
+        used += _char_pieces(char)
+        if used > pieces:
+            head = title[:i]
+            # drop the word cut in two, unless the title is one long "word" (or in a script without spaces)
+            words = _LAST_SPACE.sub("", head)
+            return (words if words.strip() else head).rstrip(" ,;:-–—")
+    return title
+
+
 def embedding_prefix(article: Article, config: ChunkConfig) -> str:
-    """The text put before every passage of `article` when it is embedded."""
+    """The text put before every passage of `article` when it is embedded (the headline capped)."""
     parts = []
     if config.date_in_embedding and article.published:
         parts.append(article.published.strftime("%d %B %Y").lstrip("0"))
     if config.title_in_embedding and article.title and not article.title_derived:
-        parts.append(article.title)
+        parts.append(capped_title(article.title, config.title_pieces))
     return (". ".join(parts) + ". ") if parts else ""
 
 
@@ -119,8 +164,10 @@ def _split_long_sentence(text: str, start: int, end: int, budget: int, count: To
 def chunk_article(article: Article, count: TokenCounter, config: ChunkConfig = ChunkConfig()) -> list[Passage]:
     """Cut one article into passages (see the module docstring for the rules)."""
     text = article.text
-    prefix_tokens = count(embedding_prefix(article, config)) if embedding_prefix(article, config) else 0
-    hard_budget = config.window_tokens - 2 - prefix_tokens  # [CLS] and [SEP]
+    prefix = embedding_prefix(article, config)
+    prefix_tokens = count(prefix) if prefix else 0
+    # [CLS] and [SEP]; the capped headline keeps this near the target (at least ~90 pieces with WordPiece)
+    hard_budget = config.window_tokens - 2 - prefix_tokens
     budget = max(16, min(config.target_tokens, hard_budget))
     para_starts = [s for s, _ in article.paragraph_spans]
 
