@@ -3,13 +3,18 @@
 The one analyser of the project: passages are indexed, questions scored,
 highlight sentences and the answer's fallback bold sentence chosen with the
 same words, so a term means the same thing everywhere. English Snowball
-stemming (PyStemmer, what bm25s uses) over lower-cased words, possessives
-dropped, stopwords removed.
+stemming (PyStemmer, what bm25s uses) over folded words (`fold`: case and
+accents), possessives dropped, stopwords removed.
+
+`fold` is also what the quote matcher (`index.search.quote`) compares, so a
+question, a pasted quote and an article agree on `Pokemon`/`Pokémon`,
+`CAFÉ`/`cafe`, `ﬁnal`/`final` and full-width `ＮＡＴＯ`/`NATO`.
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from functools import lru_cache
 
 import Stemmer
@@ -23,15 +28,68 @@ _POSSESSIVE = re.compile(r"['’]s$")
 _WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
 
 
+# The combining marks that are accents: the generic diacritics blocks (acute, grave, umlaut, cedilla, breve, tonos…),
+# which is what Latin, Greek and Cyrillic letters decompose into. Other scripts' marks (kana voicing, Indic vowel
+# signs, Hebrew and Arabic points, Thai tones) change the word, so they stay.
+_ACCENT_RANGES = ((0x0300, 0x036F), (0x1AB0, 0x1AFF), (0x1DC0, 0x1DFF), (0x20D0, 0x20FF), (0xFE20, 0xFE2F))
+
+
+def _is_accent(char: str) -> bool:
+    code = ord(char)
+    return any(lo <= code <= hi for lo, hi in _ACCENT_RANGES)
+
+
+def fold_char(char: str) -> str:
+    """One character folded: compatibility forms decomposed (`ﬁ` → `fi`, `Ａ` → `a`), case folded, accents dropped.
+
+    May be empty (a lone accent) or longer than one character (`ß` → `ss`). Only letters and digits take their
+    compatibility forms: `™` or `½` would otherwise glue letters or digits to the word before them.
+    """
+    form = "NFKD" if unicodedata.category(char)[0] == "L" or unicodedata.category(char) == "Nd" else "NFD"
+    text = unicodedata.normalize(form, unicodedata.normalize(form, char).casefold())
+    return unicodedata.normalize("NFC", "".join(c for c in text if not _is_accent(c)))
+
+
+class _FoldTable(dict):
+    """`str.translate` table filled on first use of each character (thread-safe: one dict write per character)."""
+
+    def __missing__(self, code: int) -> str:
+        value = fold_char(chr(code))
+        self[code] = value
+        return value
+
+
+_FOLD = _FoldTable()
+
+
+def fold(text: str) -> str:
+    """`text` with every character folded (`fold_char`): `"Émile’s CAFÉ"` → `"emile’s cafe"`."""
+    return text.lower() if text.isascii() else text.translate(_FOLD)
+
+
+def fold_with_offsets(text: str) -> tuple[str, list[int]]:
+    """`fold(text)` and, for each of its characters, the offset in `text` of the character it came from."""
+    if text.isascii():
+        return text.lower(), list(range(len(text)))
+    chars: list[str] = []
+    offsets: list[int] = []
+    for i, char in enumerate(text):
+        folded = _FOLD[ord(char)]
+        chars.append(folded)
+        offsets.extend([i] * len(folded))
+    return "".join(chars), offsets
+
+
 @lru_cache(maxsize=1)
 def _stemmer():  # noqa: ANN202 - PyStemmer has no type stubs
     return Stemmer.Stemmer("english")
 
 
 def analyze(text: str) -> list[str]:
-    """Lower-cased, stopword-free, stemmed terms: `"Moscow's drones"` → `["moscow", "drone"]`."""
+    """Folded, stopword-free, stemmed terms: `"Moscow's drones"` → `["moscow", "drone"]`, `"Pokémon"` → `["pokemon"]`.
+    """
     words = []
-    for match in _WORD.finditer(text.lower()):
+    for match in _WORD.finditer(fold(text)):
         word = match.group()
         if "'" in word or "’" in word:
             word = _POSSESSIVE.sub("", word).replace("’", "'")

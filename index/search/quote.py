@@ -1,17 +1,17 @@
 """Find where a pasted quote comes from: exactly, or approximately when reworded or shortened.
 
 Why two measures: a quote copied from a social post differs from the article in
-quote marks, case, spacing, omissions ("…") or wording. Normalised text catches
-the first kinds exactly; `rapidfuzz` scores how close the wording is, and the
-embedding model (the same one as the index) scores whether the meaning is the
-same, which is what survives a paraphrase. Candidates come from dense search of
+quote marks, case, accents, spacing, omissions ("…") or wording. Normalised text
+(folded like the analyser's terms) catches the first kinds exactly; `rapidfuzz`
+scores how close the wording is, and the embedding model (the same one as the
+index) scores whether the meaning is the same, which is what survives a
+paraphrase. Candidates come from dense search of
 the quote itself, so only a handful of passages are ever compared.
 """
 
 from __future__ import annotations
 
 import re
-import unicodedata
 from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -23,6 +23,7 @@ from rapidfuzz import fuzz
 from corpus.article import Article
 from corpus.chunking import Passage
 from corpus.sentences import sentence_spans
+from index.analysis import fold_with_offsets
 from index.encoder import Encoder
 from index.search.results import SearchResult
 
@@ -53,30 +54,46 @@ class Searcher(Protocol):
 
 @dataclass(frozen=True)
 class Normalised:
-    """Text reduced to case-folded words separated by single spaces, with a map back to the original offsets."""
+    """Text reduced to folded words separated by single spaces, with a map back to the original offsets.
+
+    `offsets[i]` is where the original character of normalised character `i` starts, `ends[i]` where it ends
+    (past any accents written as separate combining characters, which folding drops).
+    """
 
     text: str
     offsets: tuple[int, ...]
+    ends: tuple[int, ...]
 
     def span(self, start: int, end: int) -> tuple[int, int]:
         """Original [start, end) of the normalised span [start, end)."""
-        return self.offsets[start], self.offsets[end - 1] + 1
+        return self.offsets[start], self.ends[end - 1]
 
 
 def normalise(text: str) -> Normalised:
-    """Words only, case-folded, accents dropped: quote marks, dashes and spacing no longer matter."""
-    chars: list[str] = []
+    """Words only, folded as the analyser folds them (`index.analysis.fold`: case, accents, compatibility forms).
+
+    Quote marks, dashes and spacing no longer matter, and `Pokemon` matches `Pokémon` here as in BM25.
+    """
+    folded, source = fold_with_offsets(text)
+    # where each folded character's original ends: at the next original character that folding kept
+    ends = [len(text)] * len(source)
+    following = len(text)
+    for k in range(len(source) - 1, -1, -1):
+        ends[k] = following
+        if k == 0 or source[k - 1] != source[k]:
+            following = source[k]
+    parts: list[str] = []
     offsets: list[int] = []
-    for match in _WORD.finditer(text):
-        if chars:
-            chars.append(" ")
+    stops: list[int] = []
+    for match in _WORD.finditer(folded):
+        if parts:
+            parts.append(" ")
             offsets.append(offsets[-1])
-        for i, ch in enumerate(match.group()):
-            for folded in unicodedata.normalize("NFKD", ch.casefold()):
-                if not unicodedata.combining(folded):
-                    chars.append(folded)
-                    offsets.append(match.start() + i)
-    return Normalised("".join(chars), tuple(offsets))
+            stops.append(stops[-1])
+        parts.append(match.group())
+        offsets.extend(source[match.start():match.end()])
+        stops.extend(ends[match.start():match.end()])
+    return Normalised("".join(parts), tuple(offsets), tuple(stops))
 
 
 def quote_parts(quote: str) -> list[str]:
