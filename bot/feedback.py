@@ -40,8 +40,13 @@ _EXPORT_COLUMNS = ("id", "created_at", "updated_at", "verdict", "user_id", "user
                    "question", "index_version", "answer_id", "guild_id", "channel_id")
 
 
+DMS = -1  # `server=DMS`: the records of direct messages only
+
+
 def _in_server(server: int | None) -> tuple[str, tuple]:
-    """The WHERE clause (and its parameters) that keeps one server's records; none for all."""
+    """The WHERE clause (and its parameters) that keeps one server's records (`DMS`: DMs'); none for all."""
+    if server == DMS:
+        return "WHERE guild_id IS NULL", ()
     return ("WHERE guild_id = ?", (server,)) if server is not None else ("", ())
 
 

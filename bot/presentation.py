@@ -14,7 +14,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from corpus.article import Article
+from corpus.article import Article, derive_title
 from corpus.chunking import Passage
 from corpus.sentences import sentence_spans
 from index.analysis import analyze
@@ -156,7 +156,10 @@ def compose_item(hit: Hit, question: str) -> AnswerItem:
     a, p = hit.article, hit.passage
     sentences = passage_sentences(p, a, question, hit.highlight.spans if hit.highlight else None)
     bold = next((s.text for s in sentences if s.bold), sentences[0].text if sentences else "")
-    return AnswerItem(rank=hit.rank, passage_id=p.id, article_id=a.id, title=a.title, title_derived=a.title_derived,
+    title, derived = " ".join(a.title.split()), a.title_derived
+    if not title:  # readers always give a title; an index written otherwise still shows a readable one
+        title, derived = derive_title(a.text) or a.outlet or "Untitled article", True
+    return AnswerItem(rank=hit.rank, passage_id=p.id, article_id=a.id, title=title, title_derived=derived,
                       url=a.url, link=fragment_link(a.url, bold), outlet=a.outlet, authors=a.authors,
                       published=a.published, paragraphs=paragraph_range(p, a), sentences=sentences,
                       score=float(hit.score), also_published_by=a.also_published_by)

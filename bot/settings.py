@@ -53,6 +53,14 @@ def _ids(env: Mapping[str, str], name: str) -> tuple[int, ...]:
     return tuple(out)
 
 
+def _home_servers(env: Mapping[str, str]) -> tuple[int, ...]:
+    """NEWSBOT_HOME_SERVER_IDS; empty: DISCORD_GUILD_IDS (a bot run for one community keeps working);
+    `none`: no home server even with DISCORD_GUILD_IDS set (only owners change the shared corpus)."""
+    if env.get("NEWSBOT_HOME_SERVER_IDS", "").strip().lower() == "none":
+        return ()
+    return _ids(env, "NEWSBOT_HOME_SERVER_IDS") or _ids(env, "DISCORD_GUILD_IDS")
+
+
 SYNC_MODES = ("auto", "always", "never")
 API_VERSION_PATH = "/api/v10"
 
@@ -148,7 +156,7 @@ class Settings:
             guild_ids=_ids(env, "DISCORD_GUILD_IDS"),
             owner_ids=_ids(env, "NEWSBOT_OWNER_IDS"),
             # a bot run for one community (commands registered in its servers) keeps its moderators' rights
-            home_server_ids=_ids(env, "NEWSBOT_HOME_SERVER_IDS") or _ids(env, "DISCORD_GUILD_IDS"),
+            home_server_ids=_home_servers(env),
             loaded_servers=_int(env, "NEWSBOT_LOADED_SERVERS", base.loaded_servers, 1, 10_000),
             left_server_days=_int(env, "NEWSBOT_LEFT_SERVER_DAYS", base.left_server_days, 0, 3650),
             moderator_role_id=int(role) if role else None,

@@ -50,3 +50,17 @@ def test_feedback_cli_summary_and_export(tmp_path: Path, capsys: pytest.CaptureF
 def test_command_digest_ignores_order() -> None:
     a, b = {"name": "a", "options": []}, {"name": "b"}
     assert commands_digest([a, b]) == commands_digest([b, a]) != commands_digest([a])
+
+
+def test_feedback_counts_per_place(tmp_path: Path) -> None:
+    from bot.feedback import DMS
+
+    store = FeedbackStore(tmp_path)
+    in_a = store.answer(store.record_answer("q", {}, 3, "v1", ["pa"], 1, 100, 5))
+    in_dm = store.answer(store.record_answer("q", {}, 3, "v1", ["pb"], 1, None, 6))
+    store.record_feedback(in_a, "pa", "helpful", 1, "alice", guild_id=100)
+    store.record_feedback(in_dm, "pb", "wrong_source", 1, "alice")
+    assert store.counts(100) == {"helpful": 1, "wrong_source": 0}
+    assert store.counts(DMS) == {"helpful": 0, "wrong_source": 1}
+    assert store.counts(200) == {"helpful": 0, "wrong_source": 0} and store.counts() == {"helpful": 1, "wrong_source": 1}
+    assert store.most_flagged(server=100) == [] and store.most_flagged(server=DMS) == [("pb", 1)]

@@ -17,6 +17,7 @@ from bot.chat.catalog import Catalog
 from bot.chat.render.listing import sources_page
 from bot.chat.render.source import IndexStats, sources_embed
 from bot.chat.replies import NO_MENTIONS
+from bot.feedback import DMS
 from corpus.outlets import outlet_key
 
 if TYPE_CHECKING:
@@ -25,7 +26,7 @@ if TYPE_CHECKING:
 
 async def index_stats(bot: NewsBot, catalog: Catalog, guild_id: int | None = None) -> IndexStats:
     """Figures of what a place sees, whether a `/refresh` is running, and the feedback given there."""
-    counts = await bot.run_blocking(bot.feedback.counts, guild_id)
+    counts = await bot.run_blocking(bot.feedback.counts, DMS if guild_id is None else guild_id)
     return IndexStats(len(catalog.articles), catalog.passages, len(catalog.outlets), catalog.model,
                       catalog.version, catalog.built_at, bot.refreshing.running,
                       counts["helpful"], counts["wrong_source"])

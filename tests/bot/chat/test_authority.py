@@ -36,4 +36,5 @@ def test_with_no_home_server_only_owners_may_and_the_refusal_says_how_to_name_on
 def test_home_servers_default_to_the_command_servers() -> None:
     assert Settings.from_env({"DISCORD_GUILD_IDS": "5,6"}).home_server_ids == (5, 6)
     assert Settings.from_env({"DISCORD_GUILD_IDS": "5", "NEWSBOT_HOME_SERVER_IDS": "7"}).home_server_ids == (7,)
+    assert Settings.from_env({"DISCORD_GUILD_IDS": "5", "NEWSBOT_HOME_SERVER_IDS": " None "}).home_server_ids == ()
     assert Settings.from_env({}).home_server_ids == () and Settings.from_env({"NEWSBOT_OWNER_IDS": "9, 10"}).owner_ids == (9, 10)
