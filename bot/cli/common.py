@@ -73,8 +73,10 @@ def print_history(settings: Settings, server: int | None, limit: int, as_json: b
 def print_build(report: LoadReport, stats: BuildStats | None, out: TextIO) -> None:
     """What a build read, skipped and wrote, as `newsbot build` prints it."""
     print(f"read {report.files_read} file(s): {len(report.articles)} article(s)", file=out)
-    for problem in report.problems:
+    for problem in report.skipped:
         print(f"  skipped {problem.message}", file=out)
+    for note in report.notes:
+        print(f"  note: {note.message}", file=out)
     for dup, kept in report.duplicates:
         print(f"  duplicate {dup.source} (same article as {kept.source}): kept the first", file=out)
     if stats is not None:
