@@ -21,6 +21,14 @@ More than one guild::
     ix = await fake.slash("ask", {...}, guild=b, user=admin_b)   # guild=False: a DM
     await fake.remove_bot_from_guild(b)                # GUILD_DELETE → on_guild_remove
     await fake.add_bot_to_guild(b)                     # GUILD_CREATE → on_guild_join
+
+Shards, routed as Discord routes them (a guild belongs to shard ``(guild_id >> 22) % shard_count``)::
+
+    one = fake.add_guild("One", shard=(1, 2))          # an id that lands on shard 1 of 2
+    # a session that identified with shard [1, 2] gets READY/GUILD_CREATE for One only, and every event
+    # of One (slash, send_message, ...); DMs go to shard 0; unsharded sessions ([0, 1]) get everything
+    await fake.wait_until_ready(shard_ids=[1], shard_count=2)
+    FakeDiscord(shard_count=2)                         # what GET /gateway/bot recommends
 """
 
 from .harness import pointed_at, running_bot
@@ -33,6 +41,7 @@ from .payloads import (
     MANAGE_GUILD,
     PRIVILEGED_INTENTS,
     SnowflakeFactory,
+    shard_of,
     snowflake_time,
 )
 from .records import Recorded, UploadedFile
@@ -64,5 +73,6 @@ __all__ = [
     "message_body",
     "pointed_at",
     "running_bot",
+    "shard_of",
     "snowflake_time",
 ]

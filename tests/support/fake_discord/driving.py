@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import copy
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from . import payloads as p
 from .commands import CommandRegistry
@@ -32,17 +32,28 @@ class DriveMixin(ResultsMixin):
     commands: CommandRegistry
     require_registered_commands: bool
 
-    async def wait_until_ready(self, timeout: float = 10.0) -> None:
-        """Resolve once a client identified and was sent READY + GUILD_CREATE."""
+    async def wait_until_ready(self, timeout: float = 10.0, *, shard_ids: Iterable[int] | None = None,
+                               shard_count: int | None = None) -> None:
+        """Resolve once a client identified and was sent READY + GUILD_CREATE.
+
+        With ``shard_count`` (and ``shard_ids``, default all of them): once each of those shards has a
+        session that was, whatever other sessions (another process's shards) were ready before.
+        """
+        if shard_count is None and shard_ids is None:
+            waiting = self.hub.ready_event.wait()
+        else:
+            count = shard_count or 1
+            wanted = list(range(count) if shard_ids is None else shard_ids)
+            waiting = self.hub.wait_for(lambda: self.hub.shards_ready(wanted, count))
         try:
-            await asyncio.wait_for(self.hub.ready_event.wait(), timeout)
+            await asyncio.wait_for(waiting, timeout)
         except TimeoutError:
             raise AssertionError(f"no gateway client became ready within {timeout}s; "
                                  f"identifies={self.hub.identifies} "
                                  f"requests={[r.path for r in self.requests]}") from None
 
     async def dispatch(self, event: str, data: Payload) -> None:
-        """Send any raw gateway event to connected clients."""
+        """Send any raw gateway event to connected clients (those of its guild's shard: see :mod:`.gateway`)."""
         await self.hub.dispatch(event, data)
 
     async def disconnect_clients(self, code: int = 4000) -> None:

@@ -2,6 +2,13 @@
 
 discord.py connects with ``compress=zlib-stream`` but parses *text* frames as plain
 JSON and only inflates binary frames, so the fake sends uncompressed text frames.
+
+Sharding, as Discord does it: a session identifies as shard ``[shard_id, shard_count]``
+(``[0, 1]`` when it does not say); a guild belongs to shard ``(guild_id >> 22) % shard_count``
+(:func:`~.payloads.shard_of`). Each session gets READY (with its ``shard``) and GUILD_CREATE
+for its own guilds only; every event of a guild (interactions, messages, guild changes) goes
+to the sessions of that guild's shard, and events of no guild (DMs) to shard 0. An unsharded
+session (``[0, 1]``) so gets everything, as before sharding existed.
 """
 
 from __future__ import annotations
@@ -9,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import json
 import secrets
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import WSMsgType, web
@@ -48,6 +56,27 @@ class GatewaySession:
                 return
             await self.ws.send_str(json.dumps(frame))
         self.hub.sent.append(frame)
+        self.hub.sent_to.append(((self.shard_id, self.shard_count), frame))
+
+    @property
+    def shard_id(self) -> int:
+        return self.shard[0]
+
+    @property
+    def shard_count(self) -> int:
+        return self.shard[1] if len(self.shard) > 1 else 1
+
+    def serves(self, guild_id: int | None) -> bool:
+        """Whether this session gets the events of ``guild_id`` (None: no guild, e.g. a DM: shard 0)."""
+        if self.shard_count <= 1:
+            return True
+        if guild_id is None:
+            return self.shard_id == 0
+        return p.shard_of(guild_id, self.shard_count) == self.shard_id
+
+    def guilds(self) -> list[FakeGuild]:
+        """The guilds the bot is in that belong to this session's shard."""
+        return [g for g in self.hub.fake.world.bot_guilds() if self.serves(g.id)]
 
     async def dispatch(self, event: str, data: Payload) -> None:
         """Send an event, hiding message content when the client lacks the intent."""
@@ -83,12 +112,17 @@ class GatewaySession:
         if self.intents & p.PRIVILEGED_INTENTS & ~fake.allowed_privileged_intents:
             await self.ws.close(code=4014, message=b"Disallowed intent(s).")
             return
-        self.shard = list(d.get("shard") or [0, 1])
+        shard = list(d.get("shard") or [0, 1])
+        if len(shard) != 2 or not 0 <= int(shard[0]) < int(shard[1]):
+            await self.ws.close(code=4010, message=b"Invalid shard.")
+            return
+        self.shard = [int(shard[0]), int(shard[1])]
         world = fake.world
+        guilds = self.guilds()
         await self.dispatch("READY", {
             "v": p.API_VERSION,
             "user": p.me_payload(world.bot_user),
-            "guilds": [{"id": str(g.id), "unavailable": True} for g in world.bot_guilds()],
+            "guilds": [{"id": str(g.id), "unavailable": True} for g in guilds],
             "session_id": self.session_id,
             "session_type": "normal",
             "resume_gateway_url": fake.gateway_url,
@@ -102,7 +136,7 @@ class GatewaySession:
             "geo_ordered_rtc_regions": [],
             "_trace": ["fake-discord"],
         })
-        for guild in world.bot_guilds():
+        for guild in guilds:
             await self.dispatch("GUILD_CREATE", self.guild_create(guild))
         self._mark_ready()
 
@@ -146,6 +180,7 @@ class GatewaySession:
         self.ready = True
         self.hub.sessions_by_id[self.session_id] = self
         self.hub.ready_event.set()
+        self.hub.changed()
 
 
 class GatewayHub:
@@ -159,6 +194,8 @@ class GatewayHub:
         self.identifies: list[Payload] = []
         self.received: list[Payload] = []
         self.sent: list[Payload] = []
+        self.sent_to: list[tuple[tuple[int, int], Payload]] = []  # (the session's shard, frame), every session
+        self._waiters: list[tuple[Callable[[], bool], asyncio.Future[None]]] = []
 
     async def handle(self, request: web.Request) -> web.WebSocketResponse:
         """aiohttp handler for ``GET /gateway``."""
@@ -173,25 +210,69 @@ class GatewayHub:
             self.sessions.remove(session)
             if not any(s.ready for s in self.sessions):
                 self.ready_event.clear()
+            self.changed()
         return ws
 
     def ready_sessions(self) -> list[GatewaySession]:
         """Sessions that completed IDENTIFY or RESUME and are still open."""
         return [s for s in self.sessions if s.ready and not s.ws.closed]
 
-    async def dispatch(self, event: str, data: Payload) -> None:
-        """Send ``event`` to every ready session; fail loudly if no client is connected."""
-        sessions = self.ready_sessions()
+    def sessions_for(self, guild_id: int | None) -> list[GatewaySession]:
+        """The ready sessions that get the events of ``guild_id`` (None: of no guild, i.e. shard 0)."""
+        return [s for s in self.ready_sessions() if s.serves(guild_id)]
+
+    def shards_ready(self, shard_ids: Iterable[int], shard_count: int) -> bool:
+        """Whether every one of ``shard_ids`` (of ``shard_count``) has a ready session."""
+        ready = {tuple(s.shard) for s in self.ready_sessions()}
+        return all((shard_id, shard_count) in ready for shard_id in shard_ids)
+
+    def changed(self) -> None:
+        """A session became ready or went away: wake the waiters whose condition now holds."""
+        for condition, future in list(self._waiters):
+            if not future.done() and condition():
+                future.set_result(None)
+
+    async def wait_for(self, condition: Callable[[], bool]) -> None:
+        """Return once ``condition()`` (about the sessions) holds; it is checked at every change."""
+        if condition():
+            return
+        waiter = (condition, asyncio.get_running_loop().create_future())
+        self._waiters.append(waiter)
+        try:
+            await waiter[1]
+        finally:
+            self._waiters.remove(waiter)
+
+    async def dispatch(self, event: str, data: Payload, *, guild_id: int | None | object = ...,
+                       strict: bool = True) -> None:
+        """Send ``event`` to the ready sessions of its guild's shard (see the module docstring).
+
+        ``guild_id``: the guild whose shard gets it (default: read from the event: a guild event's ``id``,
+        any other's ``guild_id``; none means shard 0). ``strict``: fail loudly when no connected session
+        gets it (False: drop it, as Discord does for a shard that is not connected).
+        """
+        gid = event_guild_id(event, data) if guild_id is ... else guild_id
+        ready = self.ready_sessions()
+        sessions = [s for s in ready if s.serves(gid)]  # type: ignore[arg-type]
         if not sessions:
-            raise RuntimeError(f"cannot dispatch {event}: no gateway client is connected and identified")
+            if not strict:
+                return
+            if not ready:
+                raise RuntimeError(f"cannot dispatch {event}: no gateway client is connected and identified")
+            raise RuntimeError(f"cannot dispatch {event}: no connected shard serves guild {gid} "
+                               f"(connected shards: {sorted(tuple(s.shard) for s in ready)})")
         for session in sessions:
             await session.dispatch(event, data)
 
     async def guild_create(self, guild: FakeGuild, *, join: bool = True) -> None:
-        """Send GUILD_CREATE of ``guild`` to every ready session (each with the members its intents allow)."""
-        sessions = self.ready_sessions()
+        """Send GUILD_CREATE of ``guild`` to the ready sessions of its shard (each with the members its intents
+        allow)."""
+        ready = self.ready_sessions()
+        sessions = [s for s in ready if s.serves(guild.id)]
         if not sessions:
-            raise RuntimeError("cannot dispatch GUILD_CREATE: no gateway client is connected and identified")
+            what = "no gateway client is connected and identified" if not ready else \
+                f"no connected shard serves guild {guild.id} (connected: {sorted(tuple(s.shard) for s in ready)})"
+            raise RuntimeError(f"cannot dispatch GUILD_CREATE: {what}")
         for session in sessions:
             await session.dispatch("GUILD_CREATE", session.guild_create(guild, join=join))
 
@@ -201,5 +282,15 @@ class GatewayHub:
         for session in sessions:
             session.ready = False  # before awaiting, so wait_until_ready() cannot see a stale "ready"
         self.ready_event.clear()
+        self.changed()
         for session in sessions:
             await session.ws.close(code=code, message=message)
+
+
+GUILD_EVENTS = {"GUILD_CREATE", "GUILD_UPDATE", "GUILD_DELETE"}
+
+
+def event_guild_id(event: str, data: Payload) -> int | None:
+    """The guild an event belongs to: a guild event's ``id``, any other's ``guild_id``; None for none (a DM)."""
+    raw = data.get("id") if event in GUILD_EVENTS else data.get("guild_id")
+    return int(raw) if raw is not None else None

@@ -79,6 +79,22 @@ class SnowflakeFactory:
             self._last = max(candidate, self._last + 1)
             return self._last
 
+    def next_on_shard(self, shard_id: int, shard_count: int) -> int:
+        """A fresh snowflake that, as a guild id, belongs to shard ``shard_id`` of ``shard_count``
+        (see :func:`shard_of`): the next one, moved up to ``shard_count - 1`` milliseconds later."""
+        if not 0 <= shard_id < shard_count:
+            raise ValueError(f"shard {shard_id} is not one of 0..{shard_count - 1}")
+        with self._lock:
+            ms = max(int(time.time() * 1000) - DISCORD_EPOCH_MS, (self._last >> 22) + 1)
+            ms += (shard_id - ms) % shard_count
+            self._last = (ms << 22) | (self._worker << 17)
+            return self._last
+
+
+def shard_of(guild_id: int, shard_count: int) -> int:
+    """The shard a guild's events go to, as Discord routes them: ``(guild_id >> 22) % shard_count``."""
+    return (int(guild_id) >> 22) % max(1, shard_count)
+
 
 def snowflake_time(snowflake: int) -> dt.datetime:
     """Creation time encoded in ``snowflake`` (what discord.py's ``created_at`` returns)."""

@@ -102,7 +102,7 @@ class RestApi:
 
     async def gateway_bot(self, rec: Recorded, m: re.Match[str]) -> Reply:
         limit = {"total": 1000, "remaining": 999, "reset_after": 14_400_000, "max_concurrency": 1}
-        return Reply(200, {"url": self.fake.gateway_url, "shards": 1, "session_start_limit": limit})
+        return Reply(200, {"url": self.fake.gateway_url, "shards": self.fake.shard_count, "session_start_limit": limit})
 
     async def me(self, rec: Recorded, m: re.Match[str]) -> Reply:
         return Reply(200, p.me_payload(self.fake.world.bot_user))

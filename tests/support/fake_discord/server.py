@@ -39,6 +39,9 @@ class FakeDiscord(DriveMixin):
     IDENTIFY asking for others is closed with 4014. ``interaction_deadline_s``: callbacks
     later than this get 10062 like on Discord (None disables). ``echo_bot_messages``: send
     MESSAGE_CREATE/UPDATE/DELETE back over the gateway for the bot's own REST writes.
+    ``shard_count``: what ``GET /gateway/bot`` recommends (an ``AutoShardedBot`` without a shard count
+    connects that many shards); the gateway routes by the shard each session identifies with, whatever
+    this says (see :mod:`.gateway`).
     """
 
     def __init__(
@@ -51,8 +54,10 @@ class FakeDiscord(DriveMixin):
         require_registered_commands: bool = True,
         guild_name: str = "Newsbot Test Guild",
         bot_username: str = "newsbot",
+        shard_count: int = 1,
     ) -> None:
         self.token = token
+        self.shard_count = shard_count
         self.allowed_privileged_intents = allowed_privileged_intents
         self.interaction_deadline_s = interaction_deadline_s
         self.echo_bot_messages = echo_bot_messages
@@ -190,7 +195,8 @@ class FakeDiscord(DriveMixin):
 
     def add_guild(self, name: str, **kwargs: Any) -> FakeGuild:
         """Another guild the bot is in (see :meth:`World.add_guild`: owner=, everyone_permissions=,
-        bot_member=); add it before the bot connects, or announce it with :meth:`add_bot_to_guild`."""
+        bot_member=, shard=(shard_id, shard_count)); add it before the bot connects, or announce it with
+        :meth:`add_bot_to_guild`."""
         return self.world.add_guild(name, **kwargs)
 
     @property

@@ -108,6 +108,10 @@ class FakeGuild:
         self.everyone_role = self._put_role(FakeRole(guild_id, "@everyone", everyone_permissions, 0,
                                                      guild_id=guild_id))
 
+    def shard_id(self, shard_count: int) -> int:
+        """The shard of ``shard_count`` this guild's events go to (Discord's ``(id >> 22) % shard_count``)."""
+        return p.shard_of(self.id, shard_count)
+
     @property
     def is_default(self) -> bool:
         """The world's default guild (memberships kept on the users themselves)."""
@@ -350,13 +354,17 @@ class World:
         return self.guild.add_channel(name, type=type)
 
     def add_guild(self, name: str, *, owner: FakeUser | None = None,
-                  everyone_permissions: int = p.DEFAULT_EVERYONE_PERMISSIONS, bot_member: bool = True) -> FakeGuild:
+                  everyone_permissions: int = p.DEFAULT_EVERYONE_PERMISSIONS, bot_member: bool = True,
+                  shard: tuple[int, int] | None = None) -> FakeGuild:
         """Another guild, with its own @everyone, bot role, ``#general`` and ``#news``; its owner is
         ``owner`` (made a member) or a new user ``<name>-owner`` who is a member of this guild only.
 
         ``bot_member=False``: the bot is not in it yet (see ``FakeDiscord.add_bot_to_guild``).
+        ``shard=(shard_id, shard_count)``: its id is chosen so that it belongs to that shard (see
+        :func:`~.payloads.shard_of`); otherwise its shard is whatever its id gives.
         """
-        guild = FakeGuild(self, self.ids.next(), name, everyone_permissions)
+        guild_id = self.ids.next_on_shard(*shard) if shard is not None else self.ids.next()
+        guild = FakeGuild(self, guild_id, name, everyone_permissions)
         self.guilds[guild.id] = guild
         owner = owner or self.add_user(f"{name.lower().replace(' ', '-')}-owner", in_guild=False)
         guild._setup(owner, self.bot_username)
