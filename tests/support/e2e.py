@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import shutil
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from pathlib import Path
 
 from bot.chat.client import NewsBot
@@ -25,8 +25,9 @@ from tests.support.fake_discord import FakeDiscord
 TOKEN = "MTAxODk.fake-e2e.token-for-tests"  # shaped like a bot token: three parts separated by dots
 
 
-def e2e_settings(fake: FakeDiscord, corpus: Path, index: Path, **env: str) -> Settings:
-    """Settings as `newsbot run` would read them from .env, pointed at the fake."""
+def e2e_env(fake: FakeDiscord, corpus: Path, index: Path, **env: str) -> dict[str, str]:
+    """The environment `newsbot run` would read its settings from, pointed at the fake (also what a bot
+    started as a separate process gets)."""
     values = {
         "DISCORD_TOKEN": fake.token,
         "DISCORD_API_BASE": fake.base_url,  # without /api/v10: the settings append it
@@ -37,7 +38,12 @@ def e2e_settings(fake: FakeDiscord, corpus: Path, index: Path, **env: str) -> Se
         "NEWSBOT_COOLDOWN_SECONDS": "0",
     }
     values.update(env)
-    return Settings.from_env(values)
+    return values
+
+
+def e2e_settings(fake: FakeDiscord, corpus: Path, index: Path, **env: str) -> Settings:
+    """Settings as `newsbot run` would read them from .env, pointed at the fake."""
+    return Settings.from_env(e2e_env(fake, corpus, index, **env))
 
 
 def copy_index(source: Path, target: Path) -> Path:
@@ -48,18 +54,24 @@ def copy_index(source: Path, target: Path) -> Path:
 
 @contextlib.asynccontextmanager
 async def online(fake: FakeDiscord, settings: Settings, library: Library, timeout: float = 20.0,
-                 prepare: Callable[[], None] | None = None) -> AsyncIterator[NewsBot]:
+                 prepare: Callable[[], None] | None = None, shard_count: int | None = None,
+                 shard_ids: Sequence[int] | None = None) -> AsyncIterator[NewsBot]:
     """Run the production bot until the block ends; fails fast if it stops before being ready.
 
     Args:
         prepare: start-up work run after login and before connecting (as `newsbot run` does).
+        shard_count, shard_ids: run it sharded, as `newsbot run --shards N --shard-ids …` does; the block
+            starts once each of its shards is ready (other processes may run the other shards).
     """
-    bot = create_bot(settings, library)
+    bot = create_bot(settings, library, shard_count, shard_ids)
     runner = asyncio.create_task(serve(bot, check_token(settings.discord_token), prepare=prepare,
                                          handle_signals=False))
     # the fake sent READY and GUILD_CREATE: events sent after them reach the bot after them, so the
     # guild is cached before any test interaction (discord.py's own on_ready comes ~2 s later)
-    ready = asyncio.create_task(fake.wait_until_ready(timeout))
+    if shard_count is None:
+        ready = asyncio.create_task(fake.wait_until_ready(timeout))
+    else:
+        ready = asyncio.create_task(fake.wait_until_ready(timeout, shard_ids=shard_ids, shard_count=shard_count))
     try:
         done, _ = await asyncio.wait({runner, ready}, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
         if runner in done:
