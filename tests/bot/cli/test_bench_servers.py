@@ -9,7 +9,10 @@ import json
 import math
 from pathlib import Path
 
-from bot.cli.bench_servers import CHECKS, all_checks_hold, run_benchmark, server_id
+import index.collections
+from bot.cli.bench import FastBenchEncoder
+from bot.cli.bench_servers import CHECKS, all_checks_hold, open_collections, run_benchmark, server_id
+from index.collections import Scope
 from bot.cli.parser import COMMANDS, build_parser
 from tests.support.refresh import SAMPLE
 
@@ -18,7 +21,7 @@ def _args(workdir: Path) -> argparse.Namespace:
     return argparse.Namespace(workdir=str(workdir), base_passages=300, servers=3, server_passages=20, runs=1, loaded=2)
 
 
-def test_bench_servers_reports_every_figure_and_touches_nothing_else(tmp_path: Path) -> None:
+def test_bench_servers_reports_every_figure_and_touches_nothing_else(tmp_path: Path, monkeypatch) -> None:
     out = io.StringIO()
     results = run_benchmark(_args(tmp_path), out, source=SAMPLE)
 
@@ -57,6 +60,16 @@ def test_bench_servers_reports_every_figure_and_touches_nothing_else(tmp_path: P
     assert (tmp_path / "base" / "READY.json").exists() and (tmp_path / "base" / "SERVERS-READY.json").exists()
     assert not [p for p in (tmp_path / "base" / "index" / "servers").rglob("bench-new/*") if p.is_file()]
     assert all_checks_hold(results) == memory["within_target"]
+
+    # large collections leave memory sooner: together they hold at most LOADED_SHARE of the base's passages
+    monkeypatch.setattr(index.collections, "LOADED_FLOOR", 0)
+    for share, stay in ((0.01, 1), (1.0, 3)):
+        monkeypatch.setattr(index.collections, "LOADED_SHARE", share)
+        collections = open_collections(tmp_path, FastBenchEncoder(), loaded=3)
+        for n in range(3):
+            collections.view(Scope(server_id(n))).search("Who won the election?")
+        assert len(collections.loaded_libraries()) == 1 + stay
+        collections.close()
 
 def test_bench_servers_is_a_command() -> None:
     assert COMMANDS["bench-servers"] == ("bench_servers", "cmd_bench_servers")
