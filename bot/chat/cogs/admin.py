@@ -70,9 +70,8 @@ class AdminCog(commands.Cog, name="Admin"):
         """The final message for a finished refresh task."""
         try:
             report = task.result()
-        except IndexBusy as exc:
-            return (f"Another refresh is already running ({exc.message}). The bot keeps answering from the "
-                    "current index; try again when it has finished.")
+        except IndexBusy as exc:  # another process's (a shard's, the command line's): its message says whose
+            return f"Nothing was refreshed: {exc.message}."
         except (NewsIndexError, CorpusError) as exc:
             log.error("refresh failed: %s", exc.message)
             return f"The refresh failed: {exc.message}\nThe bot keeps answering from the previous index."
