@@ -384,7 +384,11 @@ def run_benchmark(args: argparse.Namespace, out: TextIO, source: Path = RTQA) ->
         "base_peak_mb": median([m["end"].get("VmHWM", float("nan")) for m in memory["base"]]),
         "servers_peak_mb": median([m["end"].get("VmHWM", float("nan")) for m in memory["servers"]]),
         "servers_passes_mb": [median([m["passes"][i]["VmRSS"] for m in memory["servers"]])
-                              for i in range(SERVER_QUESTIONS)]}
+                              for i in range(SERVER_QUESTIONS)],
+        "collections_in_memory": median([m["collections_in_memory"] for m in memory["servers"]]),
+        # whole questions (embedding, search, highlights; a server's: loading its collection when it was evicted)
+        "base_question_ms": median([1000 * m["seconds"] / m["questions"] for m in memory["base"]]),
+        "servers_question_ms": median([1000 * m["seconds"] / m["questions"] for m in memory["servers"]])}
 
     latency_server = ids[len(ids) // 2]
     results["latency"] = measure_latency(collections, latency_server, questions, args.runs)
@@ -423,12 +427,15 @@ def print_table(r: dict, out: TextIO) -> None:
     rows = [
         ("base alone: resident memory after 300 questions", f"{m['base_mb']:,.0f} MB "
                                                             f"(loaded: {m['base_loaded_mb']:,.0f} MB)"),
-        (f"base + {r['servers']} servers, each asked {SERVER_QUESTIONS} questions (≤ {r['loaded']} collections "
-         "in memory)", f"{m['servers_mb']:,.0f} MB"),
+        (f"base + {r['servers']} servers, each asked {SERVER_QUESTIONS} questions in turn (≤ {r['loaded']} "
+         "collections in memory)", f"{m['servers_mb']:,.0f} MB ({m['collections_in_memory']:.0f} collections in "
+                                   "memory at the end)"),
         ("ratio (servers / base alone)", f"{m['ratio']:.3f} — within {m['target']:.2f}: {yes[m['within_target']]}"),
         ("search p50 / p95, base alone", f"{lat['base']['p50_ms']:.1f} / {lat['base']['p95_ms']:.1f} ms"),
         ("search p50 / p95, a server's view (base + its collection)",
          f"{lat['server']['p50_ms']:.1f} / {lat['server']['p95_ms']:.1f} ms"),
+        ("mean question in the memory runs: base alone / a server's (its collection loaded again when evicted)",
+         f"{m['base_question_ms']:.0f} / {m['servers_question_ms']:.0f} ms"),
         ("one server's refresh, one article added (serving it)",
          f"{f['one_added_s']:.3f} s ({f['passages_embedded']:.0f} passages embedded; published in "
          f"{f['one_added_published_s']:.3f} s)"),

@@ -31,7 +31,8 @@ def test_bench_servers_reports_every_figure_and_touches_nothing_else(tmp_path: P
         [server_id(n) for n in range(3)]
 
     memory = results["memory_summary"]
-    for key in ("base_loaded_mb", "base_mb", "servers_mb", "ratio", "base_peak_mb", "servers_peak_mb"):
+    for key in ("base_loaded_mb", "base_mb", "servers_mb", "ratio", "base_peak_mb", "servers_peak_mb",
+                "base_question_ms", "servers_question_ms", "collections_in_memory"):
         assert math.isfinite(memory[key]) and memory[key] > 0, key
     assert memory["within_target"] == (memory["ratio"] <= 1.15)
     [servers_run] = results["memory"]["servers"]
