@@ -60,16 +60,29 @@ class _FoldTable(dict):
 
 
 _FOLD = _FoldTable()
+# text whose folding is plain lower-casing: ASCII and general punctuation (’ “ ” — – …), most English news
+_LOWER_ONLY = re.compile("[\x00-\x7f\u2002-\u206f]*")
+
+
+_OTHER = re.compile("[^\x00-\x7f\u2002-\u206f]+")
 
 
 def fold(text: str) -> str:
     """`text` with every character folded (`fold_char`): `"Émile’s CAFÉ"` → `"emile’s cafe"`."""
-    return text.lower() if text.isascii() else text.translate(_FOLD)
+    if _LOWER_ONLY.fullmatch(text):
+        return text.lower()
+    parts: list[str] = []
+    done = 0
+    for match in _OTHER.finditer(text):  # the few characters beyond ASCII and punctuation, through the table
+        parts += (text[done:match.start()].lower(), match.group().translate(_FOLD))
+        done = match.end()
+    parts.append(text[done:].lower())
+    return "".join(parts)
 
 
 def fold_with_offsets(text: str) -> tuple[str, list[int]]:
     """`fold(text)` and, for each of its characters, the offset in `text` of the character it came from."""
-    if text.isascii():
+    if _LOWER_ONLY.fullmatch(text):
         return text.lower(), list(range(len(text)))
     chars: list[str] = []
     offsets: list[int] = []
