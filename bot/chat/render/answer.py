@@ -125,10 +125,15 @@ def attribution_text(item: AnswerItem, limit: int = FIELD_VALUE_LIMIT) -> str:
     return fit_text(" · ".join(p for p in (outlet, *tail) if p), limit)
 
 
+def card_title(item: AnswerItem, limit: int) -> str:
+    """A card's title within `limit` characters, escaped; never empty (a blank title reads "Untitled article")."""
+    return fit_text(item.title, limit, escape_title) or fit_text("Untitled article", limit, escape_title)
+
+
 def _item_embed(item: AnswerItem, index_version: str) -> discord.Embed:
     """A card: title (linked), the passage, its attribution and where to look it up."""
     link = item.link or item.url
-    embed = discord.Embed(title=fit_text(item.title, TITLE_LIMIT, escape_title), url=encode_url(link) if link else None,
+    embed = discord.Embed(title=card_title(item, TITLE_LIMIT), url=encode_url(link) if link else None,
                           description=fit_sentences(item.sentences, DESCRIPTION_LIMIT), colour=ANSWER_COLOUR)
     embed.add_field(name="Source", value=attribution_text(item), inline=False)
     derived = " · title taken from the text" if item.title_derived else ""
@@ -149,7 +154,7 @@ def card_parts(items: Sequence[AnswerItem]) -> list[Part]:
         return lambda n: attribution_text(items[i], n)
 
     def title(i: int) -> Callable[[int], str]:
-        return lambda n: fit_text(items[i].title, n, escape_title)
+        return lambda n: card_title(items[i], n)
 
     return ([Part("description", passage(i), ROOMY_DESCRIPTION, i) for i in later_first]
             + [Part(0, attribution(i), ATTRIBUTION_FLOOR, i) for i in later_first]
