@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from dataclasses import replace
 import sys
 import textwrap
 
@@ -21,6 +22,7 @@ from bot.presentation import Answer, AnswerItem, compose_answer, format_date, jo
 from bot.settings import Settings, SettingsError
 from corpus.article import article_json
 from index.collections import SearchView
+from index.search.results import SearchResult
 from index.search.service import Filters
 
 ANSI_BOLD, ANSI_RESET = "\033[1m", "\033[0m"
@@ -76,16 +78,26 @@ def render_answer_text(answer: Answer, bold: str = "markdown") -> str:
     return "\n\n".join(blocks)
 
 
+def in_score_order(result: SearchResult) -> SearchResult:
+    """The hits best score first, ranks renumbered (a refocused article's passage can score below the next).
+
+    Stable, so hits of equal score keep the ranking's order; the text and `--json` show the same order.
+    """
+    hits = sorted(result.hits, key=lambda h: -h.score)
+    if [h.passage.id for h in hits] == [h.passage.id for h in result.hits]:
+        return result
+    return replace(result, hits=[replace(h, rank=i + 1) for i, h in enumerate(hits)])
+
+
 def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     """`newsbot ask`."""
     question = args.question.strip()
     if not question:
         raise SettingsError("the question is empty — write it in quotes: newsbot ask \"Who …?\"")
     view = view_for(settings, args.server)
-    k = args.k or settings.results_per_answer
-    if k < 1:
-        raise SettingsError("-k must be at least 1")
-    result = view.search(question, k=k, per_article=settings.per_article, filters=filters_from_args(args, view))
+    k = args.k if args.k is not None else settings.results_per_answer  # -k is checked 1-10 by the parser
+    result = in_score_order(view.search(question, k=k, per_article=settings.per_article,
+                                        filters=filters_from_args(args, view)))
     if args.json:
         print(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
     else:

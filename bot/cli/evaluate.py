@@ -112,8 +112,6 @@ def render_report(report: dict) -> str:
 
 def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
     """`newsbot eval`."""
-    if args.k < 1:
-        raise SettingsError("-k must be at least 1")
     retrieval, chunking, lexical = apply_overrides(args.overrides)
     benchmark = load_benchmark(args.benchmark)
     encoder = SentenceTransformerEncoder(settings.model_path)

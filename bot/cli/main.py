@@ -1,7 +1,10 @@
 """The `newsbot` entry point: parse the command line, read the settings, run one command.
 
 Only this entry point reads `.env`. Typed errors from the core become one-line
-messages here, with exit status 2 and no traceback. A command's module is
+messages here, with exit status 2 and no traceback. A reader that stops reading
+(`newsbot sources | head`) ends the command quietly, as it ends `cat`: status
+141 (128 + SIGPIPE), no traceback, and whatever the command had done (a refresh
+published) stays done. A command's module is
 imported once that command was chosen (`bot.cli.parser.COMMANDS`), so
 `newsbot --help` and usage errors stay instant.
 """
@@ -10,6 +13,7 @@ from __future__ import annotations
 
 import importlib
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -17,6 +21,7 @@ from pathlib import Path
 from bot.cli.parser import COMMANDS, build_parser
 
 EXIT_USAGE = 2
+EXIT_BROKEN_PIPE = 128 + 13  # what a shell reports for a process ended by SIGPIPE
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -38,13 +43,28 @@ def main(argv: Sequence[str] | None = None) -> int:
             corpus_dir=getattr(args, "corpus", None), index_dir=getattr(args, "index", None),
             model_path=getattr(args, "model", None))
         command = getattr(importlib.import_module(f"bot.cli.{module_name}"), function)
-        return command(args, settings)
+        status = command(args, settings)
+        sys.stdout.flush()  # a closed pipe shows up here, not in the interpreter's exit
+        return status
+    except BrokenPipeError:
+        _silence_stdout()
+        return EXIT_BROKEN_PIPE
     except (SettingsError, InputError, CorpusError, NewsIndexError) as exc:
         print(f"newsbot: error: {getattr(exc, 'message', str(exc))}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         print("newsbot: interrupted", file=sys.stderr)
         return 130
+
+
+def _silence_stdout() -> None:
+    """Point standard output at /dev/null, so the interpreter's last flush of the closed pipe fails silently."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError):  # not a real file (a test's capture): nothing will flush to it
+        pass
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ command's module only once that command was asked for (see `COMMANDS`).
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
 from pathlib import Path
 
 DEFAULT_EVAL_CACHE = Path(".newsbot/eval-cache")
@@ -51,8 +52,24 @@ def _server_id(raw: str) -> int:
     return int(value)
 
 
+def whole_number(low: int, high: int | None = None) -> Callable[[str], int]:
+    """An argparse `type`: a whole number from `low` to `high` (no upper bound when None), else a usage error
+    that says the bounds (`argument -k: must be from 1 to 10, got 0`)."""
+    bounds = f"from {low} to {high}" if high is not None else f"at least {low}"
+
+    def parse(raw: str) -> int:
+        try:
+            value = int(raw.strip())
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a whole number {bounds}, got {raw!r}") from None
+        if value < low or (high is not None and value > high):
+            raise argparse.ArgumentTypeError(f"must be {bounds}, got {value}")
+        return value
+    return parse
+
+
 def _add_history_flags(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("-n", type=int, default=20, help="how many (default 20)")
+    parser.add_argument("-n", type=whole_number(1), default=20, help="how many (default 20)")
     parser.add_argument("--json", action="store_true", help="one JSON object per entry")
     add_server(parser)
 
@@ -85,7 +102,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("ask", help="answer a question with attributed passages")
     add_paths(p)
     p.add_argument("question", help="the question, in quotes")
-    p.add_argument("-k", type=int, default=None, help="how many passages (default: NEWSBOT_RESULTS or 3)")
+    p.add_argument("-k", type=whole_number(1, 10), default=None,
+                   help="how many passages, 1-10 (default: NEWSBOT_RESULTS or 3)")
     p.add_argument("--json", action="store_true", help="print the answer as JSON (see README)")
     add_filter_flags(p)
     add_server(p)
@@ -208,7 +226,7 @@ def _add_eval_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("eval", help="measure answer quality on a benchmark folder (see docs/retrieval.md)")
     p.add_argument("--benchmark", type=Path, required=True,
                    help="folder with articles.jsonl.gz and questions.jsonl (format of shared/bench/rtqa-dev)")
-    p.add_argument("-k", type=int, default=10, help="depth of hit@k and mrr@k (default 10)")
+    p.add_argument("-k", type=whole_number(1), default=10, help="depth of hit@k and mrr@k (default 10)")
     p.add_argument("--json", action="store_true", help="print every figure as one JSON object")
     p.add_argument("--cache", type=Path, default=DEFAULT_EVAL_CACHE,
                    help=f"where benchmark indexes and embedded vectors are kept (default {DEFAULT_EVAL_CACHE})")

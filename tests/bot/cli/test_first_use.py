@@ -1,0 +1,163 @@
+"""What a new user met on the command line (issue #12, section 8): each failure, fixed by its mechanism.
+
+Fast: a deterministic fake encoder stands in for the model (`fake_model`), and the corpora are small
+files written here. The one test that needs a real process (a closed pipe) runs `newsbot` in a subprocess.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.cli.main import main
+from tests.support.fakes import HashEncoder
+
+ROOT = Path(__file__).resolve().parents[3]
+
+DRONES = """date 2023-05-03 By Ann Smith, CNN
+title Drones fly toward the Kremlin
+
+Moscow alleged Wednesday that Ukraine flew two drones toward the Kremlin overnight.
+
+The Kremlin called it an attempt on the life of President Putin. Kyiv denied any part in it.
+"""
+HARBOUR = """date 2023-06-01 By Bo Lee, Reuters
+title Harbour reopens after the storm
+
+The harbour of the old town reopened on Thursday after a storm closed it for a week.
+
+Fishing boats went out at dawn and the ferry to the islands ran on time again.
+"""
+BRIDGE = """date 2023-07-09 By Cy Ode, AP
+title Bridge repairs finish early
+
+Workers finished the repairs of the river bridge two weeks early, the city said on Sunday.
+
+Traffic returns to both lanes on Monday morning after a month of closures.
+"""
+
+
+@pytest.fixture()
+def fake_model(monkeypatch: pytest.MonkeyPatch) -> HashEncoder:
+    """Every command's library embeds with the fake encoder (no model is loaded)."""
+    encoder = HashEncoder()
+    monkeypatch.setattr("bot.cli.common.SentenceTransformerEncoder", lambda *_a, **_k: encoder)
+    for name in ("NEWSBOT_CORPUS_DIR", "NEWSBOT_INDEX_DIR", "NEWSBOT_RESULTS"):
+        monkeypatch.delenv(name, raising=False)
+    return encoder
+
+
+def write_corpus(folder: Path, **files: str) -> Path:
+    """A corpus folder holding these files (name with `_` for `.`: drones_txt → drones.txt)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, text in files.items():
+        stem, _, suffix = name.rpartition("_")
+        (folder / f"{stem}.{suffix}").write_text(text, encoding="utf-8")
+    return folder
+
+
+@pytest.fixture()
+def paths(tmp_path: Path) -> list[str]:
+    """`--corpus` (three small articles) and `--index` of a fresh folder."""
+    corpus = write_corpus(tmp_path / "corpus", drones_txt=DRONES, harbour_txt=HARBOUR, bridge_txt=BRIDGE)
+    return ["--corpus", str(corpus), "--index", str(tmp_path / "idx")]
+
+
+# --- 5. a command in a pipe -----------------------------------------------------------------------
+
+def test_a_closed_pipe_ends_the_command_quietly(tmp_path: Path) -> None:
+    """`newsbot sources | head`: the reader has gone; no BrokenPipeError traceback, status 141 like `cat`."""
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # the reader is gone before the first line is written
+    script = ("import sys; from bot.cli.main import main; sys.exit(main(sys.argv[1:]))")
+    proc = subprocess.run([sys.executable, "-c", script, "--help"], stdout=write_end, stderr=subprocess.PIPE,
+                          cwd=ROOT, timeout=60, text=True, check=False)
+    os.close(write_end)
+    # argparse's own --help: printed before any command runs (the harder case is below)
+    assert "Traceback" not in proc.stderr
+
+    corpus = write_corpus(tmp_path / "corpus", drones_txt=DRONES, harbour_txt=HARBOUR)
+    index = tmp_path / "idx"
+    build = subprocess.run([sys.executable, "-c", script, "build", "--corpus", str(corpus), "--index", str(index)],
+                           capture_output=True, cwd=ROOT, timeout=600, text=True, check=False)
+    assert build.returncode == 0, build.stderr
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    proc = subprocess.run([sys.executable, "-c", script, "sources", "--corpus", str(corpus), "--index", str(index)],
+                          stdout=write_end, stderr=subprocess.PIPE, cwd=ROOT, timeout=120, text=True, check=False)
+    os.close(write_end)
+    assert proc.returncode == 141, proc.stderr
+    assert proc.stderr == ""
+
+
+def test_broken_pipe_in_process(fake_model: HashEncoder, paths: list[str], monkeypatch: pytest.MonkeyPatch,
+                                capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["build", *paths]) == 0
+    capsys.readouterr()
+
+    class Closed:
+        def write(self, _text: str) -> int:
+            raise BrokenPipeError(32, "Broken pipe")
+
+        def flush(self) -> None:
+            raise BrokenPipeError(32, "Broken pipe")
+
+    monkeypatch.setattr(sys, "stdout", Closed())
+    assert main(["sources", *paths]) == 141
+    assert capsys.readouterr().err == ""
+
+
+# --- 6. -k --------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("k", ["0", "11", "100", "-1", "three"])
+def test_k_outside_one_to_ten_is_a_usage_error(k: str, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        main(["ask", "anything", "-k", k])
+    assert exit_.value.code == 2
+    err = capsys.readouterr().err.strip().splitlines()[-1]
+    assert err.startswith("newsbot ask: error: argument -k: ") and "from 1 to 10" in err
+
+
+def test_history_n_must_be_positive(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        main(["history", "-n", "0"])
+    assert "argument -n: must be at least 1, got 0" in capsys.readouterr().err
+
+
+def test_k_is_taken_as_given(fake_model: HashEncoder, paths: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["build", *paths]) == 0
+    capsys.readouterr()
+    for k, expected in (("1", 1), ("2", 2), ("10", 3)):  # three articles, one passage each
+        assert main(["ask", "the harbour after the storm", "--json", "-k", k, *paths]) == 0
+        assert len(json.loads(capsys.readouterr().out)["results"]) == expected
+
+
+# --- 10. --json in score order --------------------------------------------------------------------
+
+def test_json_results_in_score_order(fake_model: HashEncoder, paths: list[str], monkeypatch: pytest.MonkeyPatch,
+                                     capsys: pytest.CaptureFixture[str]) -> None:
+    """Whatever order the ranking hands hits in (a refocused passage can score below the next), --json is sorted."""
+    from dataclasses import replace
+
+    from index.collections import SearchView
+
+    original = SearchView.search
+
+    def shuffled(self, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003, ANN202
+        result = original(self, *args, **kwargs)
+        return replace(result, hits=list(reversed(result.hits)))
+
+    monkeypatch.setattr(SearchView, "search", shuffled)
+    assert main(["build", *paths]) == 0
+    capsys.readouterr()
+    assert main(["ask", "harbour storm ferry boats", "--json", "-k", "3", *paths]) == 0
+    scores = [r["score"] for r in json.loads(capsys.readouterr().out)["results"]]
+    assert len(scores) == 3 and scores == sorted(scores, reverse=True) and scores[0] > scores[-1]
+    assert main(["ask", "harbour storm ferry boats", "-k", "3", *paths]) == 0
+    text = capsys.readouterr().out
+    assert text.index("[1]") < text.index("Harbour reopens") < text.index("[2]")
