@@ -42,6 +42,9 @@ from corpus.people import Byline, merge, read_authors, read_byline
 from corpus.text import clean_line
 
 log = logging.getLogger(__name__)
+# trafilatura logs its own ERROR lines for pages it cannot extract; the reader reports each such page once, as a
+# problem with its reason, so trafilatura's lines would only repeat it in the build output
+logging.getLogger("trafilatura").setLevel(logging.CRITICAL)
 
 HTML_SUFFIXES = (".html", ".htm")
 
@@ -216,6 +219,10 @@ def article_from_html(html: str | bytes, source: str, url: str | None = None,
     if not body:
         raise EmptyBody(source, "the page has a headline but no article text",
                         "save the full article page, or use a .jsonl record")
+    reason = not_an_article(tree, body)
+    if reason:
+        raise UnextractableHtml(source, f"the page holds no article: {reason}",
+                                "save the article page itself, or use a .jsonl record")
     canonical = doc.url if doc.url and re.match(r"^https?://\S+$", doc.url) else url
     byline = _byline(meta, fallback.get("authors"), doc.author, page_text)
     dates: list[Any] = [*meta.dates, *_listed(fallback.get("published"))]
@@ -235,6 +242,30 @@ def article_from_html(html: str | bytes, source: str, url: str | None = None,
         credits=byline.credits,
         notes=notes,
     )
+
+
+MIN_ARTICLE_WORDS = 12  # below this, what extraction kept is a label or a menu, not even a news brief
+FORM_PAGE_WORDS = 120  # a page with a password field and less text than this is a sign-in form
+
+
+def not_an_article(tree: Any, body: str) -> str | None:
+    """Why an extracted page is boilerplate rather than an article (None when it reads as one).
+
+    Rules (what extraction keeps of pages that are not articles, seen in login walls and section fronts):
+    a password field with little text is a sign-in or sign-up form; fewer than `MIN_ARTICLE_WORDS` words is
+    a label or a menu; a body that is mostly very short lines (four words or fewer), at least eight of them,
+    is a list of links (navigation, a section front), not prose.
+    """
+    words = len(body.split())
+    if tree.xpath("//input[translate(@type, 'PASWORD', 'pasword')='password']") and words < FORM_PAGE_WORDS:
+        return f"a sign-in form ({words} words of text beside a password field)"
+    if words < MIN_ARTICLE_WORDS:
+        return f"only {words} word(s) of text were found (a menu, a label or a placeholder page)"
+    lines = [line for paragraph in body.split("\n\n") for line in paragraph.split("\n") if line.strip()]
+    short = sum(len(line.split()) <= 4 for line in lines)
+    if len(lines) >= 8 and short / len(lines) >= 0.8:
+        return f"a list of links ({short} of its {len(lines)} lines are four words or fewer)"
+    return None
 
 
 def _listed(value: Any) -> list[Any]:
