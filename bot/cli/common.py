@@ -77,8 +77,8 @@ def print_build(report: LoadReport, stats: BuildStats | None, out: TextIO) -> No
         print(f"  skipped {problem.message}", file=out)
     for note in report.notes:
         print(f"  note: {note.message}", file=out)
-    for dup, kept in report.duplicates:
-        print(f"  duplicate {dup.source} (same article as {kept.source}): kept the first", file=out)
+    for copy in report.copies:  # names the copy the plan kept (the indexed one, else the earliest, else the first)
+        print(f"  duplicate: {copy.describe()}", file=out)
     if stats is not None:
         rate = f", {stats.passages_per_second:.1f} passages/s" if stats.embedded else ""
         print(f"index {stats.version}: {stats.passages} passage(s), {stats.embedded} embedded, "

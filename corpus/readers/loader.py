@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from corpus.article import Article
-from corpus.errors import CorpusError, NotUtf8, UnreadableFile, UnsupportedFile
+from corpus.errors import CorpusError, EmptyBody, NotUtf8, UnreadableFile, UnsupportedFile
 from corpus.readers.html import read_html_file
 from corpus.readers.jsonl import parse_jsonl
 from corpus.folder.planning import ArticleRef, Duplicate, deduplicate
@@ -77,11 +77,15 @@ def read_seed_file(path: Path) -> Iterator[Article | CorpusError]:
 
 
 def read_jsonl_file(path: Path) -> Iterator[Article | CorpusError]:
-    """Reader for `.jsonl` and `.jsonl.gz` files."""
+    """Reader for `.jsonl` and `.jsonl.gz` files (an empty one is reported, as an empty `.txt` is)."""
     try:
         text = _read_text(path)
     except CorpusError as exc:
         yield exc
+        return
+    if not text.strip():
+        yield EmptyBody(path, "the file is empty", "add one JSON object a line (at least `text`), or move the file "
+                                                   "out of the corpus")
         return
     yield from parse_jsonl(iter(text.splitlines()), path)
 
@@ -168,7 +172,8 @@ def load_corpus(root: Path | str) -> LoadReport:
         report.files_read += 1
         for item in read_file(path):
             if isinstance(item, CorpusError):
-                log.warning("%s %s", "note:" if item.warning else "skipped", item.message)
+                # reported by the caller from `report.problems` (a warning here would print it a second time)
+                log.debug("%s %s", "note:" if item.warning else "skipped", item.message)
                 report.problems.append(item)
             else:
                 read.append((item, ArticleRef.of(item, str(path))))

@@ -161,3 +161,81 @@ def test_json_results_in_score_order(fake_model: HashEncoder, paths: list[str], 
     assert main(["ask", "harbour storm ferry boats", "-k", "3", *paths]) == 0
     text = capsys.readouterr().out
     assert text.index("[1]") < text.index("Harbour reopens") < text.index("[2]")
+
+
+# --- 10. smaller ones ---------------------------------------------------------------------------------
+
+def test_build_reports_each_skipped_file_once_and_an_empty_jsonl_like_an_empty_txt(
+        fake_model: HashEncoder, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        caplog: pytest.LogCaptureFixture) -> None:
+    corpus = write_corpus(tmp_path / "corpus", drones_txt=DRONES, empty_txt="", blank_jsonl="\n  \n",
+                          broken_jsonl="{oops\n")
+    with caplog.at_level("WARNING"):
+        assert main(["build", "--corpus", str(corpus), "--index", str(tmp_path / "idx")]) == 0
+    out, err = capsys.readouterr()
+    everything = out + err + caplog.text
+    for name, problem in (("empty.txt", "the file is empty"), ("blank.jsonl", "the file is empty"),
+                          ("broken.jsonl:1", "the line is not valid JSON")):
+        assert everything.count(f"{name}: {problem}") == 1, everything
+    assert "skipped " + str(corpus / "blank.jsonl") + ": the file is empty — add one JSON object a line" in out
+
+    # the refresh summary lists the empty .jsonl among the skipped, like the empty .txt
+    (corpus / "more.jsonl").write_text("", encoding="utf-8")
+    assert main(["refresh", "--no-feeds", "--corpus", str(corpus), "--index", str(tmp_path / "idx")]) == 0
+    out = capsys.readouterr().out
+    assert "skipped 4:" in out and f"{corpus / 'more.jsonl'}: the file is empty" in out
+
+
+def test_load_corpus_leaves_reporting_to_its_caller(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    from corpus.readers.loader import load_corpus
+
+    corpus = write_corpus(tmp_path / "corpus", drones_txt=DRONES, none_jsonl="")
+    with caplog.at_level("WARNING"):
+        report = load_corpus(corpus)
+    assert [p.problem for p in report.skipped] == ["the file is empty"]
+    assert not caplog.records
+
+
+def test_the_duplicate_line_names_the_copy_kept(fake_model: HashEncoder, tmp_path: Path,
+                                                capsys: pytest.CaptureFixture[str]) -> None:
+    """A syndicated copy added later, sorting first: the line names the copy the index holds, as `sources` does."""
+    corpus = write_corpus(tmp_path / "corpus", zeta_txt=HARBOUR)
+    paths = ["--corpus", str(corpus), "--index", str(tmp_path / "idx")]
+    assert main(["build", *paths]) == 0
+    capsys.readouterr()
+    write_corpus(corpus, alpha_txt=HARBOUR.replace("By Bo Lee, Reuters", "By Bo Lee, AP"))
+    assert main(["build", *paths]) == 0
+    out = capsys.readouterr().out
+    [line] = [x for x in out.splitlines() if "duplicate" in x]
+    assert "kept the first" not in line
+    assert main(["sources", "--json", *paths]) == 0
+    [article] = [json.loads(x) for x in capsys.readouterr().out.splitlines()]
+    kept, dropped = article["source"], ({str(corpus / "alpha.txt"), str(corpus / "zeta.txt")} - {article["source"]}).pop()
+    outlet = {"alpha.txt": "AP", "zeta.txt": "Reuters"}
+    assert line == (f"  duplicate: {dropped} ({outlet[Path(dropped).name]}): same text as {kept} "
+                    f"({outlet[Path(kept).name]}), indexed once with {outlet[Path(dropped).name]} recorded as also "
+                    "publishing it")
+    assert article["also_published_by"] == [outlet[Path(dropped).name]]
+
+
+def test_progress_lines_when_stderr_is_not_a_terminal(fake_model: HashEncoder, paths: list[str],
+                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["build", *paths]) == 0
+    err = capsys.readouterr().err
+    stages = [line.split("] ", 1)[1] for line in err.splitlines() if line.startswith("[")]
+    assert "read …" in stages and "embedding …" in stages and "switching …" in stages
+
+
+def test_count_lines_every_few_seconds_off_a_terminal() -> None:
+    import io
+
+    from bot.cli.progress import CommandProgress
+
+    out = io.StringIO()
+    progress = CommandProgress(out=out, every=0.0)
+    for done in range(0, 101, 50):
+        progress("embedding", done, 100)
+    progress("writing", 0, 1)
+    lines = [line.split("] ", 1)[1] for line in out.getvalue().splitlines()]
+    assert lines == ["embedding …", "embedding: 50 of 100 passages (50%)", "embedding: 100 of 100 passages (100%)",
+                     "writing …"]
