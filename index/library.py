@@ -19,15 +19,16 @@ from corpus.chunking import ChunkConfig
 from corpus.sources.feeds import FeedConfig, FeedOutcome, ingest_feeds
 from corpus.readers.loader import LoadReport
 from index.encoder import Encoder
-from index.errors import IndexBusy, NewsIndexError
+from index.errors import IndexBusy, IndexCorrupt, NewsIndexError
 from index.refresh.build import BuildStats
 from index.refresh.refresh import RefreshReport, build_index, refresh_index, rollback_index
 from index.search.ranking import RetrievalConfig
 from index.search.service import SearchService
-from index.store.durability import ensure_durable
-from index.store.layout import CURRENT, clean_partial_versions
+from index.store.access import writable
+from index.store.durability import newest_intact
+from index.store.layout import CURRENT, pointed_version, version_path
 from index.store.lexical import LexicalConfig, LexicalWriter
-from index.store.lock import RefreshLock
+from index.store.recovery import recover
 from index.store.sentences import SentenceWriter
 from index.store.state import HistoryEntry, RecordsMemo, StateStore
 from index.store.writers import IndexWriter, Progress
@@ -58,6 +59,7 @@ class Library:
         self._service: SearchService | None = None
         self._swap_lock = threading.Lock()
         self._recovered = False
+        self._unusable: str | None = None  # a version CURRENT names that could not be served (see `_open`)
         self._records = RecordsMemo()
 
     @property
@@ -76,23 +78,54 @@ class Library:
         with self._swap_lock:
             if self._service is None:
                 self._recover()
-                self._service = SearchService.open(self.index_dir, self.encoder, retrieval=self.retrieval)
+                self._service = self._open()
             return self._service
 
     def _recover(self) -> None:
-        """On first use, remove what a killed refresh left behind (it says so in the log)."""
+        """On first use, clean up after a killed refresh and check the serving version (it says so in the log).
+
+        Skipped in an index folder this process may not write: reading it must write nothing, and the
+        loading checks of `_open` still find a damaged version there.
+        """
         if not self._recovered and self.index_dir.is_dir():
             self._recovered = True
-            clean_partial_versions(self.index_dir)
+            if not writable(self.index_dir):
+                log.info("index %s is read-only: serving it as it is, without the start-up clean-up",
+                         self.index_dir)
+                return
             try:
-                with RefreshLock(self.index_dir, "startup check", "startup check"):
-                    ensure_durable(self.index_dir)
+                recover(self.index_dir, "startup check")
             except IndexBusy:
                 pass  # a refresh is running: it checks the serving version itself
 
+    def _open(self) -> SearchService:
+        """The search service over the version `CURRENT` names, or the newest intact one when that one
+        is missing or damaged (said in the log, with what to do); nothing is written.
+
+        Raises:
+            IndexMissing: nothing built yet.
+            IndexCorrupt: no version is intact.
+            ModelMismatch: the index was built with another model.
+        """
+        try:
+            service = SearchService.open(self.index_dir, self.encoder, retrieval=self.retrieval)
+        except IndexCorrupt as exc:
+            named = pointed_version(self.index_dir) or ""
+            name = newest_intact(self.index_dir, named, mark=False)
+            if name is None:
+                raise
+            service = SearchService(version_path(self.index_dir, name), self.encoder, retrieval=self.retrieval)
+            log.warning("%s cannot be served (%s); serving %s, the newest intact version, instead — "
+                        "`newsbot rollback` makes it the current one, `newsbot build` rebuilds the index",
+                        named or "the index version named in CURRENT", exc.message, name)
+            self._unusable = named
+        else:
+            self._unusable = None
+        return service
+
     def reload(self) -> SearchService:
         """Load the current version again (after another process switched it) and swap it in."""
-        fresh = SearchService.open(self.index_dir, self.encoder, retrieval=self.retrieval)
+        fresh = self._open()
         with self._swap_lock:
             old, self._service = self._service, fresh
         if old is not None and old.folder != fresh.folder:
@@ -115,7 +148,7 @@ class Library:
             name = (self.index_dir / CURRENT).read_text().strip()
         except OSError:
             return None
-        if not name or name == loaded.version:
+        if not name or name == loaded.version or name == self._unusable:
             return None
         try:
             return self.reload().version
@@ -193,6 +226,17 @@ class Library:
         return name
 
     def history(self, limit: int = 20) -> list[HistoryEntry]:
-        """The latest refreshes and rollbacks, newest first."""
+        """The latest refreshes and rollbacks, newest first.
+
+        A run that died without finishing is marked interrupted first, when no other run holds the
+        lock and the folder may be written (see `index.store.recovery`).
+        """
+        if self.index_dir.is_dir() and writable(self.index_dir):
+            try:
+                recover(self.index_dir, "history check", check_serving=False)
+            except IndexBusy:
+                pass  # a run in progress shows as running
+        if not self.index_dir.is_dir():
+            return []
         with StateStore(self.index_dir) as state:
             return state.history(limit)

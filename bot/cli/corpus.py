@@ -25,6 +25,7 @@ from corpus.sources.uploads import UploadRejected
 from index.curation.changes import AlreadyInCorpus, Change, NotInCorpus, Preview, pick_article
 from index.curation.operations import CorpusManager
 from index.library import Library
+from index.store.access import require_writable
 
 EXIT_REFUSED = 2
 
@@ -52,7 +53,20 @@ def cmd_corpus(args: argparse.Namespace, settings: Settings) -> int:
     return ACTIONS[args.action](args, settings)
 
 
+def _refuse_if_read_only(settings: Settings, server: int | None) -> None:
+    """A change moves files in the corpus folder and records itself in the index folder: both must be writable.
+
+    Raises:
+        IndexReadOnly: naming the folder that is not.
+    """
+    require_writable(settings.index_dir, "a corpus change")
+    if server is None:  # a server's own corpus folder is inside the index folder
+        require_writable(settings.corpus_dir, "a corpus change", kind="corpus")
+
+
 def _add(args: argparse.Namespace, settings: Settings) -> int:
+    if not args.preview:
+        _refuse_if_read_only(settings, args.server)
     manager = _manager(settings, library_for(settings, args.server))
     source = args.source.strip()
     try:
@@ -94,6 +108,7 @@ def _print_change(change: Change) -> int:
 
 
 def _remove(args: argparse.Namespace, settings: Settings) -> int:
+    _refuse_if_read_only(settings, args.server)
     collections = make_collections(settings)
     manager = _manager(settings, collections.library(args.server))
     own = args.server is None or collections.has_collection(args.server)
@@ -124,6 +139,7 @@ def _remove(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _restore(args: argparse.Namespace, settings: Settings) -> int:
+    _refuse_if_read_only(settings, args.server)
     collections = make_collections(settings)
     manager = _manager(settings, collections.library(args.server))
     try:

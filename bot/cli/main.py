@@ -11,6 +11,7 @@ imported once that command was chosen (`bot.cli.parser.COMMANDS`), so
 
 from __future__ import annotations
 
+import errno
 import importlib
 import logging
 import os
@@ -55,6 +56,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("newsbot: interrupted", file=sys.stderr)
         return 130
+    except OSError as exc:
+        if exc.errno not in (errno.EROFS, errno.EACCES, errno.EPERM):
+            raise
+        # a write the checks before it did not foresee: still one line, naming the file
+        print(f"newsbot: error: {exc.filename or 'a file'}: {exc.strerror} — check its permissions and the mount, "
+              "or point --index / --corpus at a copy this user may change", file=sys.stderr)
+        return EXIT_USAGE
 
 
 def _silence_stdout() -> None:

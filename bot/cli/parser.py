@@ -211,6 +211,7 @@ def _add_corpus_parser(sub: argparse._SubParsersAction) -> None:
     add_paths(p)
     p.add_argument("article", help="the removed article's id or title (see `newsbot corpus removed`); with "
                                    "--server, also a base article hidden there")
+    p.add_argument("-y", "--yes", action="store_true", help="do not ask for confirmation")
     add_server(p)
 
     p = actions.add_parser("removed", help="list the removed articles that can be restored")

@@ -11,7 +11,7 @@ import sys
 from bot.cli.common import actor, library_for, print_history
 from bot.cli.progress import CommandProgress
 from bot.settings import Settings
-from index.store.layout import current_version
+from index.store.layout import pointed_version
 
 
 def cmd_refresh(args: argparse.Namespace, settings: Settings) -> int:
@@ -28,7 +28,7 @@ def cmd_refresh(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_rollback(args: argparse.Namespace, settings: Settings) -> int:
     """`newsbot rollback`."""
     library = library_for(settings, args.server)
-    before = current_version(library.index_dir)
+    before = pointed_version(library.index_dir)  # read as it is: it may name a version that is gone
     now = library.rollback(to=args.to, actor=actor())
     print(f"now serving index version {now} (was {before})")
     return 0

@@ -33,7 +33,7 @@ from corpus.sources.uploads import check_upload, save_upload
 from index.refresh.build import Progress
 from index.curation.changes import AlreadyInCorpus, Change, NotInCorpus, Preview, pick_article
 from index.errors import IndexBusy, NewsIndexError
-from index.store.layout import CURRENT, current_version
+from index.store.layout import pointed_version
 from index.library import Library
 from index.store.lock import RefreshLock
 from index.refresh.refresh import indexed_articles
@@ -207,7 +207,7 @@ class CorpusManager:
     # -- helpers -------------------------------------------------------------------------------------
     def _record(self, kind: str, actor: str, what: str, counts: dict[str, int], details: dict) -> None:
         index_dir = self.library.index_dir
-        version = current_version(index_dir) if (index_dir / CURRENT).exists() else None
+        version = pointed_version(index_dir)
         with StateStore(index_dir) as state:
             entry = state.start(kind, actor, version, os.getpid())
             state.finish(entry, "ok", version, counts, summary=[what], details=details)

@@ -39,10 +39,11 @@ from index.errors import IndexCorrupt, IndexMissing, NewsIndexError
 from index.refresh.build import BuildStats, build_version
 from index.refresh.patch import patch_unusable, patch_version
 from index.store.durability import ensure_durable, flush_in_background, make_durable
-from index.store.layout import (CURRENT, clean_partial_versions, current_version, list_versions, prune_versions,
-                                set_current, version_path)
+from index.store.layout import (CURRENT, current_version, fallback_order, list_versions, pointed_version,
+                                prune_versions, set_current, version_path)
 from index.store.lock import RefreshLock
 from index.store.manifest import Manifest
+from index.store.recovery import clean_up
 from index.store.metadata import MetadataStore
 from index.store.state import RecordsMemo, StateStore
 from index.store.writers import IndexWriter, Progress
@@ -242,10 +243,12 @@ def _run(job: _Job, actor: str | None) -> _Outcome:
     started = time.perf_counter()
     index_dir = job.index_dir
     with RefreshLock(index_dir, actor, job.kind), StateStore(index_dir) as state:
-        state.mark_interrupted()
-        clean_partial_versions(index_dir)
-        ensure_durable(index_dir)
-        before = current_version(index_dir) if (index_dir / CURRENT).exists() else None
+        clean_up(index_dir, state)
+        try:
+            before = ensure_durable(index_dir)  # the newest intact version, when CURRENT's is missing or damaged
+        except IndexCorrupt as exc:
+            log.warning("%s; writing a new version in full", exc.message)
+            before = None
         entry = state.start(job.kind, actor, before, os.getpid())
         try:
             outcome = _refresh(job, state, before, started)
@@ -403,14 +406,19 @@ def rollback_index(index_dir: Path, encoder: Encoder, actor: str | None = None, 
     """
     started = time.perf_counter()
     with RefreshLock(index_dir, actor, "rollback"), StateStore(index_dir) as state:
-        current = current_version(index_dir)
+        clean_up(index_dir, state)
+        current = pointed_version(index_dir)
+        if current is None:
+            current_version(index_dir)  # raises IndexMissing with its advice
         names = list_versions(index_dir)
         if to is not None:
             if to not in names:
                 raise IndexMissing(f"there is no index version {to!r}; versions kept: {', '.join(names)}")
             candidates = [to]
         else:
-            candidates = [n for n in reversed(names) if n < current]
+            # the version before the current one; when CURRENT names a version that is gone, the newest kept
+            candidates = ([n for n in reversed(names) if n < current] if current in names
+                          else fallback_order(index_dir, current))
             if not candidates:
                 raise IndexMissing(f"{current} is the oldest index version kept, there is nothing to roll back to "
                                    "(raise NEWSBOT_KEEP_VERSIONS to keep more)")

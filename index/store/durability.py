@@ -26,7 +26,7 @@ import threading
 from pathlib import Path
 
 from index.errors import IndexCorrupt, NewsIndexError
-from index.store.layout import CURRENT, TMP_PREFIX, VERSIONS, current_version, fsync_dir, list_versions, set_current
+from index.store.layout import CURRENT, TMP_PREFIX, VERSIONS, fallback_order, fsync_dir, pointed_version, set_current
 from index.store.manifest import Manifest
 
 log = logging.getLogger(__name__)
@@ -78,40 +78,67 @@ def wait_for_flushes() -> None:
 
 
 def ensure_durable(index_dir: Path) -> str | None:
-    """Make sure the serving version is on disk; fall back to the previous one if it is not.
+    """Make sure the serving version is on disk and intact; fall back to the newest intact one if it is not.
+
+    The version `CURRENT` names is checked cheaply (sizes and sampled checksums, `Manifest.load`) on
+    every call, and in full when it lacks the durability marker. One that is missing, damaged or never
+    flushed is replaced by the newest intact version (full checksums; see `layout.fallback_order`):
+    `CURRENT` points at that one, the broken folder is moved aside, and the log says so.
 
     Call while holding the refresh lock. Returns the version serving afterwards (None: no index).
+
+    Raises:
+        IndexCorrupt: the version named is unusable and no other version is intact.
     """
     if not (index_dir / CURRENT).exists():
         return None
     wait_for_flushes()
-    name = current_version(index_dir)
+    name = pointed_version(index_dir) or ""
     folder = index_dir / VERSIONS / name
-    if is_durable(folder):
-        return name
+    if not name or not folder.is_dir():
+        return _fall_back(index_dir, name, f"is missing ({index_dir / CURRENT} names it)")
     try:
         manifest = Manifest.load(folder)
+        if is_durable(folder):
+            return name
         manifest.verify(folder)
     except NewsIndexError as exc:
-        return _fall_back(index_dir, name, exc.message)
+        what = "is damaged" if is_durable(folder) else "did not reach the disk before the machine stopped"
+        return _fall_back(index_dir, name, f"{what} ({exc.message})")
     make_durable(folder)
     log.info("index version %s checked in full and flushed to disk", name)
     return name
 
 
-def _fall_back(index_dir: Path, broken: str, why: str) -> str:
-    for name in reversed([n for n in list_versions(index_dir) if n < broken]):
+def newest_intact(index_dir: Path, broken: str, mark: bool = True) -> str | None:
+    """The version to serve instead of `broken`: the first of `layout.fallback_order` that passes every
+    file's full checksum; None when none does.
+
+    Args:
+        mark: flush and mark it durable when it was not yet (False: write nothing, for readers).
+    """
+    for name in fallback_order(index_dir, broken):
         folder = index_dir / VERSIONS / name
         try:
-            if not is_durable(folder):
-                Manifest.load(folder).verify(folder)
+            Manifest.load(folder).verify(folder)
+            if mark and not is_durable(folder):
                 make_durable(folder)
-        except NewsIndexError:
+        except (NewsIndexError, OSError) as exc:
+            log.warning("index version %s is not intact either: %s", name, getattr(exc, "message", exc))
             continue
-        set_current(index_dir, name)
-        os.replace(index_dir / VERSIONS / broken, index_dir / VERSIONS / f"{TMP_PREFIX}broken-{broken}")
-        log.error("index version %s did not reach the disk before the machine stopped (%s); serving %s again — "
-                  "run `newsbot refresh` to bring it up to date", broken, why, name)
         return name
-    raise IndexCorrupt(f"index version {broken} is damaged ({why}) and no earlier version is intact — "
-                         "run `newsbot build` to rebuild the index")
+    return None
+
+
+def _fall_back(index_dir: Path, broken: str, what: str) -> str:
+    """Serve the newest intact version instead of `broken`, which `what` ("is missing (…)", "is damaged (…)")."""
+    name = newest_intact(index_dir, broken)
+    if name is None:
+        raise IndexCorrupt(f"index version {broken or '(none)'} {what}, and no other version is intact — "
+                           "run `newsbot build` to rebuild the index")
+    set_current(index_dir, name)
+    if broken and (index_dir / VERSIONS / broken).is_dir():
+        os.replace(index_dir / VERSIONS / broken, index_dir / VERSIONS / f"{TMP_PREFIX}broken-{broken}")
+    log.error("index version %s %s; serving %s again, the newest intact version — run `newsbot refresh` to "
+              "bring it up to date", broken or "(none)", what, name)
+    return name

@@ -93,6 +93,28 @@ def set_current(index_dir: Path, name: str) -> None:
     write_atomic(index_dir / CURRENT, (name + "\n").encode())
 
 
+def pointed_version(index_dir: Path) -> str | None:
+    """What `CURRENT` names, whether or not that version exists (None: no pointer, nothing built yet).
+
+    For callers that must work when the pointer is broken (rollback, recovery, history); others use
+    `current_version`, which checks.
+    """
+    try:
+        return (index_dir / CURRENT).read_text().strip()
+    except FileNotFoundError:
+        return None
+
+
+def fallback_order(index_dir: Path, broken: str) -> list[str]:
+    """The versions to serve instead of `broken`, best first: the older ones newest first, then any newer one.
+
+    (A version older than the one named is what a rollback would serve; a newer one is only left after a
+    rollback, and is still better than nothing.)
+    """
+    names = [n for n in list_versions(index_dir) if n != broken]
+    return [n for n in reversed(names) if n < broken] + [n for n in reversed(names) if n > broken]
+
+
 def current_version(index_dir: Path) -> str:
     """The name of the version in service.
 
@@ -104,9 +126,9 @@ def current_version(index_dir: Path) -> str:
     if not pointer.exists():
         raise IndexMissing(f"no index in {index_dir} yet — run `newsbot build` (or `newsbot ask`, which builds it)")
     name = pointer.read_text().strip()
-    if not (index_dir / VERSIONS / name).is_dir():
+    if not name or not (index_dir / VERSIONS / name).is_dir():
         raise IndexCorrupt(f"{pointer} names version {name!r}, which is missing — run `newsbot rollback` "
-                           "to serve an older version or `newsbot build` to rebuild")
+                           "to serve the newest intact version or `newsbot build` to rebuild")
     return name
 
 

@@ -17,6 +17,7 @@ import socket
 from pathlib import Path
 
 from index.errors import IndexBusy
+from index.store.access import require_writable, writing
 from index.store.state import utc_now
 
 log = logging.getLogger(__name__)
@@ -38,9 +39,13 @@ class RefreshLock:
 
         Raises:
             IndexBusy: another refresh, build or rollback holds it; the message says whose.
+            IndexReadOnly: the index folder cannot be written (nothing that needs the lock can run).
         """
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        what = f"a {self.what}"
+        require_writable(self.path.parent, what)
+        with writing(self.path.parent, what):
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:

@@ -1,8 +1,12 @@
 """The manifest: what an index version holds and how it was made.
 
 Loading compares the manifest's model fingerprint with the configured model
-(never mix embeddings of two models) and its file sizes with the files on disk
-(catch truncation); `verify` also checks every file's checksum.
+(never mix embeddings of two models) and, for every file, its size and a
+sampled checksum (`sampled_sha256`: the size and 32 blocks of 4 KiB spread over
+the file, about 1 ms a file) with the file on disk: truncation and a same-size
+overwrite (another version's `faiss.index` copied over, a file rewritten in
+place) are caught on every load, not only when `verify` reads every byte.
+`verify` checks every file's full checksum (rollback, recovery, fallback).
 """
 
 from __future__ import annotations
@@ -44,16 +48,18 @@ class Manifest:
                 large files are not read twice; any other file is hashed here.
         """
         known = checksums or {}
-        self.files = {p.name: {"size": p.stat().st_size, "sha256": known.get(p.name) or sha256_file(p)}
+        self.files = {p.name: {"size": p.stat().st_size, "sha256": known.get(p.name) or sha256_file(p),
+                               "sample": sampled_sha256(p)}
                       for p in sorted(folder.iterdir()) if p.is_file() and p.name != MANIFEST}
         (folder / MANIFEST).write_text(json.dumps(asdict(self), indent=2, sort_keys=True))
 
     @classmethod
     def load(cls, folder: Path) -> Manifest:
-        """Read and sanity-check a manifest.
+        """Read a manifest and check every file it lists: present, of its size, and matching its sampled checksum.
 
         Raises:
-            IndexCorrupt: missing, unparsable, of an unknown format, or a file's size differs.
+            IndexCorrupt: missing, unparsable, of an unknown format, or a file is missing, of another
+                size or fails its sampled checksum (versions written before samples were recorded: size only).
         """
         path = folder / MANIFEST
         try:
@@ -73,6 +79,9 @@ class Manifest:
             if file.stat().st_size != meta["size"]:
                 raise IndexCorrupt(f"{file} has {file.stat().st_size} bytes, the manifest says {meta['size']}: "
                                    "the file is damaged — run `newsbot build` to rebuild the index")
+            if meta.get("sample") and sampled_sha256(file) != meta["sample"]:
+                raise IndexCorrupt(f"{file} does not match its checksum (it was overwritten or damaged since the "
+                                   "version was written) — run `newsbot build` to rebuild the index")
         return manifest
 
     def verify(self, folder: Path) -> None:
@@ -118,6 +127,30 @@ def corpus_fingerprint(fingerprints: Iterable[str]) -> str:
 def model_record(info: ModelInfo) -> dict:
     """The manifest's record of a model."""
     return {"name": info.name, "path": info.path, "fingerprint": info.fingerprint, "dim": info.dim}
+
+
+SAMPLE_BLOCKS = 32
+SAMPLE_BLOCK = 4096
+
+
+def sampled_sha256(path: Path) -> str:
+    """A cheap checksum: sha256 of the file's size and of `SAMPLE_BLOCKS` blocks of `SAMPLE_BLOCK` bytes at
+    offsets spread evenly from its first byte to its last (the whole file when it is smaller).
+
+    Catches truncation, a file replaced by another of the same size and damage in any sampled block,
+    reading at most 128 KiB; `sha256_file` (all of it) catches the rest.
+    """
+    size = path.stat().st_size
+    h = hashlib.sha256(str(size).encode())
+    with path.open("rb") as f:
+        if size <= SAMPLE_BLOCKS * SAMPLE_BLOCK:
+            h.update(f.read())
+        else:
+            last = size - SAMPLE_BLOCK
+            for i in range(SAMPLE_BLOCKS):
+                f.seek(last * i // (SAMPLE_BLOCKS - 1))
+                h.update(f.read(SAMPLE_BLOCK))
+    return h.hexdigest()
 
 
 def sha256_file(path: Path) -> str:

@@ -37,6 +37,7 @@ from corpus.article import Article
 from corpus.chunking import Passage
 from corpus.sentences import sentence_spans
 from index.encoder import Encoder, embed_hash
+from index.store.access import open_read_only, writable
 from index.store.writers import Progress
 
 log = logging.getLogger(__name__)
@@ -76,6 +77,9 @@ class SentenceStore:
             path = self.folder / "index.sqlite"
             if not create and not path.exists():
                 return None
+            if not create and not writable(self.folder):  # a read-only index: look up, write nothing
+                self._db = open_read_only(path, shared=True)
+                return self._db
             self.folder.mkdir(parents=True, exist_ok=True)
             db = sqlite3.connect(path, check_same_thread=False, timeout=30)
             db.execute("PRAGMA journal_mode=WAL")

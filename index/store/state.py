@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import sqlite3
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -27,6 +28,7 @@ from pathlib import Path
 
 from corpus.folder.planning import ArticleRef
 from corpus.folder.scan import FileRecord
+from index.store.access import open_read_only, writable
 
 log = logging.getLogger(__name__)
 
@@ -62,10 +64,15 @@ def state_path(index_dir: Path) -> Path:
 def connect_state(index_dir: Path, schema: str, shared: bool = False) -> sqlite3.Connection:
     """Open (creating if needed) the state database and make sure `schema`'s tables exist.
 
+    In an index folder this process may not write (see `index.store.access`) the database is read
+    into memory instead (`_connect_read_only`): reading works, and nothing is written beside it.
+
     Args:
         shared: the connection may be used from worker threads (callers serialise access with a lock).
     """
     path = state_path(index_dir)
+    if not writable(path.parent) or (path.exists() and not os.access(path, os.W_OK)):
+        return _connect_read_only(path, schema, shared)
     path.parent.mkdir(parents=True, exist_ok=True)
     db = sqlite3.connect(path, check_same_thread=not shared, timeout=30.0, isolation_level=None)
     db.row_factory = sqlite3.Row
@@ -73,6 +80,36 @@ def connect_state(index_dir: Path, schema: str, shared: bool = False) -> sqlite3
     db.execute("PRAGMA busy_timeout=30000")
     db.executescript(schema)
     return db
+
+
+def _connect_read_only(path: Path, schema: str, shared: bool) -> sqlite3.Connection:
+    """A copy in memory of the state database that cannot be written where it is (see `connect_state`).
+
+    Reading sees everything stored (history, scan records, the bot's tables); writes go to the copy
+    only and are gone when the process ends, which the log says once per file. So the bot answers from
+    a read-only index (its answer records and feedback then last as long as the process), while every
+    command that changes the index is refused before it writes (`index.store.access.require_writable`).
+    """
+    db = sqlite3.connect(":memory:", check_same_thread=not shared, isolation_level=None)
+    if path.exists():
+        try:
+            stored = open_read_only(path)
+            try:
+                stored.backup(db)
+            finally:
+                stored.close()
+        except sqlite3.Error as exc:
+            log.warning("state database %s cannot be read (%s): starting from an empty one in memory", path, exc)
+    db.row_factory = sqlite3.Row
+    db.executescript(schema)
+    if str(path) not in _READ_ONLY_WARNED:
+        _READ_ONLY_WARNED.add(str(path))
+        log.info("%s is read-only: what this process records there (answers, feedback, settings) is kept in "
+                    "memory and lost when it ends", path)
+    return db
+
+
+_READ_ONLY_WARNED: set[str] = set()
 
 
 def utc_now() -> str:

@@ -6,6 +6,7 @@ files written here. The one test that needs a real process (a closed pipe) runs 
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import subprocess
@@ -239,3 +240,105 @@ def test_count_lines_every_few_seconds_off_a_terminal() -> None:
     lines = [line.split("] ", 1)[1] for line in out.getvalue().splitlines()]
     assert lines == ["embedding …", "embedding: 50 of 100 passages (50%)", "embedding: 100 of 100 passages (100%)",
                      "writing …"]
+
+
+# --- 1. a read-only index folder ------------------------------------------------------------------------
+
+def snapshot(folder: Path) -> dict[str, tuple[int, int]]:
+    """Every file under `folder` with its size and modification time: what a reader must leave as it was."""
+    return {str(p.relative_to(folder)): (p.stat().st_size, p.stat().st_mtime_ns)
+            for p in sorted(folder.rglob("*"))}
+
+
+@pytest.fixture()
+def read_only(monkeypatch: pytest.MonkeyPatch):  # noqa: ANN201
+    """Play a read-only folder: `os.access` says "not writable" under the folders given (tests run as root, for
+    whom permission bits mean nothing; a real read-only mount is in the next test). Whatever the code then
+    still writes shows up in `snapshot`."""
+    import index.store.access as access
+
+    frozen: list[Path] = []
+    real = os.access
+
+    def access_(path, mode, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003, ANN202
+        if mode & os.W_OK and any(Path(path).absolute().is_relative_to(f) for f in frozen):
+            return False
+        return real(path, mode, *args, **kwargs)
+
+    monkeypatch.setattr(access.os, "access", access_)
+    return frozen
+
+
+def test_reading_commands_write_nothing_and_writing_ones_name_the_folder(
+        fake_model: HashEncoder, paths: list[str], tmp_path: Path, read_only: list[Path],
+        capsys: pytest.CaptureFixture[str]) -> None:
+    index = tmp_path / "idx"
+    assert main(["build", *paths]) == 0
+    assert main(["ask", "drones", *paths]) == 0  # answered once: the sentence store and state are there
+    gc.collect()  # those commands' databases closed (a WAL database's side files go when the last one closes)
+    read_only += [index.absolute(), (tmp_path / "corpus").absolute()]
+    before = snapshot(index)
+    capsys.readouterr()
+
+    assert main(["ask", "harbour storm", *paths]) == 0
+    assert "Harbour reopens" in capsys.readouterr().out
+    assert main(["sources", *paths]) == 0
+    assert len(capsys.readouterr().out.splitlines()) == 3
+    assert main(["history", *paths]) == 0
+    assert " build by " in capsys.readouterr().out
+    assert main(["feedback", "--index", str(index)]) == 0
+    from bot.cli.run import prepare_library
+    from bot.cli.common import make_library
+    from bot.settings import Settings
+
+    library = make_library(Settings(corpus_dir=tmp_path / "corpus", index_dir=index))
+    prepare_library(library)  # `newsbot run` before going online: the index loads
+    assert library.service.search("bridge repairs", k=1).hits
+    assert snapshot(index) == before
+    capsys.readouterr()
+
+    for command, what in ((["refresh", "--no-feeds"], "a refresh"), (["build"], "a build"),
+                          (["rollback"], "a rollback"), (["corpus", "remove", "Harbour", "--yes"], "a corpus change"),
+                          (["corpus", "restore", "Harbour", "--yes"], "a corpus change")):
+        assert main([*command, *paths]) == 2, command
+        out, err = capsys.readouterr()
+        assert "Traceback" not in err and len(err.strip().splitlines()) == 1, err
+        assert err.startswith(f"newsbot: error: the index folder {index.absolute()} is not writable (permission "
+                              f"denied), and {what} writes there — make it writable, or point --index")
+    assert snapshot(index) == before
+
+
+def test_a_read_only_mount(fake_model: HashEncoder, paths: list[str], tmp_path: Path) -> None:
+    """The same on a real read-only bind mount (EROFS, which binds root too), where the system allows one."""
+    index = tmp_path / "idx"
+    assert main(["build", *paths]) == 0
+    assert main(["ask", "drones", *paths]) == 0
+    gc.collect()
+    try:
+        probe = subprocess.run(["unshare", "-m", "sh", "-c", f"mount --bind {index} {index} && "
+                                f"mount -o remount,bind,ro {index}"], capture_output=True, timeout=30, check=False)
+    except (OSError, subprocess.TimeoutExpired):
+        pytest.skip("no unshare here")
+    if probe.returncode != 0:
+        pytest.skip(f"cannot mount read-only here: {probe.stderr.decode()[:200]}")
+    before = snapshot(index)
+    script = (
+        "import sys, json\n"
+        "import bot.cli.common as common\n"
+        "from tests.support.fakes import HashEncoder\n"
+        "encoder = HashEncoder()\n"
+        "common.SentenceTransformerEncoder = lambda *a, **k: encoder\n"
+        "from bot.cli.main import main\n"
+        "paths = json.loads(sys.argv[1])\n"
+        "codes = [main([*c, *paths]) for c in (['ask', 'harbour storm'], ['sources'], ['history'],\n"
+        "                                      ['refresh', '--no-feeds'], ['rollback'])]\n"
+        "print('CODES', codes)\n")
+    mount = f"mount --bind {index} {index} && mount -o remount,bind,ro {index} && exec \"$@\""
+    proc = subprocess.run(["unshare", "-m", "sh", "-c", mount, "sh", sys.executable, "-c", script, json.dumps(paths)],
+                          capture_output=True, text=True, cwd=ROOT, timeout=300, check=False)
+    assert "CODES [0, 0, 0, 2, 2]" in proc.stdout, proc.stdout + proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert "Harbour reopens" in proc.stdout
+    errors = [line for line in proc.stderr.splitlines() if line.startswith("newsbot: error:")]
+    assert len(errors) == 2 and all("is not writable (read-only file system)" in e for e in errors)
+    assert snapshot(index) == before
