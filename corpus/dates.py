@@ -243,14 +243,19 @@ def read_date(value: object, *, now: datetime | None = None) -> date | None:
         return None
     if isinstance(value, bool):
         raise DateError(value, "not a date")
-    if isinstance(value, (int, float)):
-        return _from_epoch(value, current)
-    if isinstance(value, datetime):
-        return _plausible(value.isoformat(), value.date(), value if value.tzinfo else None, current)
-    if isinstance(value, date):
-        return _plausible(value.isoformat(), value, None, current)
-    if isinstance(value, str):
-        return _from_string(value.strip(), current)
+    try:
+        if isinstance(value, (int, float)):
+            return _from_epoch(value, current)
+        if isinstance(value, datetime):
+            return _plausible(value.isoformat(), value.date(), value if value.tzinfo else None, current)
+        if isinstance(value, date):
+            return _plausible(value.isoformat(), value, None, current)
+        if isinstance(value, str):
+            return _from_string(value.strip(), current)
+    except DateError:
+        raise
+    except (ValueError, OverflowError) as exc:  # year 0, a 400-digit epoch: outside what a calendar holds
+        raise DateError(value, f"outside the calendar ({exc})") from None
     raise DateError(value, f"not a date: give a string like 2023-05-03 or epoch seconds, "
                            f"not a {type(value).__name__}")
 

@@ -23,6 +23,7 @@ from pathlib import Path
 
 from corpus.article import Article
 from corpus.errors import CorpusError
+from corpus.readers.jsonl import jsonl_lines
 from corpus.readers.loader import corpus_files, read_file
 
 log = logging.getLogger(__name__)
@@ -79,7 +80,8 @@ def _read_lines(path: Path) -> list[str]:
     raw = path.read_bytes()
     if path.name.lower().endswith(".gz"):
         raw = gzip.decompress(raw)
-    return raw.decode("utf-8-sig").splitlines()
+    lines = jsonl_lines(raw.decode("utf-8-sig"))
+    return lines[:-1] if lines and lines[-1] == "" else lines  # the newline that ends the file ends no record
 
 
 def write_atomic(path: Path, data: bytes) -> None:

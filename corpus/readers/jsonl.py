@@ -72,8 +72,22 @@ def record_to_article(record: Any, path: Path | str, line: int) -> Article:
     )
 
 
+def jsonl_lines(text: str) -> list[str]:
+    """The lines of a JSON Lines text: split at `\n` only (a `\r` before it dropped).
+
+    Why not `str.splitlines`: it also splits at U+2028, U+2029, U+0085 and other characters that JSON allows
+    raw inside strings (`json.dumps(..., ensure_ascii=False)` and JavaScript write them so), which would cut
+    one valid record in two — and a rewrite of the file (a removal) would then corrupt it.
+    """
+    return [line[:-1] if line.endswith("\r") else line for line in text.split("\n")]
+
+
 def parse_jsonl(lines: Iterator[str], path: Path | str) -> Iterator[Article | CorpusError]:
-    """Yield an Article or a typed error per non-blank line; one bad line never stops the rest."""
+    """Yield an Article or a typed error per non-blank line; one bad line never stops the rest.
+
+    Whatever a line holds (invalid JSON, numbers beyond Python's limits, nesting deeper than the parser
+    goes, values of the wrong type), it becomes a problem of that line, never an exception out of here.
+    """
     for number, raw in enumerate(lines, start=1):
         if not raw.strip():
             continue
@@ -83,7 +97,15 @@ def parse_jsonl(lines: Iterator[str], path: Path | str) -> Iterator[Article | Co
             yield BadJsonLine(path, f"the line is not valid JSON ({exc.msg} at column {exc.colno})",
                               "fix the JSON syntax of this line (one object a line)", line=number)
             continue
+        except (ValueError, RecursionError) as exc:  # a 5,000-digit number, 100,000 nested brackets
+            yield BadJsonLine(path, f"the line cannot be read as JSON ({type(exc).__name__}: {str(exc)[:120]})",
+                              "fix this line (one plain object a line)", line=number)
+            continue
         try:
             yield record_to_article(record, path, number)
         except CorpusError as exc:
             yield exc
+        except (ValueError, TypeError, OverflowError, RecursionError) as exc:
+            yield BadJsonLine(path, f"a value of the record cannot be used ({type(exc).__name__}: {str(exc)[:120]})",
+                              "check the types of its fields: text, title, outlet and url are strings, authors a "
+                              "list of names, published a date", line=number)

@@ -17,7 +17,7 @@ from pathlib import Path
 from corpus.article import Article
 from corpus.errors import CorpusError, EmptyBody, NotUtf8, UnreadableFile, UnsupportedFile
 from corpus.readers.html import read_html_file
-from corpus.readers.jsonl import parse_jsonl
+from corpus.readers.jsonl import jsonl_lines, parse_jsonl
 from corpus.folder.planning import ArticleRef, Duplicate, deduplicate
 from corpus.readers.seed import parse_seed
 
@@ -87,7 +87,7 @@ def read_jsonl_file(path: Path) -> Iterator[Article | CorpusError]:
         yield EmptyBody(path, "the file is empty", "add one JSON object a line (at least `text`), or move the file "
                                                    "out of the corpus")
         return
-    yield from parse_jsonl(iter(text.splitlines()), path)
+    yield from parse_jsonl(iter(jsonl_lines(text)), path)
 
 
 Reader = Callable[[Path], Iterator["Article | CorpusError"]]
@@ -145,10 +145,18 @@ def read_file(path: Path) -> list[Article | CorpusError]:
         return [UnsupportedFile(path, f"no reader for {path.suffix or 'files without a suffix'}",
                                 "use .txt (seed format), .jsonl, .jsonl.gz or .html, or move the file out of the corpus")]
     items: list[Article | CorpusError] = []
-    for item in reader(path):
-        if isinstance(item, Article):
-            items.extend(item.notes)
-        items.append(item)
+    try:
+        for item in reader(path):
+            if isinstance(item, Article):
+                items.extend(item.notes)
+            items.append(item)
+    except (KeyboardInterrupt, SystemExit, MemoryError):
+        raise
+    except Exception as exc:  # noqa: BLE001 - a reader's bug on odd input must cost one file, never the build
+        log.exception("reading %s failed", path)
+        items.append(UnreadableFile(path, f"the file could not be read ({type(exc).__name__}: {str(exc)[:160]})",
+                                    "the rest of the corpus was read; fix or move this file, and report the error "
+                                    "if the file looks valid"))
     return items
 
 

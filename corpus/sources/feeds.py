@@ -146,17 +146,22 @@ def ingest_feeds(config: FeedConfig, corpus_dir: Path, progress: Progress | None
                 problems.append(FetchError(feed_url, f"the entry {entry.get('title', '')[:60]!r} has no http(s) link",
                                            "nothing to do: the entry is skipped"))
                 continue
-            url = canonical_url(link)
-            if url in known or article_id(url, "") in saved_ids:
-                already += 1
-                continue
             try:
+                url = canonical_url(link)
+                if url in known or article_id(url, "") in saved_ids:
+                    already += 1
+                    continue
                 page = fetcher.get(link)
                 article = article_from_html(page.body, link, url=page.url, fallback={
                     "title": clean_line(entry.get("title") or "") or None,
                     "authors": entry_authors(entry), "published": entry_dates(entry), "outlet": feed_title})
             except CorpusError as exc:
                 problems.append(exc)
+                continue
+            except Exception as exc:  # noqa: BLE001 - odd input from a third party costs one entry, never the refresh
+                log.exception("feed %s: entry %s failed", feed_url, link)
+                problems.append(FetchError(link, f"the entry could not be read ({type(exc).__name__}: "
+                                                 f"{str(exc)[:160]})", "nothing to do: the entry is skipped"))
                 continue
             if article.id in saved_ids or (article.url and canonical_url(article.url) in known):
                 already += 1

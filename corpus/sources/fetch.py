@@ -91,6 +91,8 @@ class Fetcher:
         except socket.gaierror as exc:
             raise FetchError(url, f"the host {host!r} cannot be resolved ({exc.strerror})",
                              "check the address") from None
+        except UnicodeError as exc:  # a label over 63 characters, a name IDNA cannot encode
+            raise FetchError(url, f"the host name {host[:80]!r} is not a valid name ({exc})", "check the address") from None
         addresses = [info[4][0] for info in infos]
         if not self.policy.allow_private:
             for address in addresses:
@@ -128,10 +130,13 @@ class Fetcher:
         raise FetchError(url, f"more than {self.policy.max_redirects} redirects", "check the address")
 
     def _request(self, url: str, accept: str, deadline: float) -> tuple[int, dict[str, str], bytes]:
-        parts = urlsplit(url)
+        try:
+            parts = urlsplit(url)
+            port = parts.port or (443 if parts.scheme == "https" else 80)  # a port out of range raises here
+        except ValueError as exc:
+            raise FetchError(url, f"the address is malformed ({exc})", "check the link") from None
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise FetchError(url, "only http and https links can be fetched", "give an http(s) address")
-        port = parts.port or (443 if parts.scheme == "https" else 80)
         address = self._resolve(url, parts.hostname, port)
         self._wait_turn(parts.hostname)
         remaining = deadline - self._clock()
