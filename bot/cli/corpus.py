@@ -150,11 +150,20 @@ def _restore(args: argparse.Namespace, settings: Settings) -> int:
         hidden = collections.hidden(args.server)
         shown = pick_article([a for a in collections.base.service.articles() if a.id in hidden], args.article,
                              "among the removed or hidden articles")
+        print(f"{shown.title}\n  {shown.outlet} · {shown.id} · in the base corpus, hidden in server {args.server}")
+        if not confirm(f"Show it in server {args.server} again?", args.yes):
+            print("cancelled: nothing was changed")
+            return 1
         collections.unhide(args.server, shown.id, actor(), shown.title)
         print(f"shown in server {args.server} again: “{shown.title}” ({shown.id})")
         return 0
+    article = found.article
+    print(f"{article.title}\n  {article.outlet} · {article.id} · {found.file}")
+    if not confirm("Restore it to the index (its file moves back from removed/)?", args.yes):
+        print("cancelled: nothing was changed")
+        return 1
     with CommandProgress() as progress:
-        return _print_change(manager.restore(found.article.id, actor(), progress=progress))
+        return _print_change(manager.restore(article.id, actor(), progress=progress))
 
 
 def _removed(args: argparse.Namespace, settings: Settings) -> int:

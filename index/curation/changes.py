@@ -28,7 +28,20 @@ class AlreadyInCorpus(CorpusError):
 
 
 class NotInCorpus(CorpusError):
-    """No article (or no removed article) matches what was asked for."""
+    """No article (or no removed article) matches what was asked for.
+
+    `path` is the folder looked in, or None when the articles were looked up by id or title (the
+    message is then only what was wrong and what to do, with no location before it).
+    """
+
+    def __init__(self, path: Path | str | None, problem: str, fix: str) -> None:
+        self._anywhere = path is None
+        super().__init__(path if path is not None else ".", problem, fix)
+
+    @property
+    def message(self) -> str:
+        """`problem — fix`, after the folder's name when one was looked in."""
+        return f"{self.problem} — {self.fix}" if self._anywhere else super().message
 
 
 @dataclass(frozen=True)
@@ -78,7 +91,12 @@ class Change:
 
 
 def pick_article(articles: list[Article], query: str, where: str) -> Article:
-    """An article by `a:<id>`, bare id, exact title, or a title fragment that names just one."""
+    """An article by `a:<id>`, bare id, exact title, or a title fragment that names just one.
+
+    Raises:
+        NotInCorpus: nothing matches (the message suggests the closest titles, with their ids), or several do
+            (it lists them with their ids).
+    """
     text = " ".join(query.split())
     key = text[2:] if text.startswith("a:") else text
     for article in articles:
@@ -91,10 +109,41 @@ def pick_article(articles: list[Article], query: str, where: str) -> Article:
     if len(unique) == 1:
         return next(iter(unique.values()))
     if not unique:
-        raise NotInCorpus(Path("."), f"no article {where} matches {text!r}", "pick one from the suggestions")
-    raise NotInCorpus(Path("."), f"{len(unique)} articles {where} match {text!r}",
-                      "pick one from the suggestions, or give more of the title")
+        close = _closest(articles, key)
+        fix = (f"did you mean {_listed(close)}? Give the id, or more of the title" if close else
+               "check the spelling, or give the article's id")
+        raise NotInCorpus(None, f"no article {where} matches {text!r}", fix)
+    raise NotInCorpus(None, f"{len(unique)} articles {where} match {text!r}",
+                      f"give the id of the one you mean: {_listed(list(unique.values()))}")
 
+
+SUGGESTIONS = 3  # closest titles named when nothing matches
+LISTED = 5  # matching articles named when several match
+
+
+def _closest(articles: list[Article], key: str) -> list[Article]:
+    """The articles whose titles are closest to `key` (approximate matching; none when nothing is close)."""
+    from rapidfuzz import fuzz, process, utils
+
+    if not key.strip():
+        return []
+    by_id = {a.id: a for a in articles}
+    found = process.extract(key, {a.id: a.title for a in by_id.values()}, scorer=fuzz.WRatio,
+                            processor=utils.default_process, limit=SUGGESTIONS, score_cutoff=60)
+    return [by_id[article_id] for _, _, article_id in found]
+
+
+def _listed(articles: list[Article]) -> str:
+    """`“Title” (id), “Title” (id) or 2 more` (titles shortened)."""
+    names = [f"“{_short(a.title)}” ({a.id})" for a in articles[:LISTED]]
+    more = len(articles) - len(names)
+    if more:
+        return ", ".join(names) + f" or {more} more"
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
+
+
+def _short(title: str, width: int = 60) -> str:
+    return title if len(title) <= width else title[: width - 1].rstrip() + "…"
 
 
 def history_line(entry: HistoryEntry) -> str:

@@ -21,7 +21,7 @@ from corpus.article import Article
 from corpus.chunking import ChunkConfig
 from index.encoder import Encoder
 from index.refresh.steps import (Chunked, VectorCache, chunk_and_hash, publish, run_writers, scratch_version,
-                                 seal_version, vectors_for, version_manifest)
+                                 seal_version, vectors_for, version_manifest, with_kept_versions)
 from index.store.layout import clean_partial_versions, version_path
 from index.store.manifest import Manifest, corpus_fingerprint
 from index.store.metadata import write_metadata
@@ -95,10 +95,12 @@ def build_version(articles: Sequence[Article], encoder: Encoder, index_dir: Path
     index_dir.mkdir(parents=True, exist_ok=True)
     clean_partial_versions(index_dir)
     cache = cache or VectorCache()
-    if reuse_current:
-        _reuse_current_version(cache, index_dir, encoder)
+    lookup = cache.get
     chunked = chunk_and_hash(articles, encoder, config, progress)
-    vectors = vectors_for(encoder, chunked.texts, chunked.hashes, cache.get, progress)
+    if reuse_current:
+        current = _reuse_current_version(cache, index_dir, encoder)
+        lookup = with_kept_versions(cache.get, index_dir, encoder, chunked, skip={current} if current else ())
+    vectors = vectors_for(encoder, chunked.texts, chunked.hashes, lookup, progress)
     if progress:
         progress("writing", 0, 1)
     with scratch_version(index_dir) as tmp:
@@ -120,14 +122,16 @@ def build_version(articles: Sequence[Article], encoder: Encoder, index_dir: Path
     return stats
 
 
-def _reuse_current_version(cache: VectorCache, index_dir: Path, encoder: Encoder) -> None:
-    """Add the serving version's vectors to `cache` when it was embedded by the same model."""
+def _reuse_current_version(cache: VectorCache, index_dir: Path, encoder: Encoder) -> str | None:
+    """Add the serving version's vectors to `cache` when it was embedded by the same model; returns its name."""
     try:
         folder = version_path(index_dir)
         if Manifest.load(folder).model.get("fingerprint") == encoder.info.fingerprint:
             cache.add_version(folder)
+            return folder.name
     except Exception as exc:  # noqa: BLE001 - no usable current version just means embedding everything
         log.info("not reusing vectors of the current version: %s", exc)
+    return None
 
 
 def _write_rows(folder: Path, articles: Sequence[Article], chunked: Chunked, vectors: np.ndarray,

@@ -37,7 +37,7 @@ from corpus.chunking import ChunkConfig
 from index.encoder import Encoder
 from index.refresh.build import BuildStats
 from index.refresh.steps import (Chunked, Pair, Written, chunk_and_hash, embedded_texts, publish, run_writers,
-                                 scratch_version, seal_version, vectors_for, version_manifest)
+                                 scratch_version, seal_version, vectors_for, version_manifest, with_kept_versions)
 from index.store.manifest import FORMAT_VERSION, Manifest, corpus_fingerprint, sha256_file
 from index.store.metadata import META_FILE, MetadataPatch, MetadataStore
 from index.store.rowfiles import RowPlan, assign_rows, patch_flat_index, patch_npy
@@ -143,8 +143,9 @@ def _patch_metadata(tmp: Path, base: Path, encoder: Encoder, chunked: Chunked, d
         base_vectors = load_vectors(base)  # memory-mapped: only the rows that move or are reused are read
         if len(base_vectors) != n_old:
             raise ValueError(f"{base} has {len(base_vectors)} vectors for {n_old} passages")
-        vectors = vectors_for(encoder, chunked.texts, chunked.hashes,
-                              lambda h: base_vectors[known[h]] if h in known else None, progress)
+        lookup = with_kept_versions(lambda h: base_vectors[known[h]] if h in known else None, tmp.parent.parent,
+                                    encoder, chunked, skip={base.name})
+        vectors = vectors_for(encoder, chunked.texts, chunked.hashes, lookup, progress)
         plan = assign_rows(n_old, freed, len(chunked.pairs))
         if progress:
             progress("writing", 0, 3)

@@ -16,8 +16,9 @@ from __future__ import annotations
 import logging
 import os
 import shutil
+import sqlite3
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import NamedTuple
@@ -27,7 +28,8 @@ import numpy as np
 from corpus.article import Article
 from corpus.chunking import ChunkConfig, Passage, chunk_article, embedding_text
 from index.encoder import Encoder, embed_hash
-from index.store.layout import fsync_dir, new_tmp_version, publish_version
+from index.errors import NewsIndexError
+from index.store.layout import VERSIONS, fsync_dir, list_versions, new_tmp_version, publish_version
 from index.store.manifest import Manifest, model_record
 from index.store.metadata import MetadataStore
 from index.store.vectors import load_vectors
@@ -104,6 +106,53 @@ class VectorCache:
             if row is not None:
                 return np.asarray(vectors[row])
         return None
+
+
+Lookup = Callable[[str], "np.ndarray | None"]  # embed hash → a known vector (shape (dim,)), or None
+
+
+def with_kept_versions(lookup: Lookup, index_dir: Path, encoder: Encoder, chunked: Chunked,
+                       skip: Collection[str] = ()) -> Lookup:
+    """`lookup`, then the vectors the index's other kept versions hold for the articles whose passages
+    `lookup` does not know: an article removed and later restored (or re-added) gets its vectors back
+    instead of being embedded again, as long as a version that held it is kept (`NEWSBOT_KEEP_VERSIONS`).
+
+    Cheap: only articles with an unknown passage are looked up, by id (an index of the metadata), in each
+    kept version of the same model, newest first; a version that fails its load checks is passed over.
+
+    Args:
+        skip: names of versions `lookup` already covers (the serving one).
+    """
+    wanted = {a.id for (a, _), h in zip(chunked.pairs, chunked.hashes) if lookup(h) is None}
+    if not wanted:
+        return lookup
+    extra: dict[str, np.ndarray] = {}
+    for name in reversed(list_versions(index_dir)):
+        if name in skip:
+            continue
+        folder = index_dir / VERSIONS / name
+        try:
+            if Manifest.load(folder).model.get("fingerprint") != encoder.info.fingerprint:
+                continue
+            store = MetadataStore(folder)
+            try:
+                rows = store.hashes_of_articles(wanted)
+            finally:
+                store.close()
+            if rows:
+                vectors = load_vectors(folder)
+                for h, row in rows.items():
+                    extra.setdefault(h, np.array(vectors[row], dtype=np.float32))
+        except (NewsIndexError, OSError, ValueError, sqlite3.Error) as exc:
+            log.info("not reusing vectors of index version %s: %s", name, getattr(exc, "message", exc))
+    if not extra:
+        return lookup
+    log.info("reusing %d vector(s) of kept index versions", len(extra))
+
+    def combined(h: str) -> np.ndarray | None:
+        found = lookup(h)
+        return found if found is not None else extra.get(h)
+    return combined
 
 
 class Embedded(NamedTuple):

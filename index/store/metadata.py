@@ -196,6 +196,14 @@ class MetadataStore:
         for r in self._query('SELECT row, id, article_id, embed_hash FROM passages ORDER BY row'):
             yield r["row"], r["id"], r["article_id"], r["embed_hash"]
 
+    def hashes_of_articles(self, article_ids: Iterable[str]) -> dict[str, int]:
+        """embed hash → row, for the passages of these articles (by the article index: cheap for a few)."""
+        found: dict[str, int] = {}
+        for part in _batches(list(dict.fromkeys(article_ids))):
+            for r in self._query(f"SELECT embed_hash, row FROM passages WHERE article_id IN ({_marks(part)})", part):
+                found.setdefault(r["embed_hash"], r["row"])
+        return found
+
     def pairs(self) -> list[tuple[Article, Passage]]:
         """Every (article, passage) in row order: what a writer that cannot patch its files writes from."""
         articles = {r["id"]: _article(r) for r in self._query(f"SELECT {_ARTICLE_COLUMNS} FROM articles")}

@@ -58,10 +58,10 @@ def test_cli_adds_a_file_and_a_page_removes_restores_and_shows_history(
     assert (removed_dir(seed_corpus) / "added" / "lighthouse.txt").exists()
     assert main(["corpus", "removed", *paths]) == 0
     assert LIGHTHOUSE_TITLE in capsys.readouterr().out
-    assert main(["corpus", "restore", LIGHTHOUSE_TITLE, *paths]) == 0
+    assert main(["corpus", "restore", LIGHTHOUSE_TITLE, "--yes", *paths]) == 0
     assert "added 1" in capsys.readouterr().out
     assert (seed_corpus / "added" / "lighthouse.txt").exists()
-    assert main(["corpus", "restore", LIGHTHOUSE_TITLE, *paths]) == 2
+    assert main(["corpus", "restore", LIGHTHOUSE_TITLE, "--yes", *paths]) == 2
     assert "no article among the removed articles matches" in capsys.readouterr().err
 
     assert main(["history", *paths]) == 0

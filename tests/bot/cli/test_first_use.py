@@ -342,3 +342,50 @@ def test_a_read_only_mount(fake_model: HashEncoder, paths: list[str], tmp_path: 
     errors = [line for line in proc.stderr.splitlines() if line.startswith("newsbot: error:")]
     assert len(errors) == 2 and all("is not writable (read-only file system)" in e for e in errors)
     assert snapshot(index) == before
+
+
+# --- 7. corpus restore and remove -----------------------------------------------------------------------
+
+def test_restore_asks_like_remove_and_reuses_the_stored_vectors(fake_model: HashEncoder, paths: list[str],
+                                                                tmp_path: Path,
+                                                                capsys: pytest.CaptureFixture[str]) -> None:
+    corpus = tmp_path / "corpus"
+    assert main(["build", *paths]) == 0
+    assert main(["corpus", "remove", "Harbour reopens", "--yes", *paths]) == 0
+    assert not (corpus / "harbour.txt").exists()
+    capsys.readouterr()
+
+    assert main(["corpus", "restore", "Harbour reopens", *paths]) == 2  # no terminal to ask on, no --yes
+    out, err = capsys.readouterr()
+    assert out.startswith("Harbour reopens after the storm\n  Reuters · ")
+    assert err.strip() == "newsbot: error: no terminal to ask for confirmation on — add --yes to confirm"
+    assert not (corpus / "harbour.txt").exists()
+
+    calls = len(fake_model.calls)
+    assert main(["corpus", "restore", "Harbour reopens", "--yes", *paths]) == 0
+    out = capsys.readouterr().out
+    assert (corpus / "harbour.txt").exists() and "added 1" in out
+    assert ", 0 embedded, " in out and len(fake_model.calls) == calls  # its passages' vectors came back, not the model
+    assert main(["ask", "harbour storm ferry", "--json", "-k", "1", *paths]) == 0
+    assert json.loads(capsys.readouterr().out)["results"][0]["article"]["title"] == "Harbour reopens after the storm"
+
+
+def test_a_failed_remove_names_what_was_looked_for_and_suggests(fake_model: HashEncoder, paths: list[str],
+                                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["build", *paths]) == 0
+    capsys.readouterr()
+    assert main(["corpus", "remove", "harbor stroms", "--yes", *paths]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and ".:" not in err
+    assert err.startswith("newsbot: error: no article in the index matches 'harbor stroms' — did you mean "
+                          "“Harbour reopens after the storm” (")
+    assert err.endswith("? Give the id, or more of the title")
+
+    assert main(["corpus", "remove", "the", "--yes", *paths]) == 2  # two titles hold "the"
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("newsbot: error: 2 articles in the index match 'the' — give the id of the one you mean: ")
+    assert "“Drones fly toward the Kremlin” (" in err and "“Harbour reopens after the storm” (" in err
+
+    assert main(["corpus", "remove", "qqqq", "--yes", *paths]) == 2
+    assert capsys.readouterr().err.strip() == ("newsbot: error: no article in the index matches 'qqqq' — check the "
+                                               "spelling, or give the article's id")

@@ -59,7 +59,7 @@ def test_a_servers_collection_from_the_command_line(seed_corpus: Path, seed_inde
     assert main(["history", "--server", SERVER, *paths]) == 0
     history = capsys.readouterr().out
     assert "corpus hide" in history and "corpus add" in history
-    assert main(["corpus", "restore", seed["id"], "--server", SERVER, *paths]) == 0
+    assert main(["corpus", "restore", seed["id"], "--server", SERVER, "--yes", *paths]) == 0
     assert seed["id"] in [s["id"] for s in sources(capsys, "--server", SERVER, *paths)]
 
     assert main(["refresh", "--server", SERVER, *paths]) == 0
