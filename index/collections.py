@@ -46,6 +46,7 @@ from pathlib import Path
 from corpus.article import Article
 from corpus.chunking import Passage
 from corpus.sources.feeds import FeedConfig
+from index.curation.changes import NotInCorpus, pick_article
 from index.library import Library
 from index.search.ranking import RetrievalConfig
 from index.search.results import SearchResult
@@ -128,8 +129,7 @@ class Collections:
         with self._lock:
             library = self._libraries.get(server_id)
             if library is None:
-                folder = self.server_dir(server_id)
-                (folder / "corpus").mkdir(parents=True, exist_ok=True)  # a collection starts empty, never missing
+                folder = self.server_dir(server_id)  # created by the first article saved into it, not before
                 base = self.base
                 library = Library(folder / "corpus", folder / "index", base.encoder, chunking=base.chunking,
                                   keep_versions=base.keep_versions, feeds=FeedConfig(urls=(), policy=base.feeds.policy),
@@ -148,7 +148,7 @@ class Collections:
         evicted = 0
         while len(self._libraries) > 1 and (len(self._libraries) > self.loaded or held > budget):
             gone, library = self._libraries.popitem(last=False)
-            held -= self._passages.get(gone, 0)
+            held -= self._passages.pop(gone, 0)
             del library  # (searches still holding its version finish with it; then it is freed)
             evicted += 1
             log.debug("server %s's collection left memory (least recently used)", gone)
@@ -216,6 +216,28 @@ class Collections:
         with StateStore(index_dir) as state:
             return state.history(limit)
 
+    # -- what a server may remove or restore ------------------------------------------------------
+    def find_to_remove(self, server_id: int, query: str) -> tuple[Article, bool]:
+        """The article a server's `/corpus remove` (or `newsbot corpus remove --server`) names, and whether it is
+        the server's own (removed from its collection) rather than a base article (hidden there only).
+
+        Raises:
+            NotInCorpus: nothing the server sees matches (the message suggests the closest titles).
+        """
+        if self.has_collection(server_id):
+            try:
+                return pick_article(self.library(server_id).service.articles(), query, "in this server's articles"), True
+            except NotInCorpus:
+                pass
+        hidden = self.hidden(server_id)
+        visible = [a for a in self.base.service.articles() if a.id not in hidden]
+        return pick_article(visible, query, "among the articles this server sees"), False
+
+    def hidden_articles(self, server_id: int | None) -> list[Article]:
+        """The base articles a server hid for itself, newest first (none for the base)."""
+        hidden = self.hidden(server_id)
+        return [a for a in self.base.service.articles() if a.id in hidden] if hidden else []
+
     # -- answering ----------------------------------------------------------------------------------
     def view(self, scope: Scope, retrieval: RetrievalConfig | None = None) -> SearchView:
         """What a place answers from, loaded (may load versions: call it from a worker thread).
@@ -226,7 +248,8 @@ class Collections:
         parts: list[Part] = []
         if scope.server_id is None or scope.use_base or not self.has_collection(scope.server_id):
             base = self.base.service
-            self._base_passages = base.manifest.passages
+            with self._lock:
+                self._base_passages = base.manifest.passages
             parts.append(Part(base, self.hidden(scope.server_id)))
         if scope.server_id is not None and self.has_collection(scope.server_id):
             service = self.library(scope.server_id).service

@@ -111,15 +111,11 @@ def _remove(args: argparse.Namespace, settings: Settings) -> int:
     _refuse_if_read_only(settings, args.server)
     collections = make_collections(settings)
     manager = _manager(settings, collections.library(args.server))
-    own = args.server is None or collections.has_collection(args.server)
-    try:
-        article = manager.find_indexed(args.article) if own else None
-    except NotInCorpus:
-        article = None
-    if article is None and args.server is not None:  # a base article: hidden in that server only
-        hidden = collections.hidden(args.server)
-        base = [a for a in collections.base.service.articles() if a.id not in hidden]
-        article = pick_article(base, args.article, f"among the articles server {args.server} sees")
+    if args.server is None:
+        article, own = manager.find_indexed(args.article), True
+    else:
+        article, own = collections.find_to_remove(args.server, args.article)
+    if not own:  # a base article: hidden in that server only
         print(f"{article.title}\n  {article.outlet} · {article.id} · in the base corpus")
         if not confirm(f"Hide it in server {args.server} only (other servers still see it)?", args.yes):
             print("cancelled: nothing was changed")
@@ -128,8 +124,6 @@ def _remove(args: argparse.Namespace, settings: Settings) -> int:
         print(f"hidden in server {args.server}: “{article.title}” ({article.id}); `newsbot corpus restore "
               f"{article.id} --server {args.server}` shows it there again")
         return 0
-    if article is None:
-        article = manager.find_indexed(args.article)  # raises with the message of what matched nothing
     print(f"{article.title}\n  {article.outlet} · {article.id} · {article.source}")
     if not confirm("Remove it from the index (its file moves to removed/)?", args.yes):
         print("cancelled: nothing was changed")
@@ -147,8 +141,7 @@ def _restore(args: argparse.Namespace, settings: Settings) -> int:
     except NotInCorpus:
         if args.server is None:
             raise
-        hidden = collections.hidden(args.server)
-        shown = pick_article([a for a in collections.base.service.articles() if a.id in hidden], args.article,
+        shown = pick_article(collections.hidden_articles(args.server), args.article,
                              "among the removed or hidden articles")
         print(f"{shown.title}\n  {shown.outlet} · {shown.id} · in the base corpus, hidden in server {args.server}")
         if not confirm(f"Show it in server {args.server} again?", args.yes):
@@ -171,11 +164,9 @@ def _removed(args: argparse.Namespace, settings: Settings) -> int:
     items = removed_articles(collections.library(args.server).corpus_dir)
     for item in items:
         print(f"{item.article.id}  {item.article.title} ({item.article.outlet})  {item.file}")
-    hidden = collections.hidden(args.server)
-    if hidden:
-        for a in collections.base.service.articles():
-            if a.id in hidden:
-                print(f"{a.id}  {a.title} ({a.outlet})  hidden in server {args.server}")
+    hidden = collections.hidden_articles(args.server)
+    for a in hidden:
+        print(f"{a.id}  {a.title} ({a.outlet})  hidden in server {args.server}")
     if not items and not hidden:
         print("no removed article")
     return 0

@@ -70,7 +70,10 @@ class CorpusManager:
 
     # -- looking -----------------------------------------------------------------------------------
     def corpus_refs(self) -> list[ArticleRef]:
-        """Every article in the folder now (reading only files changed since the last scan)."""
+        """Every article in the folder now (reading only files changed since the last scan); none while the
+        folder does not exist yet (a server's collection before its first article)."""
+        if not self.corpus_dir.is_dir():
+            return []
         with StateStore(self.library.index_dir) as state:
             cached = state.file_records(reader_signature())
         return scan_corpus(self.corpus_dir, cached).refs
@@ -133,6 +136,7 @@ class CorpusManager:
             AlreadyInCorpus: a page already in the corpus, without `update`.
             IndexBusy: a refresh is running (nothing was written).
         """
+        self.corpus_dir.mkdir(parents=True, exist_ok=True)  # a server's collection starts with its first article
         with RefreshLock(self.library.index_dir, actor, "corpus change"):
             if preview.upload is not None:
                 path = save_upload(self.corpus_dir, preview.upload)

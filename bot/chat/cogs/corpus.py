@@ -38,7 +38,7 @@ from corpus.errors import CorpusError
 from corpus.folder.removal import removed_articles
 from corpus.sources.uploads import UploadRejected
 from corpus.article import Article
-from index.curation.changes import AlreadyInCorpus, Change, NotInCorpus, Preview, pick_article
+from index.curation.changes import AlreadyInCorpus, Change, Preview, pick_article
 from index.curation.operations import CorpusManager
 from index.errors import IndexBusy, NewsIndexError
 from index.search.lookup import ARTICLE_PREFIX
@@ -203,14 +203,7 @@ class CorpusCog(commands.GroupCog, group_name="corpus", group_description="Manag
         """
         if target.is_base:
             return manager.find_indexed(query), True
-        if self.bot.collections.has_collection(target.server_id):
-            try:
-                return manager.find_indexed(query), True
-            except NotInCorpus:
-                pass
-        hidden = self.bot.collections.hidden(target.server_id)
-        base = [a for a in self.bot.library.service.articles() if a.id not in hidden]
-        return pick_article(base, query, "among the articles this server sees"), False
+        return self.bot.collections.find_to_remove(target.server_id, query)
 
     @remove.autocomplete("article")
     async def remove_autocomplete(self, interaction: discord.Interaction,
@@ -261,10 +254,7 @@ class CorpusCog(commands.GroupCog, group_name="corpus", group_description="Manag
 
     def _hidden_articles(self, target: Target) -> list[Article]:
         """The base articles hidden in the target's server (none for the base)."""
-        if target.is_base:
-            return []
-        hidden = self.bot.collections.hidden(target.server_id)
-        return [a for a in self.bot.library.service.articles() if a.id in hidden]
+        return self.bot.collections.hidden_articles(target.server_id)
 
     @restore.autocomplete("article")
     async def restore_autocomplete(self, interaction: discord.Interaction,
