@@ -81,10 +81,11 @@ class Article:
 def article_json(article: Article) -> dict:
     """The article's attribution as JSON-ready data: the one shape `--json`, `sources --json` and records share.
 
-    Keys: id, title, outlet, authors (list), published (ISO `YYYY-MM-DD` or None), url,
-    also_published_by (list). The body is not included.
+    Keys: id, title, title_derived (the title was made from the first sentence), outlet, authors (list),
+    published (ISO `YYYY-MM-DD` or None), url, also_published_by (list). The body is not included.
     """
-    return {"id": article.id, "title": article.title, "outlet": article.outlet, "authors": list(article.authors),
+    return {"id": article.id, "title": article.title, "title_derived": article.title_derived,
+            "outlet": article.outlet, "authors": list(article.authors),
             "published": article.published.isoformat() if article.published else None, "url": article.url,
             "also_published_by": list(article.also_published_by)}
 

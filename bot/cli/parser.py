@@ -46,7 +46,7 @@ def add_server(parser: argparse.ArgumentParser) -> None:
 
 def _server_id(raw: str) -> int:
     value = raw.strip()
-    if not value.isdigit() or not 15 <= len(value) <= 21:
+    if not value.isdigit() or not 17 <= len(value) <= 20:
         raise argparse.ArgumentTypeError(f"{raw!r} is not a Discord server id (a number of 17 to 20 digits: "
                                          "Developer Mode on, right-click the server, Copy Server ID)")
     return int(value)
