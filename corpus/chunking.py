@@ -161,8 +161,22 @@ def _split_long_sentence(text: str, start: int, end: int, budget: int, count: To
     return pieces
 
 
+MAX_CHARS_PER_PIECE = 16  # no text is counted as fewer pieces than its characters / 16 (English averages ~4.5)
+
+
+def sized(count: TokenCounter) -> TokenCounter:
+    """`count`, but never below one piece per `MAX_CHARS_PER_PIECE` characters.
+
+    Why: a WordPiece tokenizer turns a "word" longer than it knows (a 1 MB run of characters without a space,
+    base64, a crawl artefact) into a single `[UNK]`, so by tokens alone such text would fit any passage and
+    make a passage of a million characters. Counted this way it is cut like any over-long sentence.
+    """
+    return lambda text: max(count(text), -(-len(text) // MAX_CHARS_PER_PIECE))
+
+
 def chunk_article(article: Article, count: TokenCounter, config: ChunkConfig = ChunkConfig()) -> list[Passage]:
     """Cut one article into passages (see the module docstring for the rules)."""
+    count = sized(count)
     text = article.text
     prefix = embedding_prefix(article, config)
     prefix_tokens = count(prefix) if prefix else 0

@@ -64,3 +64,18 @@ def test_sentences_respect_abbreviations() -> None:
     assert sentences[0] == "Mr. Smith went to Washington, D.C. on Monday."
     assert sentences[1] == "He met Sen. Jones."
     assert sentences[-1] == "Then U.S. officials left."
+
+
+def test_a_giant_unspaced_word_is_cut_like_a_long_sentence() -> None:
+    """A tokenizer counts a 200,000-character "word" as one [UNK]; it still never makes a giant passage."""
+    from corpus.article import Article
+    from corpus.chunking import MAX_CHARS_PER_PIECE, ChunkConfig, chunk_article
+
+    blob = "x" * 200_000
+    article = Article(id="a1", title="Blob", outlet="Example", authors=(), published=None, url=None,
+                      text=f"A normal first sentence here. {blob} And a last one.", source="t")
+    one_unk_per_word = lambda text: len(text.split())  # noqa: E731 - a tokenizer that maps any word to one piece
+    passages = chunk_article(article, one_unk_per_word, ChunkConfig())
+    budget = ChunkConfig().target_tokens
+    assert max(len(p.text) for p in passages) <= budget * MAX_CHARS_PER_PIECE
+    assert "".join(p.text for p in passages).count("x") == len(blob), "nothing is lost"
