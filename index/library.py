@@ -21,7 +21,7 @@ from corpus.readers.loader import LoadReport
 from index.encoder import Encoder
 from index.errors import IndexBusy, IndexCorrupt, NewsIndexError
 from index.refresh.build import BuildStats
-from index.refresh.refresh import RefreshReport, build_index, refresh_index, rollback_index
+from index.refresh.refresh import CORPUS_DIR, RefreshReport, build_index, refresh_index, rollback_index
 from index.search.ranking import RetrievalConfig
 from index.search.service import SearchService
 from index.store.access import writable
@@ -122,6 +122,23 @@ class Library:
         else:
             self._unusable = None
         return service
+
+    def indexed_corpus(self) -> Path | None:
+        """The corpus folder the serving version was written from (None: not recorded, a version written
+        before it was; loads the version).
+
+        Raises:
+            IndexMissing, IndexCorrupt, ModelMismatch: as `service`.
+        """
+        recorded = self.service.manifest.extra.get(CORPUS_DIR)
+        return Path(recorded) if recorded else None
+
+    def other_corpus(self) -> Path | None:
+        """The corpus folder the serving version was written from, when that is not this library's folder
+        (a command given another `--corpus` than the index was built from); None when they agree or it is
+        not recorded."""
+        indexed = self.indexed_corpus()
+        return indexed if indexed is not None and indexed != self.corpus_dir.resolve() else None
 
     def reload(self) -> SearchService:
         """Load the current version again (after another process switched it) and swap it in."""

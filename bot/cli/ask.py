@@ -16,7 +16,7 @@ from dataclasses import replace
 import sys
 import textwrap
 
-from bot.cli.common import build_index, make_library, view_for
+from bot.cli.common import build_index, corpus_named, make_library, view_for
 from bot.inputs import check_range, parse_day, resolve_outlets
 from bot.presentation import Answer, AnswerItem, compose_answer, format_date, join_authors
 from bot.settings import Settings, SettingsError
@@ -107,7 +107,8 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_sources(args: argparse.Namespace, settings: Settings) -> int:
     """`newsbot sources`."""
-    for a in view_for(settings, args.server).articles():
+    # lists what is indexed; builds an index only from a corpus folder the user named
+    for a in view_for(settings, args.server, build=corpus_named(args)).articles():
         if args.json:
             print(json.dumps({**article_json(a), "source": a.source, "paragraphs": a.paragraph_count},
                              ensure_ascii=False))

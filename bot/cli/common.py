@@ -6,8 +6,10 @@ so the command line has no import circles.
 
 from __future__ import annotations
 
+import argparse
 import getpass
 import json
+import os
 import sys
 from typing import TextIO
 
@@ -18,6 +20,7 @@ from corpus.readers.loader import LoadReport
 from index.collections import Collections, SearchView
 from index.curation.changes import history_line
 from index.encoder import SentenceTransformerEncoder
+from index.errors import IndexMissing
 from index.library import Library
 from index.refresh.build import BuildStats
 
@@ -34,9 +37,20 @@ def make_collections(settings: Settings) -> Collections:
     return Collections(make_library(settings), loaded=settings.loaded_servers)
 
 
-def library_for(settings: Settings, server: int | None) -> Library:
-    """The base library (None) or one server's collection's library."""
-    return make_collections(settings).library(server)
+def library_for(settings: Settings, server: int | None, existing: bool = False) -> Library:
+    """The base library (None) or one server's collection's library.
+
+    Args:
+        existing: the server must already have articles of its own (to refresh or roll back).
+
+    Raises:
+        SettingsError: `existing` and the server has none.
+    """
+    collections = make_collections(settings)
+    if existing and server is not None and not collections.server_dir(server).is_dir():
+        raise SettingsError(f"server {server} has no articles of its own here — `newsbot servers list` shows the "
+                            "servers that have; `newsbot corpus add … --server ID` starts one")
+    return collections.library(server)
 
 
 def settings_of(settings: Settings, server: int | None) -> ServerSettings:
@@ -51,14 +65,40 @@ def settings_of(settings: Settings, server: int | None) -> ServerSettings:
         store.close()
 
 
-def view_for(settings: Settings, server: int | None) -> SearchView:
+def corpus_named(args: argparse.Namespace) -> bool:
+    """True when the user said which corpus folder to use: `--corpus`, or NEWSBOT_CORPUS_DIR (`.env` included)."""
+    return getattr(args, "corpus", None) is not None or bool(os.environ.get("NEWSBOT_CORPUS_DIR", "").strip())
+
+
+def view_for(settings: Settings, server: int | None, build: bool = True) -> SearchView:
     """What `newsbot ask/sources --server ID` answer from: exactly what that server sees in Discord.
 
-    The base index is built first when there is none.
+    Args:
+        build: build the base index first when there is none (else say there is none).
+
+    Raises:
+        IndexMissing: no index, and `build` is False.
     """
     collections = make_collections(settings)
-    ensure_index(collections.base)
+    if build:
+        ensure_index(collections.base)
+    elif not collections.base.has_index:
+        raise IndexMissing(f"there is no index in {settings.index_dir} yet — `newsbot build` makes one from "
+                           f"{settings.corpus_dir} (--corpus DIR for another folder); `newsbot ask` builds it "
+                           "on first use")
+    warn_other_corpus(collections.base)
     return server_view(collections, settings, server, settings_of(settings, server))
+
+
+def warn_other_corpus(library: Library, out: TextIO | None = None) -> None:
+    """Say so on stderr (one line, with the fix) when the index was built from another corpus folder than the one
+    in effect: it answers from that folder's articles, not from the one named."""
+    other = library.other_corpus()
+    if other is not None:
+        print(f"newsbot: warning: the index {library.index_dir} holds the articles of {other}, not of "
+              f"{library.corpus_dir}, and answers from them — `newsbot build --corpus {library.corpus_dir} --index "
+              f"{library.index_dir}` replaces them with those of {library.corpus_dir}; another --index keeps both",
+              file=out or sys.stderr)
 
 
 def print_history(settings: Settings, server: int | None, limit: int, as_json: bool, out: TextIO) -> None:

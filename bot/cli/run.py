@@ -9,7 +9,7 @@ import sys
 from typing import TextIO
 
 from bot.chat.run import StartupError, check_token, create_bot, serve
-from bot.cli.common import build_index, make_library
+from bot.cli.common import build_index, make_library, warn_other_corpus
 from bot.settings import Settings
 from index.library import Library
 
@@ -24,6 +24,7 @@ def prepare_library(library: Library, out: TextIO = sys.stderr) -> None:
         print(f"no index yet: building it from {library.corpus_dir} before going online …", file=out)
         build_index(library, out)
     library.service  # noqa: B018 - load the index now, so a damaged one fails here, not on the first question
+    warn_other_corpus(library, out)
     if hasattr(library.encoder, "load"):
         library.encoder.load()
 

@@ -54,6 +54,7 @@ log = logging.getLogger(__name__)
 FeedIngest = Callable[["Progress | None", "set[str]"], FeedOutcome]
 
 BUILD = "build"  # the history's kind (and the lock's) for `build_index`
+CORPUS_DIR = "corpus_dir"  # the manifest's `extra` entry naming the corpus folder a version was written from
 FULL_BUILD_ASKED = "a full build was asked for"  # the report's full_build_reason of a build over an index
 
 
@@ -365,17 +366,22 @@ def _patch(job: _Job, plan: RefreshPlan, articles: Mapping[str, Article], before
         drop=changed_ids + [e.id for e in plan.removed],
         add=[articles[e.id] for e in (*plan.new, *plan.changed) if e.id in articles],
         relabel={e.id: (e.source, also.get(e.id, ())) for e in plan.relabelled},
-        progress=job.progress, extra_writers=job.extra_writers)
+        progress=job.progress, extra_manifest=_provenance(job), extra_writers=job.extra_writers)
 
 
 def _build(job: _Job, plan: RefreshPlan, articles: Mapping[str, Article], reason: str) -> BuildStats:
     """Publish a version written in full from every article the plan keeps, in folder order."""
     log.info("building the new index version in full: %s", reason)
     stats = build_version([articles[r.id] for r in plan.kept if r.id in articles], job.encoder, job.index_dir,
-                          job.config, progress=job.progress, reuse_current=job.reuse,
+                          job.config, progress=job.progress, reuse_current=job.reuse, extra_manifest=_provenance(job),
                           extra_writers=dict(job.extra_writers or {}))
     make_durable(version_path(job.index_dir, stats.version))  # flushed by the build: this only marks it
     return stats
+
+
+def _provenance(job: _Job) -> dict:
+    """What the manifest records of where a version's articles come from (`CORPUS_DIR`, an absolute path)."""
+    return {CORPUS_DIR: str(Path(job.corpus_dir).resolve())}
 
 
 def _load_report(outcome: _Outcome) -> LoadReport:

@@ -211,7 +211,8 @@ def test_the_duplicate_line_names_the_copy_kept(fake_model: HashEncoder, tmp_pat
     assert "kept the first" not in line
     assert main(["sources", "--json", *paths]) == 0
     [article] = [json.loads(x) for x in capsys.readouterr().out.splitlines()]
-    kept, dropped = article["source"], ({str(corpus / "alpha.txt"), str(corpus / "zeta.txt")} - {article["source"]}).pop()
+    kept = article["source"]
+    dropped = ({str(corpus / "alpha.txt"), str(corpus / "zeta.txt")} - {kept}).pop()
     outlet = {"alpha.txt": "AP", "zeta.txt": "Reuters"}
     assert line == (f"  duplicate: {dropped} ({outlet[Path(dropped).name]}): same text as {kept} "
                     f"({outlet[Path(kept).name]}), indexed once with {outlet[Path(dropped).name]} recorded as also "
@@ -389,3 +390,41 @@ def test_a_failed_remove_names_what_was_looked_for_and_suggests(fake_model: Hash
     assert main(["corpus", "remove", "qqqq", "--yes", *paths]) == 2
     assert capsys.readouterr().err.strip() == ("newsbot: error: no article in the index matches 'qqqq' — check the "
                                                "spelling, or give the article's id")
+
+
+# --- 4. --corpus once an index exists ---------------------------------------------------------------------
+
+def test_an_index_of_another_corpus_is_named_in_a_warning(fake_model: HashEncoder, paths: list[str], tmp_path: Path,
+                                                          capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["build", *paths]) == 0
+    other = write_corpus(tmp_path / "other", bridge_txt=BRIDGE)
+    index = str(tmp_path / "idx")
+    capsys.readouterr()
+    assert main(["ask", "harbour storm", "--corpus", str(other), "--index", index]) == 0
+    out, err = capsys.readouterr()
+    assert "Harbour reopens" in out  # it still answers, from what it holds…
+    [warning] = [line for line in err.splitlines() if line.startswith("newsbot: warning:")]
+    corpus = (tmp_path / "corpus").resolve()
+    assert warning == (f"newsbot: warning: the index {index} holds the articles of {corpus}, not of {other}, and "
+                       f"answers from them — `newsbot build --corpus {other} --index {index}` replaces them with "
+                       f"those of {other}; another --index keeps both")  # …and says so, with the fix
+    assert main(["sources", "--corpus", str(other), "--index", index]) == 0
+    assert "newsbot: warning: the index" in capsys.readouterr().err
+    assert main(["ask", "harbour storm", *paths]) == 0
+    assert "warning" not in capsys.readouterr().err  # the corpus it was built from: nothing to say
+    assert main(["build", "--corpus", str(other), "--index", index]) == 0
+    assert main(["sources", "--corpus", str(other), "--index", index]) == 0
+    out, err = capsys.readouterr()
+    assert "Bridge repairs" in out and "warning" not in err
+
+
+def test_sources_never_builds_from_a_corpus_nobody_named(fake_model: HashEncoder, tmp_path: Path,
+                                                          capsys: pytest.CaptureFixture[str]) -> None:
+    index = tmp_path / "idx"
+    assert main(["sources", "--index", str(index)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith(f"newsbot: error: there is no index in {index} yet — `newsbot build` makes one from ")
+    assert not (index / "CURRENT").exists()
+    corpus = write_corpus(tmp_path / "corpus", drones_txt=DRONES)
+    assert main(["sources", "--corpus", str(corpus), "--index", str(index)]) == 0  # named: built, then listed
+    assert "Drones fly toward the Kremlin" in capsys.readouterr().out
