@@ -132,7 +132,7 @@ def print_build(report: LoadReport, stats: BuildStats | None, out: TextIO) -> No
 def build_index(library: Library, out: TextIO, rebuild: bool = False) -> tuple[LoadReport, BuildStats]:
     """Build the library's index from its whole corpus folder, with a progress bar, and print what it did."""
     with CommandProgress(lines=False) as progress:
-        report, stats = library.build(progress=progress, reuse=not rebuild)
+        report, stats = library.build(progress=progress, reuse=not rebuild, actor=actor())
     print_build(report, stats, out)
     return report, stats
 

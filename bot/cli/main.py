@@ -53,8 +53,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (SettingsError, InputError, CorpusError, NewsIndexError) as exc:
         print(f"newsbot: error: {getattr(exc, 'message', str(exc))}", file=sys.stderr)
         return EXIT_USAGE
-    except KeyboardInterrupt:
-        print("newsbot: interrupted", file=sys.stderr)
+    except KeyboardInterrupt as exc:  # a refresh's says what serves now (index.refresh.stopping.Interrupted)
+        print(f"newsbot: {exc.args[0] if exc.args else 'interrupted'}", file=sys.stderr)
         return 130
     except OSError as exc:
         if exc.errno not in (errno.EROFS, errno.EACCES, errno.EPERM):

@@ -38,6 +38,7 @@ from index.encoder import Encoder
 from index.errors import IndexCorrupt, IndexMissing, NewsIndexError
 from index.refresh.build import BuildStats, build_version
 from index.refresh.patch import patch_unusable, patch_version
+from index.refresh.stopping import Interrupted, StopFlag, stop_on_interrupt
 from index.store.durability import ensure_durable, flush_in_background, make_durable
 from index.store.layout import (CURRENT, current_version, fallback_order, list_versions, pointed_version,
                                 prune_versions, set_current, version_path)
@@ -45,7 +46,7 @@ from index.store.lock import RefreshLock
 from index.store.manifest import Manifest
 from index.store.recovery import clean_up
 from index.store.metadata import MetadataStore
-from index.store.state import RecordsMemo, StateStore
+from index.store.state import INTERRUPTED, RecordsMemo, StateStore
 from index.store.writers import IndexWriter, Progress
 
 log = logging.getLogger(__name__)
@@ -240,11 +241,22 @@ class _Outcome:
 
 
 def _run(job: _Job, actor: str | None) -> _Outcome:
-    """The job under the refresh lock, recorded in the history from start to end."""
+    """The job under the refresh lock, recorded in the history from start to end.
+
+    Ctrl+C stops it within a batch in every thread (`index.refresh.stopping`): nothing is published,
+    the history says `interrupted`, and `Interrupted` (a `KeyboardInterrupt`) says which version serves.
+    """
+    flag = StopFlag()
+    job = replace(job, progress=flag.progress(job.progress))
+    with stop_on_interrupt(flag):
+        return _run_locked(job, actor)
+
+
+def _run_locked(job: _Job, actor: str | None) -> _Outcome:
     started = time.perf_counter()
     index_dir = job.index_dir
     with RefreshLock(index_dir, actor, job.kind), StateStore(index_dir) as state:
-        clean_up(index_dir, state)
+        clean_up(index_dir, state, job.kind)
         try:
             before = ensure_durable(index_dir)  # the newest intact version, when CURRENT's is missing or damaged
         except IndexCorrupt as exc:
@@ -253,6 +265,13 @@ def _run(job: _Job, actor: str | None) -> _Outcome:
         entry = state.start(job.kind, actor, before, os.getpid())
         try:
             outcome = _refresh(job, state, before, started)
+        except KeyboardInterrupt:
+            now = pointed_version(index_dir)
+            what = (f"interrupted (Ctrl+C): nothing was published, {before} keeps serving" if now == before and before
+                    else f"interrupted (Ctrl+C): nothing was published" if now == before
+                    else f"interrupted (Ctrl+C) after {now} was published")
+            state.finish(entry, INTERRUPTED, now, seconds=time.perf_counter() - started, summary=[what])
+            raise Interrupted(what) from None
         except BaseException as exc:
             state.finish(entry, "failed", before, seconds=time.perf_counter() - started,
                          summary=[getattr(exc, "message", None) or str(exc) or type(exc).__name__])
@@ -412,7 +431,7 @@ def rollback_index(index_dir: Path, encoder: Encoder, actor: str | None = None, 
     """
     started = time.perf_counter()
     with RefreshLock(index_dir, actor, "rollback"), StateStore(index_dir) as state:
-        clean_up(index_dir, state)
+        clean_up(index_dir, state, "rollback")
         current = pointed_version(index_dir)
         if current is None:
             current_version(index_dir)  # raises IndexMissing with its advice

@@ -19,13 +19,14 @@ from index.store.lock import RefreshLock
 from index.store.state import StateStore
 
 
-def clean_up(index_dir: Path, state: StateStore) -> list[str]:
+def clean_up(index_dir: Path, state: StateStore, found_by: str = "") -> list[str]:
     """Remove dead runs' scratch folders and mark their history rows interrupted; returns the folders removed.
 
-    Call only while holding the refresh lock.
+    Call only while holding the refresh lock. `found_by` names the command, for the rows' summary.
     """
     removed = clean_partial_versions(index_dir)
-    state.mark_interrupted()
+    partial = [n for n in removed if "-pruned-" not in n and "broken-" not in n]  # not old or damaged versions
+    state.mark_interrupted(found_by, partial)
     return removed
 
 
@@ -42,5 +43,5 @@ def recover(index_dir: Path, what: str, check_serving: bool = True) -> str | Non
         IndexCorrupt: with `check_serving`, no version is intact.
     """
     with RefreshLock(index_dir, what, what), StateStore(index_dir) as state:
-        clean_up(index_dir, state)
+        clean_up(index_dir, state, what)
         return ensure_durable(index_dir) if check_serving else None

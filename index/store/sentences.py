@@ -192,7 +192,14 @@ def embed_sentences(store: SentenceStore, encoder: Encoder, pairs: Sequence[tupl
     missing = [(h, s) for h, s in keyed.items() if h not in known]
     for start in range(0, len(missing), _BATCH):
         block = missing[start:start + _BATCH]
-        store.add([h for h, _ in block], encoder.encode([s for _, s in block]))
+
+        def batch_done(done: int, _total: int, start: int = start) -> None:
+            progress("sentences", start + done, len(missing))  # type: ignore[misc]
+
+        # progress after each of the encoder's batches, not only each stored block: a run's progress is
+        # where a Ctrl+C stops it (see index.refresh.stopping)
+        vectors = encoder.encode([s for _, s in block], progress=batch_done if progress else None)
+        store.add([h for h, _ in block], vectors)
         if progress:
             progress("sentences", start + len(block), len(missing))
     seconds = time.perf_counter() - started

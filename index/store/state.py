@@ -182,10 +182,20 @@ class StateStore:
              counts.get("skipped", 0), counts.get("embedded", 0), round(seconds, 3),
              "\n".join(summary or []), json.dumps(details or {}, ensure_ascii=False), entry_id))
 
-    def mark_interrupted(self) -> int:
-        """Rows still `running` belong to refreshes that died: call only while holding the refresh lock."""
-        cur = self._db.execute("UPDATE history SET status=?, finished_at=? WHERE status=?",
-                               (INTERRUPTED, utc_now(), RUNNING))
+    def mark_interrupted(self, found_by: str = "", removed: list[str] | tuple[str, ...] = ()) -> int:
+        """Rows still `running` belong to runs that died: call only while holding the refresh lock.
+
+        Args:
+            found_by: what found them (a refresh, `startup check`, `history check`), for their summary.
+            removed: the partial versions removed meanwhile, for their summary.
+        """
+        note = "interrupted: the process ended before the run finished" + (f" (found by a {found_by})" if found_by
+                                                                            else "")
+        if removed:
+            note += f"; its partial version {', '.join(removed)} was removed"
+        note += "; the version serving before kept serving"
+        cur = self._db.execute("UPDATE history SET status=?, finished_at=?, summary=CASE WHEN summary = '' THEN ? "
+                               "ELSE summary END WHERE status=?", (INTERRUPTED, utc_now(), note, RUNNING))
         if cur.rowcount:
             log.warning("%d earlier refresh(es) were interrupted before they finished; "
                         "the index they started from kept serving", cur.rowcount)
