@@ -16,7 +16,7 @@ from index.store.layout import pointed_version
 
 def cmd_refresh(args: argparse.Namespace, settings: Settings) -> int:
     """`newsbot refresh`."""
-    library = library_for(settings, args.server)
+    library = library_for(settings, args.server, existing=True)
     with CommandProgress() as progress:
         report = library.refresh(progress=progress, dry_run=args.dry_run, fetch_feeds=not args.no_feeds,
                                  actor=actor(), rescan=args.rescan)
@@ -27,7 +27,7 @@ def cmd_refresh(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_rollback(args: argparse.Namespace, settings: Settings) -> int:
     """`newsbot rollback`."""
-    library = library_for(settings, args.server)
+    library = library_for(settings, args.server, existing=True)
     before = pointed_version(library.index_dir)  # read as it is: it may name a version that is gone
     now = library.rollback(to=args.to, actor=actor())
     print(f"now serving index version {now} (was {before})")
