@@ -37,6 +37,7 @@ from index.store.layout import pointed_version
 from index.library import Library
 from index.store.lock import RefreshLock
 from index.refresh.refresh import indexed_articles
+from index.refresh.stopping import Interrupted
 from index.store.state import HistoryEntry, StateStore
 
 log = logging.getLogger(__name__)
@@ -224,6 +225,9 @@ class CorpusManager:
         except (NewsIndexError, CorpusError) as exc:
             log.error("refresh after a corpus change failed: %s", exc.message)
             return Change(what, paths, refresh_error=f"the refresh failed: {exc.message}")
+        except Interrupted as exc:  # Ctrl+C: the change is made, only its indexing stopped; say both
+            raise Interrupted(f"{what}; then the refresh was {exc.args[0] if exc.args else 'interrupted'} — "
+                              "`newsbot refresh` indexes the change") from None
         return Change(what, paths, report=report)
 
 

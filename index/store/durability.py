@@ -139,6 +139,6 @@ def _fall_back(index_dir: Path, broken: str, what: str) -> str:
     set_current(index_dir, name)
     if broken and (index_dir / VERSIONS / broken).is_dir():
         os.replace(index_dir / VERSIONS / broken, index_dir / VERSIONS / f"{TMP_PREFIX}broken-{broken}")
-    log.error("index version %s %s; serving %s again, the newest intact version — run `newsbot refresh` to "
+    log.error("index version %s %s; serving %s instead, the newest intact version — run `newsbot refresh` to "
               "bring it up to date", broken or "(none)", what, name)
     return name

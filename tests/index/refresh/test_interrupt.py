@@ -110,6 +110,26 @@ def test_ctrl_c_stops_a_refresh_within_a_batch_and_the_previous_version_serves(t
     assert (len(report.plan.changed), len(report.plan.new)) == (len(paths), len(added))
 
 
+def test_ctrl_c_during_corpus_add_keeps_the_file_and_says_the_next_refresh_indexes_it(tmp_path: Path) -> None:
+    corpus, _ = _corpus(tmp_path, 3)
+    index = tmp_path / "idx"
+    before = Library(corpus, index, HashEncoder()).refresh(fetch_feeds=False).version
+    upload = tmp_path / "batch.jsonl"
+    upload.write_text("".join(json.dumps(r) + "\n" for r in bench_records(30, offset=3)), encoding="utf-8")
+
+    status, seconds, err = _interrupt(["corpus", "add", str(upload), "--yes", "--corpus", str(corpus), "--index",
+                                       str(index)], "embedding")
+    assert status == 130 and seconds < 3.0, (seconds, err)
+    assert err.strip().splitlines()[-1] == (
+        "newsbot: added the file added/batch.jsonl (30 articles); then the refresh was interrupted (Ctrl+C): nothing "
+        f"was published, {before} keeps serving — `newsbot refresh` indexes the change")
+    assert (corpus / "added" / "batch.jsonl").exists() and current_version(index) == before
+    with StateStore(index) as state:
+        kinds = [(e.kind, e.status) for e in state.history(2)]
+    assert kinds == [("refresh", "interrupted"), ("corpus add", "ok")]
+    assert len(Library(corpus, index, HashEncoder()).refresh(fetch_feeds=False).plan.new) == 30
+
+
 def test_ctrl_c_stops_the_first_build_that_ask_starts(tmp_path: Path) -> None:
     corpus, _ = _corpus(tmp_path, 40)
     index = tmp_path / "idx"

@@ -76,7 +76,7 @@ def test_a_same_size_overwrite_of_faiss_index_is_found_on_load(three_versions: t
     with caplog.at_level(logging.ERROR):
         library = Library(corpus, index, HashEncoder())
         assert library.service.version == names[-2]
-    assert f"index version {names[-1]} is damaged" in caplog.text and f"serving {names[-2]} again" in caplog.text
+    assert f"index version {names[-1]} is damaged" in caplog.text and f"serving {names[-2]} instead" in caplog.text
     assert current_version(index) == names[-2]
 
 
