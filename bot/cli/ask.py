@@ -17,9 +17,9 @@ import sys
 import textwrap
 
 from bot.cli.common import build_index, corpus_named, make_library, view_for
-from bot.inputs import check_range, parse_day, resolve_outlets
+from bot.inputs import check_range, clean_question, parse_day, resolve_outlets
 from bot.presentation import Answer, AnswerItem, compose_answer, format_date, join_authors
-from bot.settings import Settings, SettingsError
+from bot.settings import Settings
 from corpus.article import article_json
 from index.collections import SearchView
 from index.search.results import SearchResult
@@ -91,9 +91,7 @@ def in_score_order(result: SearchResult) -> SearchResult:
 
 def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     """`newsbot ask`."""
-    question = args.question.strip()
-    if not question:
-        raise SettingsError("the question is empty — write it in quotes: newsbot ask \"Who …?\"")
+    question = clean_question(args.question)  # the same checks as a question asked in Discord
     view = view_for(settings, args.server)
     k = args.k if args.k is not None else settings.results_per_answer  # -k is checked 1-10 by the parser
     result = in_score_order(view.search(question, k=k, per_article=settings.per_article,

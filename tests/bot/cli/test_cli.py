@@ -46,3 +46,15 @@ def test_errors_are_one_line_without_traceback(tmp_path: Path, capsys: pytest.Ca
     assert main(["ask", "anything", "--corpus", str(tmp_path / "missing"), "--index", str(tmp_path / "i")]) == 2
     err = capsys.readouterr().err
     assert err.splitlines()[-1].startswith("newsbot: error:") and "does not exist" in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize(("question", "says"), [
+    ("   ", "Your question is empty"),
+    ("?!?! ... ,,,", "has no words in it"),
+    ("why " * 200, "the limit is 300"),
+])
+def test_questions_are_checked_as_in_discord(tmp_path: Path, capsys: pytest.CaptureFixture[str], question: str,
+                                            says: str) -> None:
+    assert main(["ask", question, "--corpus", str(SEEDS), "--index", str(tmp_path / "idx")]) == 2
+    err = capsys.readouterr().err
+    assert says in err and "Traceback" not in err and not (tmp_path / "idx").exists(), "refused before any build"
