@@ -97,31 +97,36 @@ def _apply(dest: Path, header: bytes, header_len: int, n_new: int, dim: int, row
 
 
 def patch_npy(base: Path, dest: Path, n_old: int, n_new: int, dim: int, rows: RowUpdates) -> bool:
-    """`dest` = `base` (a (n_old, dim) float32 .npy) with `rows` set and n_new rows; False if not applicable."""
+    """`dest` = `base` (a (n_old, dim) float32 .npy) with `rows` set and n_new rows; False if not applicable.
+
+    The base's header is compared byte for byte with the one numpy writes for (n_old, dim) float32 rather
+    than parsed: numpy parses headers with `ast.literal_eval`, and on CPython 3.11 two threads building
+    ASTs at once can fail with "SystemError: AST constructor recursion depth mismatch" (CPython
+    gh-106905) — the lexical writer loads its arrays in another thread meanwhile.
+    """
     if n_new == 0:
         return False
+    expected = _npy_header(n_old, dim)
     with base.open("rb") as f:
-        try:
-            version = np.lib.format.read_magic(f)
-            if version != (1, 0):
-                return False
-            shape, fortran, dtype = np.lib.format.read_array_header_1_0(f)
-        except ValueError:
-            return False
-        header_len = f.tell()
-    if shape != (n_old, dim) or fortran or dtype != np.dtype("<f4"):
-        return False
+        if f.read(len(expected)) != expected:
+            return False  # another layout (or another numpy's padding): the caller writes the file in full
+    header_len = len(expected)
     if base.stat().st_size != header_len + n_old * dim * 4:
         return False
-    buf = io.BytesIO()
-    np.lib.format.write_array_header_1_0(buf, {"descr": np.lib.format.dtype_to_descr(np.dtype("<f4")),
-                                               "fortran_order": False, "shape": (n_new, dim)})
-    header = buf.getvalue()
+    header = _npy_header(n_new, dim)
     if len(header) != header_len:
         return False  # the row count's digits no longer fit the header's padding
     shutil.copyfile(base, dest)
     _apply(dest, header, header_len, n_new, dim, rows)
     return True
+
+
+def _npy_header(n: int, dim: int) -> bytes:
+    """The magic string and header numpy writes for a C-ordered little-endian float32 array of shape (n, dim)."""
+    buf = io.BytesIO()
+    np.lib.format.write_array_header_1_0(buf, {"descr": np.lib.format.dtype_to_descr(np.dtype("<f4")),
+                                               "fortran_order": False, "shape": (n, dim)})
+    return buf.getvalue()
 
 
 @lru_cache(maxsize=8)
