@@ -51,6 +51,7 @@ from index.library import Library
 from index.search.ranking import RetrievalConfig
 from index.search.results import SearchResult
 from index.search.service import Filters, Part, SearchService, search_parts
+from index.store.access import require_writable
 from index.store.layout import CURRENT
 from index.store.state import HistoryEntry, StateStore, connect_state, utc_now
 
@@ -182,7 +183,11 @@ class Collections:
         """Hide a base article from one server's answers; nothing changes for other servers.
 
         Recorded in the server's own history (`corpus hide`), so its `/corpus history` shows it.
+
+        Raises:
+            IndexReadOnly: the index folder cannot be written (nothing is changed).
         """
+        require_writable(self.base.index_dir, "hide an article in a server")
         with self._lock:
             self._state().execute("INSERT OR IGNORE INTO hidden_articles (guild_id, article_id, hidden_at, actor) "
                                   "VALUES (?,?,?,?)", (server_id, article_id, utc_now(), actor))
@@ -191,7 +196,12 @@ class Collections:
                                                       "corpus in this server")
 
     def unhide(self, server_id: int, article_id: str, actor: str = "", title: str = "") -> bool:
-        """Show a hidden base article in the server again; False when it was not hidden."""
+        """Show a hidden base article in the server again; False when it was not hidden.
+
+        Raises:
+            IndexReadOnly: the index folder cannot be written (nothing is changed).
+        """
+        require_writable(self.base.index_dir, "show a hidden article in a server")
         with self._lock:
             cur = self._state().execute("DELETE FROM hidden_articles WHERE guild_id = ? AND article_id = ?",
                                         (server_id, article_id))

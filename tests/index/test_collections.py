@@ -129,3 +129,17 @@ def test_another_process_switch_is_picked_up(collections: Collections, tmp_path:
     other.refresh()
     assert collections.reload_changed() == [other.service.version] != [before]
     assert collections.base.service.version == other.service.version
+
+
+def test_hiding_on_a_read_only_index_changes_nothing(collections: Collections,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    import index.store.access as access
+    from index.store.access import IndexReadOnly
+
+    monkeypatch.setattr(access, "writable", lambda folder: False)
+    with pytest.raises(IndexReadOnly):
+        collections.hide(A, "library", "mod")
+    with pytest.raises(IndexReadOnly):
+        collections.unhide(A, "library")
+    monkeypatch.undo()
+    assert collections.hidden(A) == frozenset()

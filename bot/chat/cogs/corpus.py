@@ -183,8 +183,13 @@ class CorpusCog(commands.GroupCog, group_name="corpus", group_description="Manag
         embed = fit_embed(embed)
 
         async def hide(click: discord.Interaction) -> None:
-            await self.bot.run_blocking(self.bot.collections.hide, target.server_id, found.id, actor_of(click),
-                                        found.title)
+            try:
+                await self.bot.run_blocking(self.bot.collections.hide, target.server_id, found.id, actor_of(click),
+                                            found.title)
+            except NewsIndexError as exc:
+                await click.response.edit_message(content=f"Nothing was changed: {exc.message}", embed=embed,
+                                                  view=None, allowed_mentions=NO_MENTIONS)
+                return
             log.info("%s hid base article %s in server %s", actor_of(click), found.id, target.server_id)
             await click.response.edit_message(content="Hidden in this server: its answers no longer use this "
                                                       "article. Other servers are not affected.", embed=embed,
@@ -237,8 +242,12 @@ class CorpusCog(commands.GroupCog, group_name="corpus", group_description="Manag
             except CorpusError:
                 await self._say(interaction, f"Nothing to restore: {problem_text(exc)}")
                 return
-            await self.bot.run_blocking(self.bot.collections.unhide, target.server_id, shown.id,
-                                        actor_of(interaction), shown.title)
+            try:
+                await self.bot.run_blocking(self.bot.collections.unhide, target.server_id, shown.id,
+                                            actor_of(interaction), shown.title)
+            except NewsIndexError as exc:
+                await self._say(interaction, f"Nothing was changed: {exc.message}")
+                return
             embed = removal_embed(shown, self.bot.library.corpus_dir)
             embed.colour = discord.Colour.green()
             embed.set_footer(text="Shown in this server again.")
