@@ -40,3 +40,25 @@ The tower, finished in 1844, has been unmanned since 1972, and salt water has wo
 
 A board spokesperson said the light itself will keep shining throughout the work.
 """
+
+# articles the multi-server and sharded end-to-end tests add (seed format, one story each)
+BAKERY_TITLE = "Village bakery wins the national bread prize"
+BAKERY_QUESTION = "Which village bakery won the national bread prize?"
+BAKERY = f"""date 2024-03-02 By Kim Lo, Country Times
+title {BAKERY_TITLE}
+url https://news.example/2024/03/02/bakery-prize
+
+A village bakery in Devon won the national bread prize for its sourdough loaf.
+
+The baker said she starts work at three in the morning to bake the prize loaf.
+"""
+CHOIR_TITLE = "Harbour choir sings for the returning fishing fleet"
+CHOIR_QUESTION = "Which choir sang for the returning fishing fleet at the harbour?"
+CHOIR = f"""date 2024-03-05 By Ana Ruiz, Harbour Herald
+title {CHOIR_TITLE}
+url https://news.example/2024/03/05/harbour-choir
+
+The harbour choir sang sea shanties on the quay as the fishing fleet returned after the winter storms.
+
+The choir has sung for the returning fleet every spring since 1952.
+"""

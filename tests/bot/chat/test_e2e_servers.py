@@ -24,7 +24,8 @@ from index.collections import ARCHIVED, SERVERS
 from index.library import Library
 from index.store.layout import current_version, list_versions
 from tests.support.e2e import TOKEN, custom_ids, e2e_settings, embed_text, online
-from tests.support.e2e_corpus import LIGHTHOUSE
+from tests.support.e2e_corpus import (BAKERY, BAKERY_QUESTION, BAKERY_TITLE, CHOIR, CHOIR_QUESTION, CHOIR_TITLE,
+                                      LIGHTHOUSE)
 from tests.support.fake_discord import ADMINISTRATOR, MANAGE_GUILD, FakeDiscord, FakeGuild, FakeUser
 from tests.support.fakes import HashEncoder
 from tests.support.local_site import LocalSite, article_page, local_site
@@ -46,16 +47,6 @@ The city library will stay open until ten at night from Monday, the council said
 
 Students had asked for longer opening hours during the exam season.
 """
-BAKERY_TITLE = "Village bakery wins the national bread prize"
-BAKERY_QUESTION = "Which village bakery won the national bread prize?"
-BAKERY = f"""date 2024-03-02 By Kim Lo, Country Times
-title {BAKERY_TITLE}
-url https://news.example/2024/03/02/bakery-prize
-
-A village bakery in Devon won the national bread prize for its sourdough loaf.
-
-The baker said she starts work at three in the morning to bake the prize loaf.
-"""
 OTTERS_TITLE = "Otters return to the city canal after forty years"
 OTTERS_QUESTION = "Where have otters been filmed for the first time in forty years?"
 OTTERS_QUOTE = "A family of otters has been filmed in the city canal for the first time in forty years"
@@ -65,16 +56,6 @@ OTTERS = [
     "the otters.",
     "The trust asked boaters to slow down near the old lock, where the otters have made a holt.",
 ]
-CHOIR_TITLE = "Harbour choir sings for the returning fishing fleet"
-CHOIR_QUESTION = "Which choir sang for the returning fishing fleet at the harbour?"
-CHOIR = f"""date 2024-03-05 By Ana Ruiz, Harbour Herald
-title {CHOIR_TITLE}
-url https://news.example/2024/03/05/harbour-choir
-
-The harbour choir sang sea shanties on the quay as the fishing fleet returned after the winter storms.
-
-The choir has sung for the returning fleet every spring since 1952.
-"""
 
 
 @dataclass

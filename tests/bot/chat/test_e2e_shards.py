@@ -17,7 +17,7 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import aiohttp
@@ -29,7 +29,8 @@ from index.library import Library
 from index.store.layout import current_version
 from tests.conftest import ROOT
 from tests.support.e2e import TOKEN, e2e_env, e2e_settings, embed_text, online
-from tests.support.e2e_corpus import LIGHTHOUSE
+from tests.support.e2e_corpus import (BAKERY, BAKERY_QUESTION, BAKERY_TITLE, CHOIR, CHOIR_QUESTION, CHOIR_TITLE,
+                                      LIGHTHOUSE)
 from tests.support.fake_discord import FakeDiscord, FakeGuild, FakeUser, InteractionRecord
 from tests.support.fakes import HashEncoder
 
@@ -37,26 +38,6 @@ pytestmark = [pytest.mark.e2e]
 
 LIGHTHOUSE_TITLE = "Keepers return to the Skerryvore lighthouse for a summer of repairs"
 LIGHTHOUSE_QUESTION = "Who will live at the Skerryvore lighthouse this summer?"
-BAKERY_TITLE = "Village bakery wins the national bread prize"
-BAKERY_QUESTION = "Which village bakery won the national bread prize?"
-BAKERY = f"""date 2024-03-02 By Kim Lo, Country Times
-title {BAKERY_TITLE}
-url https://news.example/2024/03/02/bakery-prize
-
-A village bakery in Devon won the national bread prize for its sourdough loaf.
-
-The baker said she starts work at three in the morning to bake the prize loaf.
-"""
-CHOIR_TITLE = "Harbour choir sings for the returning fishing fleet"
-CHOIR_QUESTION = "Which choir sang for the returning fishing fleet at the harbour?"
-CHOIR = f"""date 2024-03-05 By Ana Ruiz, Harbour Herald
-title {CHOIR_TITLE}
-url https://news.example/2024/03/05/harbour-choir
-
-The harbour choir sang sea shanties on the quay as the fishing fleet returned after the winter storms.
-
-The choir has sung for the returning fleet every spring since 1952.
-"""
 SERVE_NEW_VERSION_S = 8.0  # a process polls CURRENT every RELOAD_SECONDS (2 s): "within a few seconds"
 SUBPROCESS_READY_S = 120.0  # the other process imports discord.py and torch and loads the real model
 
