@@ -153,7 +153,7 @@ def actor() -> str:
 
 
 def confirm(question: str, yes: bool) -> bool:
-    """Ask on the terminal (True with --yes).
+    """Ask on the terminal (True with --yes); a "no" prints `cancelled: nothing was changed`.
 
     Raises:
         SettingsError: no terminal to ask on and no --yes.
@@ -162,4 +162,7 @@ def confirm(question: str, yes: bool) -> bool:
         return True
     if not sys.stdin.isatty():
         raise SettingsError("no terminal to ask for confirmation on — add --yes to confirm")
-    return input(f"{question} [y/N] ").strip().lower() in ("y", "yes")
+    if input(f"{question} [y/N] ").strip().lower() in ("y", "yes"):
+        return True
+    print("cancelled: nothing was changed")
+    return False

@@ -90,7 +90,6 @@ def _add(args: argparse.Namespace, settings: Settings) -> int:
               "the page as it is now", file=sys.stderr)
         return EXIT_REFUSED
     if not confirm("Update it?" if args.update else "Add it?", args.yes):
-        print("cancelled: nothing was changed")
         return 1
     try:
         with CommandProgress() as progress:
@@ -118,7 +117,6 @@ def _remove(args: argparse.Namespace, settings: Settings) -> int:
     if not own:  # a base article: hidden in that server only
         print(f"{article.title}\n  {article.outlet} · {article.id} · in the base corpus")
         if not confirm(f"Hide it in server {args.server} only (other servers still see it)?", args.yes):
-            print("cancelled: nothing was changed")
             return 1
         collections.hide(args.server, article.id, actor(), article.title)
         print(f"hidden in server {args.server}: “{article.title}” ({article.id}); `newsbot corpus restore "
@@ -126,7 +124,6 @@ def _remove(args: argparse.Namespace, settings: Settings) -> int:
         return 0
     print(f"{article.title}\n  {article.outlet} · {article.id} · {article.source}")
     if not confirm("Remove it from the index (its file moves to removed/)?", args.yes):
-        print("cancelled: nothing was changed")
         return 1
     with CommandProgress() as progress:
         return _print_change(manager.remove(article.id, actor(), progress=progress))
@@ -145,7 +142,6 @@ def _restore(args: argparse.Namespace, settings: Settings) -> int:
                              "among the removed or hidden articles")
         print(f"{shown.title}\n  {shown.outlet} · {shown.id} · in the base corpus, hidden in server {args.server}")
         if not confirm(f"Show it in server {args.server} again?", args.yes):
-            print("cancelled: nothing was changed")
             return 1
         collections.unhide(args.server, shown.id, actor(), shown.title)
         print(f"shown in server {args.server} again: “{shown.title}” ({shown.id})")
@@ -153,7 +149,6 @@ def _restore(args: argparse.Namespace, settings: Settings) -> int:
     article = found.article
     print(f"{article.title}\n  {article.outlet} · {article.id} · {found.file}")
     if not confirm("Restore it to the index (its file moves back from removed/)?", args.yes):
-        print("cancelled: nothing was changed")
         return 1
     with CommandProgress() as progress:
         return _print_change(manager.restore(article.id, actor(), progress=progress))

@@ -63,7 +63,6 @@ def _export(args: argparse.Namespace, settings: Settings) -> int:
 
 def _delete(args: argparse.Namespace, settings: Settings) -> int:
     if not confirm(f"Delete server {args.id}'s own articles, hidden list and settings for good?", args.yes):
-        print("cancelled: nothing was changed")
         return 1
     existed = make_collections(settings).delete(args.id)
     store = _store(settings)
