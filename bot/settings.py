@@ -122,6 +122,7 @@ class Settings:
     gateway_url: str | None = None
     sync_commands: str = "auto"
     feeds: tuple[str, ...] = ()
+    refresh_minutes: int = 30
     allow_private_urls: bool = False
     max_page_bytes: int = 5_000_000
     fetch_timeout_seconds: int = 15
@@ -165,6 +166,7 @@ class Settings:
             gateway_url=_gateway_url(env.get("DISCORD_GATEWAY_URL", "")),
             sync_commands=_choice(env, "NEWSBOT_SYNC_COMMANDS", "auto", SYNC_MODES),
             feeds=tuple(f.strip() for f in env.get("NEWSBOT_FEEDS", "").split(",") if f.strip()),
+            refresh_minutes=_int(env, "NEWSBOT_REFRESH_MINUTES", base.refresh_minutes, 0, 7 * 24 * 60),
             allow_private_urls=env.get("NEWSBOT_ALLOW_PRIVATE_URLS", "").strip().lower() in ("1", "true", "yes"),
             max_page_bytes=_int(env, "NEWSBOT_MAX_PAGE_BYTES", base.max_page_bytes, 1024),
             fetch_timeout_seconds=_int(env, "NEWSBOT_FETCH_TIMEOUT_SECONDS", base.fetch_timeout_seconds, 1, 300),
@@ -174,8 +176,8 @@ class Settings:
         )
 
     def feed_config(self) -> FeedConfig:
-        """How refreshes fetch the configured feeds (and pages), from these settings."""
-        return FeedConfig(urls=self.feeds, policy=FetchPolicy(
+        """How refreshes and the schedule fetch the configured feeds (and pages), from these settings."""
+        return FeedConfig(urls=self.feeds, interval_minutes=self.refresh_minutes, policy=FetchPolicy(
             timeout=float(self.fetch_timeout_seconds), max_bytes=self.max_page_bytes,
             allow_private=self.allow_private_urls, host_delay=self.host_delay_ms / 1000))
 

@@ -39,13 +39,12 @@ import tarfile
 import threading
 from collections import OrderedDict
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 from corpus.article import Article
 from corpus.chunking import Passage
-from corpus.sources.feeds import FeedConfig
 from index.curation.changes import NotInCorpus, pick_article
 from index.library import Library
 from index.search.ranking import RetrievalConfig
@@ -133,7 +132,7 @@ class Collections:
                 folder = self.server_dir(server_id)  # created by the first article saved into it, not before
                 base = self.base
                 library = Library(folder / "corpus", folder / "index", base.encoder, chunking=base.chunking,
-                                  keep_versions=base.keep_versions, feeds=FeedConfig(urls=(), policy=base.feeds.policy),
+                                  keep_versions=base.keep_versions, feeds=replace(base.feeds, urls=()),
                                   retrieval=base.retrieval, lexical=base.lexical)
                 self._libraries[server_id] = library
             self._libraries.move_to_end(server_id)

@@ -16,10 +16,12 @@ from pathlib import Path
 from collections.abc import Mapping
 
 from corpus.chunking import ChunkConfig
-from corpus.sources.feeds import FeedConfig, FeedOutcome, ingest_feeds
+from corpus.sources.feeds import FeedConfig, FeedOutcome
 from corpus.readers.loader import LoadReport
 from index.encoder import Encoder
 from index.errors import IndexBusy, IndexCorrupt, NewsIndexError
+from index.feeds.polling import fetch_all
+from index.feeds.store import FeedStore
 from index.refresh.build import BuildStats
 from index.refresh.refresh import CORPUS_DIR, RefreshReport, build_index, refresh_index, rollback_index
 from index.search.ranking import RetrievalConfig
@@ -203,7 +205,7 @@ class Library:
 
     def refresh(self, progress: Progress | None = None, dry_run: bool = False, fetch_feeds: bool = True,
                 actor: str | None = None, rescan: bool = False) -> RefreshReport:
-        """Bring the index in line with the corpus folder (and the configured feeds).
+        """Bring the index in line with the corpus folder (and the library's feeds).
 
         Only new and changed articles are embedded; the bot keeps answering from
         the serving version until the new one is complete, then swaps it in.
@@ -212,7 +214,8 @@ class Library:
             progress: called with (stage, done, total); stages "fetching", "read", "chunked",
                 "embedding", "writing", "switching".
             dry_run: plan only: nothing is fetched, written or switched.
-            fetch_feeds: fetch the configured RSS/Atom feeds into the corpus folder first.
+            fetch_feeds: fetch every feed of the library (NEWSBOT_FEEDS for the base, and those moderators
+                added: `index.feeds`) into the corpus folder first, conditionally, recording each feed's state.
             actor: who asked, for the history (e.g. a Discord user name).
             rescan: parse every corpus file again instead of trusting unchanged files.
 
@@ -220,12 +223,15 @@ class Library:
             IndexBusy: another refresh is running (the message says whose).
         """
         ingest = None
-        if fetch_feeds and self.feeds.urls:
+        if fetch_feeds and not dry_run and self.has_feeds():
             def ingest(p: Progress | None, known: set[str]) -> FeedOutcome:
-                return ingest_feeds(self.feeds, self.corpus_dir, progress=p, known_urls=known)
+                return fetch_all(self, p, known)
         report = refresh_index(self.corpus_dir, self.index_dir, self.encoder, self.chunking, progress=progress,
                                dry_run=dry_run, ingest=ingest, actor=actor, keep_versions=self.keep_versions,
                                extra_writers=self.extra_writers, rescan=rescan, memo=self._records)
+        if ingest is not None:  # what the feeds saved is indexed now: the schedule need not refresh for it
+            with FeedStore(self.index_dir) as store:
+                store.set_pending(False)
         with self._swap_lock:
             stale = self._service is not None and self._service.version != report.version
         if stale:
@@ -235,6 +241,15 @@ class Library:
         if progress and not dry_run:
             progress("switching", 1, 1)
         return report
+
+    def has_feeds(self) -> bool:
+        """True when the library has feeds: NEWSBOT_FEEDS (the base), or feeds moderators added (`index.feeds`)."""
+        if self.feeds.urls:
+            return True
+        if not (self.index_dir / "state.sqlite").exists():
+            return False
+        with FeedStore(self.index_dir) as store:
+            return bool(store.urls())
 
     def rollback(self, to: str | None = None, actor: str | None = None) -> str:
         """Serve the previous index version again (or version `to`); returns the version now serving."""

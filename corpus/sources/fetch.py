@@ -61,11 +61,26 @@ class FetchError(CorpusError):
 
 @dataclass(frozen=True)
 class Page:
-    """A fetched page: the final URL after redirects, its content type and body."""
+    """A fetched page: the final URL after redirects, its content type and body.
+
+    Attributes:
+        status: the HTTP status (200; 304 for a conditional request the server answered "not modified",
+            with an empty body).
+        etag, last_modified: the validators the server sent (`ETag`, `Last-Modified`), to send back next
+            time as `If-None-Match` / `If-Modified-Since` (RFC 9110 §13.1); None when it sent none.
+    """
 
     url: str
     content_type: str
     body: bytes
+    status: int = 200
+    etag: str | None = None
+    last_modified: str | None = None
+
+    @property
+    def not_modified(self) -> bool:
+        """True when the server said the resource is unchanged since the validators sent (HTTP 304)."""
+        return self.status == 304
 
 
 def _forbidden(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
@@ -111,25 +126,43 @@ class Fetcher:
         if start > now:
             self._sleep(start - now)
 
-    def get(self, url: str, accept: str = "text/html,application/xhtml+xml,*/*;q=0.5") -> Page:
-        """The body of `url`, following redirects.
+    def get(self, url: str, accept: str = "text/html,application/xhtml+xml,*/*;q=0.5", *,
+            etag: str | None = None, last_modified: str | None = None) -> Page:
+        """The body of `url`, following redirects; a conditional request when validators are given.
+
+        Args:
+            etag: the `ETag` the server sent last time: sent as `If-None-Match`.
+            last_modified: the `Last-Modified` it sent last time: sent as `If-Modified-Since`.
+                With either, an unchanged resource costs one `304 Not Modified` (a `Page` with
+                `not_modified` True and an empty body): nothing is downloaded or parsed.
 
         Raises:
             FetchError: bad scheme, forbidden address, HTTP error, too large, too slow, network error.
         """
+        conditions = {}
+        if etag:
+            conditions["If-None-Match"] = etag
+        if last_modified:
+            conditions["If-Modified-Since"] = last_modified
         deadline = self._clock() + self.policy.timeout
         current = url
         for _ in range(self.policy.max_redirects + 1):
-            status, headers, body = self._request(current, accept, deadline)
+            status, headers, body = self._request(current, accept, deadline, conditions)
             if status in (301, 302, 303, 307, 308) and headers.get("location"):
                 current = urljoin(current, headers["location"])
                 continue
             if status >= 400:
                 raise FetchError(url, f"the server answered HTTP {status}", "check the address, or try again later")
-            return Page(url=current, content_type=headers.get("content-type", ""), body=body)
+            if status == 304 and not conditions:
+                raise FetchError(url, "the server answered 304 Not Modified to a plain request",
+                                 "check the address, or try again later")
+            return Page(url=current, content_type=headers.get("content-type", ""), body=b"" if status == 304 else body,
+                        status=status, etag=headers.get("etag") or (etag if status == 304 else None),
+                        last_modified=headers.get("last-modified") or (last_modified if status == 304 else None))
         raise FetchError(url, f"more than {self.policy.max_redirects} redirects", "check the address")
 
-    def _request(self, url: str, accept: str, deadline: float) -> tuple[int, dict[str, str], bytes]:
+    def _request(self, url: str, accept: str, deadline: float,
+                 conditions: dict[str, str] | None = None) -> tuple[int, dict[str, str], bytes]:
         try:
             parts = urlsplit(url)
             port = parts.port or (443 if parts.scheme == "https" else 80)  # a port out of range raises here
@@ -148,7 +181,8 @@ class Fetcher:
             path += "?" + parts.query
         try:
             conn.request("GET", path, headers={"Host": parts.netloc, "User-Agent": self.policy.user_agent,
-                                               "Accept": accept, "Accept-Encoding": "identity"})
+                                               "Accept": accept, "Accept-Encoding": "identity",
+                                               **(conditions or {})})
             resp = conn.getresponse()
             headers = {k.lower(): v for k, v in resp.getheaders()}
             length = headers.get("content-length", "")
