@@ -1,11 +1,39 @@
-"""A local web site on 127.0.0.1 serving article pages, for tests that fetch pages (no internet needed)."""
+"""A local web site on 127.0.0.1 serving article pages and feeds, for tests that fetch pages (no internet needed).
+
+Feeds (`LocalSite.feed`) answer as polite servers do: each response carries an `ETag` and a
+`Last-Modified`, and a request that sends them back (`If-None-Match`, `If-Modified-Since`)
+while the feed is unchanged gets `304 Not Modified` with no body. `requests` records every
+request's path, conditional headers and status, so a test can check what the server saw.
+"""
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import threading
 from collections.abc import Iterator
+from dataclasses import dataclass
+from email.utils import formatdate
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from xml.sax.saxutils import escape
+
+
+@dataclass(frozen=True)
+class Seen:
+    """One request as the server saw it."""
+
+    path: str
+    if_none_match: str | None
+    if_modified_since: str | None
+    status: int
+
+
+def rss(title: str, items: list[tuple[str, str, str]], link: str = "http://example.invalid/") -> str:
+    """An RSS 2.0 document: `items` are (title, link, pubDate as RFC 822) tuples, in feed order."""
+    entries = "".join(f"<item><title>{escape(t)}</title><link>{escape(u)}</link><pubDate>{d}</pubDate></item>"
+                      for t, u, d in items)
+    return (f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>{escape(title)}</title>'
+            f"<link>{escape(link)}</link><description>news</description>{entries}</channel></rss>")
 
 
 def article_page(title: str, paragraphs: list[str], author: str = "Jane Roe", day: str = "2024-03-04",
@@ -20,17 +48,44 @@ def article_page(title: str, paragraphs: list[str], author: str = "Jane Roe", da
 
 
 class LocalSite:
-    """Pages by path; `hits` lists the paths requested."""
+    """Pages by path; `hits` lists the paths requested, `requests` what each request sent and got."""
 
     def __init__(self) -> None:
         self.pages: dict[str, bytes] = {}
+        self.types: dict[str, str] = {}
+        self.failing: dict[str, int] = {}
+        self.versions: dict[str, int] = {}
         self.hits: list[str] = []
+        self.requests: list[Seen] = []
         self.base = ""
 
-    def add(self, path: str, html: str) -> str:
+    def add(self, path: str, html: str, content_type: str = "text/html; charset=utf-8") -> str:
         """Serve `html` at `path`; returns the page's full URL."""
         self.pages[path] = html.encode()
+        self.types[path] = content_type
+        self.versions[path] = self.versions.get(path, 0) + 1
         return self.base + path
+
+    def feed(self, path: str, title: str, items: list[tuple[str, str, str]]) -> str:
+        """Serve an RSS feed at `path` (replacing what was there: a new ETag and Last-Modified); returns its URL."""
+        return self.add(path, rss(title, items, self.base + "/"), "application/rss+xml; charset=utf-8")
+
+    def fail(self, path: str, status: int | None) -> None:
+        """Answer `path` with this HTTP error status from now on (None: serve it normally again)."""
+        if status is None:
+            self.failing.pop(path, None)
+        else:
+            self.failing[path] = status
+
+    def validators(self, path: str) -> tuple[str, str]:
+        """The ETag and Last-Modified the page is served with now (they change with each `add`)."""
+        digest = hashlib.sha256(self.pages[path]).hexdigest()[:16]
+        version = self.versions.get(path, 1)
+        return f'"{digest}"', formatdate(1_700_000_000 + 60 * version, usegmt=True)
+
+    def seen(self, path: str) -> list[Seen]:
+        """The requests for `path`, in order."""
+        return [r for r in self.requests if r.path == path]
 
 
 @contextlib.contextmanager
@@ -42,9 +97,25 @@ def local_site() -> Iterator[LocalSite]:
         def do_GET(self) -> None:  # noqa: N802 - http.server's naming
             site.hits.append(self.path)
             body = site.pages.get(self.path)
-            self.send_response(200 if body is not None else 404)
-            self.send_header("Content-Type", "text/html; charset=utf-8")
-            payload = body if body is not None else b"not found"
+            sent_etag, sent_since = self.headers.get("If-None-Match"), self.headers.get("If-Modified-Since")
+            status = 200 if body is not None else 404
+            status = site.failing.get(self.path, status)
+            headers: dict[str, str] = {}
+            if status == 200:
+                etag, modified = site.validators(self.path)
+                headers = {"ETag": etag, "Last-Modified": modified}
+                if (sent_etag and sent_etag == etag) or (not sent_etag and sent_since and sent_since == modified):
+                    status = 304
+            site.requests.append(Seen(self.path, sent_etag, sent_since, status))
+            self.send_response(status)
+            for name, value in headers.items():
+                self.send_header(name, value)
+            if status == 304:
+                self.end_headers()
+                return
+            self.send_header("Content-Type", site.types.get(self.path, "text/html; charset=utf-8") if status == 200
+                             else "text/html; charset=utf-8")
+            payload = body if status == 200 and body is not None else b"not found" if status == 404 else b"error"
             self.send_header("Content-Length", str(len(payload)))
             self.end_headers()
             with contextlib.suppress(BrokenPipeError, ConnectionResetError):
