@@ -27,6 +27,7 @@ from bot.chat.checks import NotModerator, interaction_is_moderator
 from bot.chat.cogs import EXTENSIONS
 from bot.chat.cooldown import Cooldown
 from bot.chat.endpoints import Endpoints, RoutedHTTPClient
+from bot.chat.polling import FeedPolling
 from bot.chat.progress import Refreshing
 from bot.chat.render.text import choice
 from bot.chat.replies import NO_MENTIONS, send_private
@@ -83,6 +84,7 @@ class NewsBot(commands.Bot):
         self.sync_report = SyncReport()
         self.answering = Answering(self)
         self.refreshing = Refreshing()
+        self.polling = FeedPolling(self)  # started once online (`on_ready`): the index is ready by then
         self.started = time.monotonic()
         self._housekeeping: asyncio.Task | None = None
         self.tree.on_error = self.on_app_command_error  # type: ignore[method-assign]
@@ -114,9 +116,11 @@ class NewsBot(commands.Bot):
                                                self.settings.sync_commands, self.endpoints.api_base)
 
     async def on_ready(self) -> None:
-        """Log where the bot is, once connected, and load the article catalogue for autocomplete."""
+        """Log where the bot is, once connected, start the feed schedule (`bot.chat.polling`) and load the article
+        catalogue for autocomplete."""
         log.info("connected as %s (id %s) to %d server(s)", self.user, self.user.id if self.user else "?",
                  len(self.guilds))
+        self.polling.start()
         try:
             await self.catalog()
         except (NewsIndexError, CorpusError) as exc:
@@ -167,6 +171,7 @@ class NewsBot(commands.Bot):
         """Stop housekeeping, disconnect, then release the state database."""
         if self._housekeeping is not None:
             self._housekeeping.cancel()
+        self.polling.stop()
         await super().close()
         for store in (self.feedback, self.sync_state, self.server_settings):
             if store is not None:

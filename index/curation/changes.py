@@ -149,7 +149,7 @@ def _short(title: str, width: int = 60) -> str:
 def history_line(entry: HistoryEntry) -> str:
     """`#12 2024-05-01T10:00:00+00:00 corpus remove by alice: removed “…” (u…): a.txt → removed/a.txt (file)`."""
     who = entry.actor or "unknown"
-    if entry.kind.startswith("corpus "):
+    if entry.kind.startswith(("corpus ", "feeds ")):
         detail = entry.summary.splitlines()[0] if entry.summary else entry.status
     else:
         change = f"{entry.version_before or '-'} → {entry.version_after or '-'}"

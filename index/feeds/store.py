@@ -25,6 +25,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from corpus.sources.feeds import FAILED, NEW, FeedFetch
+from index.errors import NewsIndexError
 from index.feeds.schedule import is_due, next_due
 from index.store.state import connect_state
 
@@ -42,12 +43,12 @@ SETTINGS, ADDED = "settings", "added"
 PENDING = "refresh_pending"  # articles were saved from feeds and no refresh has indexed them yet
 
 
-class FeedExists(Exception):
-    """The feed is already polled for this corpus; `message` says so and what to do."""
+class FeedExists(NewsIndexError):
+    """The feed is already polled for this corpus (or is the operator's to remove); the message says what to do."""
 
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
+
+class UnknownFeed(NewsIndexError):
+    """No feed of this corpus matches what was named; the message lists them."""
 
 
 def stamp(moment: datetime) -> str:

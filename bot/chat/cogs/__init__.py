@@ -12,6 +12,7 @@ EXTENSIONS = (
     "bot.chat.cogs.sources",
     "bot.chat.cogs.admin",
     "bot.chat.cogs.corpus",
+    "bot.chat.cogs.feeds",
     "bot.chat.cogs.settings",
 )
 

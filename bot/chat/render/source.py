@@ -223,6 +223,7 @@ class IndexStats:
     refreshing: bool = False
     helpful: int = 0
     wrong_source: int = 0
+    feeds: tuple[tuple[str, str], ...] = ()  # (field name, value): each corpus's feeds and their state
 
     def footer(self) -> str:
         """The one-line form used under `/sources`."""
@@ -241,4 +242,6 @@ def stats_embed(stats: IndexStats) -> discord.Embed:
     embed.add_field(name="Last refresh", value=format_indexed(stats.built_at)
                     + (" (a refresh is running now)" if stats.refreshing else ""))
     embed.add_field(name="Feedback", value=f"{stats.helpful} helpful · {stats.wrong_source} wrong source")
+    for name, value in stats.feeds:
+        embed.add_field(name=name, value=value, inline=False)
     return fit_embed(embed)

@@ -14,22 +14,41 @@ from typing import TYPE_CHECKING
 import discord
 
 from bot.chat.catalog import Catalog
+from bot.chat.render.feeds import stats_value
 from bot.chat.render.listing import sources_page
 from bot.chat.render.source import IndexStats, sources_embed
 from bot.chat.replies import NO_MENTIONS
 from bot.feedback import DMS
 from corpus.outlets import outlet_key
+from index.feeds.manage import FeedManager
 
 if TYPE_CHECKING:
     from bot.chat.client import NewsBot
 
 
 async def index_stats(bot: NewsBot, catalog: Catalog, guild_id: int | None = None) -> IndexStats:
-    """Figures of what a place sees, whether a `/refresh` is running, and the feedback given there."""
+    """Figures of what a place sees, whether a `/refresh` is running, the feedback given there, and the state of
+    the feeds that keep it fresh (the shared corpus's, and the server's own)."""
     counts = await bot.run_blocking(bot.feedback.counts, DMS if guild_id is None else guild_id)
+    feeds = await bot.run_blocking(_feed_fields, bot, guild_id)
     return IndexStats(len(catalog.articles), catalog.passages, len(catalog.outlets), catalog.model,
                       catalog.version, catalog.built_at, bot.refreshing.running,
-                      counts["helpful"], counts["wrong_source"])
+                      counts["helpful"], counts["wrong_source"], feeds)
+
+
+def _feed_fields(bot: NewsBot, guild_id: int | None) -> tuple[tuple[str, str], ...]:
+    """(field name, value) for the shared corpus's feeds and, in a server that has some, its own; blocking."""
+    now = bot.polling.clock()
+    fields = []
+    places = [(None, "Feeds (shared corpus)")] + ([(guild_id, "Feeds (this server)")] if guild_id is not None else [])
+    for server_id, name in places:
+        if server_id is not None and not bot.collections.server_dir(server_id).is_dir():
+            continue
+        manager = FeedManager(bot.collections.library(server_id))
+        feeds = manager.feeds()
+        if feeds or server_id is None:
+            fields.append((name, stats_value(feeds, now, manager.interval)))
+    return tuple(fields)
 
 
 async def sources_message(bot: NewsBot, page: int, outlet: str, guild_id: int | None = None) -> dict:
