@@ -59,8 +59,9 @@ class FeedsCog(commands.GroupCog, group_name="feeds", group_description="Manage 
         super().__init__()
 
     def manager(self, target: Target) -> FeedManager:
-        """The feed operations on the target's library, with the bot's clock (`bot.polling.clock`)."""
-        return FeedManager(target.library, clock=self.bot.polling.clock)
+        """The feed operations on the target's library, with the bot's clock and fetcher (`bot.polling`: the
+        operator's fetch settings, one per-host delay for the process)."""
+        return FeedManager(target.library, fetcher=self.bot.polling.fetcher, clock=self.bot.polling.clock)
 
     async def _target(self, interaction: discord.Interaction, command: str, asked: str | None) -> Target | None:
         """Where this change goes, or None after telling the user privately why they may not make it."""

@@ -560,3 +560,44 @@ async def test_a_server_the_bot_left_is_archived_and_back_when_it_rejoins(server
         assert titles(await mention(fake, CHOIR_QUESTION, s.a))[0] == CHOIR_TITLE
         assert CHOIR_TITLE not in titles(await ask(fake, CHOIR_QUESTION, s.b))
         fake.assert_no_violations()
+
+
+# -- feeds -------------------------------------------------------------------------------------------------
+
+
+async def test_a_servers_feed_is_polled_into_that_servers_articles_only(servers: Servers) -> None:
+    from datetime import datetime, timezone
+
+    from index.feeds.store import FeedStore
+
+    s = servers
+    feed = s.site.feed("/city/rss.xml", "City Post", [(OTTERS_TITLE, s.otters_url, "Fri, 05 Apr 2024 09:00:00 GMT")])
+    settings = s.settings()
+    now = [datetime(2026, 11, 30, 10, 0, tzinfo=timezone.utc)]
+    async with online(s.fake, settings, s.library(settings)) as bot:
+        bot.polling.clock, bot.polling.tick = (lambda: now[0]), 3600.0
+        ix = await s.fake.slash("feeds", {"url": feed}, subcommand="add", user=s.admin_b, guild=s.b)
+        preview = await reply_of(s.fake, ix)
+        assert preview["content"] == "Add this feed to this server's articles?", preview["content"]
+        click = await s.fake.click(preview, button(preview, "confirm"), user=s.admin_b)
+        await s.fake.wait_for_callback(click)
+        with FeedStore(s.server_dir(s.b) / "index") as store:
+            assert store.urls() == (feed,)
+        with FeedStore(s.index) as store:
+            assert store.urls() == (), "not the shared corpus's"
+
+        # Confirm woke the schedule: it polls B's feed into B's collection, through a refresh of B's library
+        await eventually(lambda: any(e.kind == "refresh" and e.actor == "schedule" and e.status == "ok"
+                                     for e in bot.collections.history(s.b.id)), timeout=30)
+        assert not [e for e in bot.collections.history(None) if e.actor == "schedule"]
+        assert titles(await ask(s.fake, OTTERS_QUESTION, guild=s.b))[0] == OTTERS_TITLE
+        assert OTTERS_TITLE not in titles(await ask(s.fake, OTTERS_QUESTION, guild=s.a))
+        assert list((s.server_dir(s.b) / "corpus" / "feeds").rglob("*.jsonl"))
+        assert not (s.corpus / "feeds").exists()
+
+        refused_a = await s.fake.slash("feeds", {"url": feed}, subcommand="add", user=s.admin_b, guild=s.a)
+        assert "may use `/feeds add`" in await refused(s.fake, refused_a), "a plain member of A"
+        base = await s.fake.slash("feeds", {"url": feed, "corpus": "base"}, subcommand="add", user=s.admin_b,
+                                  guild=s.b)
+        assert "may use `/feeds add`" in await refused(s.fake, base), "B's admin may not name the shared corpus"
+        s.fake.assert_no_violations()
