@@ -28,6 +28,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "corpus": ("corpus", "cmd_corpus"),
     "eval": ("evaluate", "cmd_eval"),
     "servers": ("servers", "cmd_servers"),
+    "feeds": ("feeds", "cmd_feeds"),
 }
 
 
@@ -132,7 +133,27 @@ def build_parser() -> argparse.ArgumentParser:
     _add_corpus_parser(sub)
     _add_eval_parser(sub)
     _add_servers_parser(sub)
+    _add_feeds_parser(sub)
     return parser
+
+
+def _add_feeds_parser(sub: argparse._SubParsersAction) -> None:
+    feeds = sub.add_parser("feeds", help="the RSS/Atom feeds that keep a corpus fresh: add, remove, list")
+    actions = feeds.add_subparsers(dest="action", required=True)
+    p = actions.add_parser("list", help="each feed and its state: last fetch, last success, error, next due, counts")
+    add_paths(p)
+    p.add_argument("--json", action="store_true", help="one JSON object per feed")
+    add_server(p)
+    p = actions.add_parser("add", help="add a feed (its address, or a page that links its feed) after a preview")
+    add_paths(p)
+    p.add_argument("url", help="the feed's address, or a news site's page that links its feed (http or https)")
+    p.add_argument("-y", "--yes", action="store_true", help="do not ask for confirmation")
+    add_server(p)
+    p = actions.add_parser("remove", help="stop polling a feed (the articles saved from it stay)")
+    add_paths(p)
+    p.add_argument("feed", help="the feed's address or title (see `newsbot feeds list`)")
+    p.add_argument("-y", "--yes", action="store_true", help="do not ask for confirmation")
+    add_server(p)
 
 
 def _add_servers_parser(sub: argparse._SubParsersAction) -> None:
@@ -157,6 +178,11 @@ def _add_refresh_parsers(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--no-feeds", action="store_true", help="do not fetch the configured feeds first")
     p.add_argument("--rescan", action="store_true", help="parse every file again (ignore the record of unchanged files)")
     p.add_argument("--all", action="store_true", help="list every article of the plan, not the first 10 of each kind")
+    p.add_argument("--watch", action="store_true",
+                   help="keep running: fetch each feed every NEWSBOT_REFRESH_MINUTES and refresh when something new "
+                        "came in (what `newsbot run` does, without Discord); Ctrl+C stops")
+    p.add_argument("--iterations", type=whole_number(1), metavar="N",
+                   help="with --watch: stop after N rounds of polling (default: run until Ctrl+C)")
     add_server(p)
 
     p = sub.add_parser("rollback", help="serve the previous index version again")

@@ -9,7 +9,7 @@ find them ("feed autodiscovery"):
 HTML parser, tolerant of the markup found in the wild; hrefs resolved against
 the page's address and its `<base href>`); `find_feed` fetches a link through
 `corpus.sources.fetch` (so the same address checks, size and time limits
-apply) and returns a preview of the feed: its title, entry count and newest
+apply) and returns a preview of the feed (the first of a page's links that is RSS or Atom): its title, entry count and newest
 entries, which a moderator confirms before the feed is added.
 """
 
@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from html.parser import HTMLParser
 from urllib.parse import urljoin
 
+from corpus.errors import CorpusError
 from corpus.sources.feeds import FEED_ACCEPT, NotAFeed, ParsedFeed, parse_feed
 from corpus.sources.fetch import Fetcher
 from corpus.text import clean_line
@@ -130,7 +131,7 @@ def find_feed(fetcher: Fetcher, url: str) -> FeedPreview:
     Raises:
         FetchError: the link (or the feed a page links) cannot be fetched: bad address, private address,
             HTTP error, too large, too slow.
-        NotAFeed: neither a feed nor a page that links one, or the linked feed is not a feed either; the
+        NotAFeed: neither a feed nor a page that links one, or none of the feeds it links is RSS or Atom; the
             message says what to give instead.
     """
     asked = url.strip()
@@ -146,12 +147,27 @@ def find_feed(fetcher: Fetcher, url: str) -> FeedPreview:
             raise NotAFeed(asked, f"this is {what}",
                            "give the feed's own address (sites often have one at /feed, /rss or /atom.xml, or a "
                            "feed icon that links it)") from None
-        feed_url = links[0].url
-        linked = fetcher.get(feed_url, accept=FEED_ACCEPT)
-        feed = parse_feed(linked.body, linked.url, f"the page links {feed_url} as its feed, but that is not RSS or "
-                                                   "Atom; give the feed's own address")
+        feed_url, feed = _first_readable(fetcher, links)
     return FeedPreview(url=feed_url, asked=asked, title=feed.title or "", entries=len(feed.entries),
                        newest=newest_entries(feed), version=feed.version)
+
+
+def _first_readable(fetcher: Fetcher, links: list[FeedLink]) -> tuple[str, ParsedFeed]:
+    """The first feed of the page's links that is RSS or Atom (a site may announce a stale or broken one first).
+
+    Raises:
+        FetchError, NotAFeed: none is; the error is the first link's.
+    """
+    first: CorpusError | None = None
+    for link in links:
+        try:
+            linked = fetcher.get(link.url, accept=FEED_ACCEPT)
+            return link.url, parse_feed(linked.body, linked.url, f"the page links {link.url} as its feed, but that is "
+                                                                 "not RSS or Atom; give the feed's own address")
+        except CorpusError as exc:
+            first = first or exc
+    assert first is not None
+    raise first
 
 
 def _looks_html(content_type: str, body: bytes) -> bool:

@@ -250,24 +250,28 @@ def _record(row: sqlite3.Row) -> FeedRecord:
 
 def status_line(record: FeedRecord, now: datetime, interval: timedelta) -> str:
     """One line of a feed's state, as `/feeds list`, `/stats` and `newsbot feeds list` show it:
-    `Title <url> — ok 10:02 UTC · next 10:32 UTC · 12 entries · 3 saved` or, failing,
-    `… — failing (3 in a row): the server answered HTTP 500 … · retry 14:02 UTC`."""
+    `Title <url> — ok · fetched 10:02 UTC · next 10:32 UTC · 12 entries · 3 saved`, or for a failing feed
+    `Title <url> — failing (3 in a row): the server answered HTTP 500 — … · fetched 10:02 UTC · last success
+    29 Nov 09:00 UTC · retry 14:02 UTC · 12 entries · 3 saved`."""
     due = record.due_at()
     if interval <= timedelta(0):
-        when = "polled only by /refresh"
+        when = "fetched only by /refresh"
     elif due is None or due <= now:
         when = "due now"
     else:
         when = f"{'retry' if record.failures else 'next'} {_short(due, now)}"
-    counts = f"{record.entries_seen} entries · {record.articles_saved} saved"
+    parts = []
     if record.last_fetch is None:
-        state = "not fetched yet"
+        parts.append("not fetched yet")
     elif record.failures:
-        state = f"failing ({record.failures} in a row) since {_short(_parse(record.last_success), now) if record.last_success else 'it was added'}: {record.last_error}"
+        parts += [f"failing ({record.failures} in a row): {record.last_error}",
+                  f"fetched {_short(_parse(record.last_fetch), now)}",
+                  f"last success {_short(_parse(record.last_success), now)}"]
     else:
-        state = f"ok {_short(_parse(record.last_success), now)}"
+        parts += ["ok", f"fetched {_short(_parse(record.last_fetch), now)}"]
+    parts += [when, f"{record.entries_seen} entries", f"{record.articles_saved} saved"]
     title = f"{record.title} <{record.url}>" if record.title else f"<{record.url}>"
-    return f"{title} — {state} · {when} · {counts}"
+    return f"{title} — " + " · ".join(parts)
 
 
 def _short(moment: datetime | None, now: datetime) -> str:

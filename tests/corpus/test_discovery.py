@@ -51,7 +51,8 @@ def test_find_feed_on_a_feed_on_a_page_and_the_errors() -> None:
         site.add("/data.json", '{"a": 1}', "application/json")
         with pytest.raises(NotAFeed, match="not an RSS or Atom feed"):
             find_feed(fetcher, site.base + "/data.json")
-        site.add("/broken.html", '<link rel="alternate" type="application/rss+xml" href="/data.json">')
+        site.add("/broken.html", '<link rel="alternate" type="application/rss+xml" href="/data.json">'
+                                 '<link rel="alternate" type="application/atom+xml" href="/gone.xml">')
         with pytest.raises(NotAFeed, match="links .*data.json as its feed"):
             find_feed(fetcher, site.base + "/broken.html")
         with pytest.raises(FetchError, match="HTTP 404"):

@@ -58,8 +58,6 @@ def feeds_embed(feeds: Sequence[FeedRecord], now: datetime, interval: timedelta,
 def feed_line(feed: FeedRecord, now: datetime, interval: timedelta) -> str:
     """One feed's state, escaped, with its last fetch."""
     line = escape(status_line(feed, now, interval))
-    if feed.last_fetch and feed.failures:
-        line += f" · last tried {escape(feed.last_fetch.replace('T', ' ')[:16])} UTC"
     return ("⚠️ " if feed.failures else "• ") + line
 
 
