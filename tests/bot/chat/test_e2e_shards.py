@@ -283,3 +283,44 @@ async def test_two_processes_serve_two_shards_from_one_index_and_both_serve_a_re
         output = log.read_text(errors="replace")
         assert "Traceback" not in output and " ERROR " not in output, output[-4000:]
         assert "now serving index version v0002" in output, output[-4000:]
+
+
+# -- feeds: each library is polled by one process ---------------------------------------------------------------
+
+
+async def test_the_base_is_polled_by_shard_zero_and_a_servers_feeds_by_the_process_holding_it(tmp_path: Path) -> None:
+    from index.collections import SERVERS
+    from index.feeds.store import FeedStore
+    from tests.support.local_site import local_site
+
+    async with FakeDiscord(token=TOKEN) as fake:
+        zero, one = guilds_on_both_shards(fake)
+        corpus = write_corpus(tmp_path / "corpus")
+        index = tmp_path / "index"
+        Library(corpus, index, HashEncoder()).build()
+        with local_site() as site:
+            base_feed = site.feed("/base.xml", "Base", [])
+            for guild in (zero, one):
+                with FeedStore(index / SERVERS / str(guild.id) / "index") as store:
+                    store.add(site.base + f"/{guild.id}.xml", "Server feed", "test", datetime_now())
+                site.feed(f"/{guild.id}.xml", "Server feed", [])
+            guild_ids = ",".join(str(g.id) for g in fake.guilds)
+            settings = e2e_settings(fake, corpus, index, DISCORD_GUILD_IDS=guild_ids, NEWSBOT_FEEDS=base_feed,
+                                    NEWSBOT_ALLOW_PRIVATE_URLS="true", NEWSBOT_HOST_DELAY_MS="0")
+            for shard, expected in ((1, [one.id]), (0, [None, zero.id])):
+                library = Library(corpus, index, HashEncoder(), feeds=settings.feed_config())
+                mark = len(site.requests)
+                async with online(fake, settings, library, timeout=40, shard_count=2, shard_ids=[shard]) as bot:
+                    bot.polling.tick = 3600.0
+                    assert await bot.run_blocking(bot.polling.targets) == expected
+                    await bot.polling.poll_once()  # (the schedule's first poll, once online, may have done it)
+                    polled = sorted(r.path for r in site.requests[mark:])
+                    wanted = sorted("/base.xml" if g is None else f"/{g}.xml" for g in expected)
+                    assert polled == wanted, f"shard {shard} polled {polled}: each due feed once, only its own"
+            fake.assert_no_violations()
+
+
+def datetime_now():  # noqa: ANN201
+    from datetime import datetime, timezone
+
+    return datetime.now(timezone.utc)

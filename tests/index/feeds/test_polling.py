@@ -162,3 +162,29 @@ def test_schedule_off_and_feeds_added_or_removed(tmp_path: Path) -> None:
             assert store.remove(site.base + "/other.xml") is not None and store.urls() == (url,)
             store.sync_configured(())
             assert store.urls() == (), "a feed dropped from NEWSBOT_FEEDS goes with its state"
+
+
+def test_two_processes_polling_one_library_fetch_each_feed_once(tmp_path: Path) -> None:
+    """Pollers racing over one index (shards, a `--watch` beside the bot): the lock and the claimed due times let
+    only one of them fetch a feed; the other finds it claimed (or the lock busy) and fetches nothing."""
+    import threading
+
+    with local_site() as site:
+        url = serve_feed(site, ["otters"])
+        make_library(tmp_path, url).build()
+        libraries = [make_library(tmp_path, url) for _ in range(4)]  # as four processes would open it
+        start = threading.Barrier(len(libraries))
+        outcomes = []
+
+        def run(library: Library) -> None:
+            start.wait()
+            outcomes.append(poll_library(library, T0))
+
+        threads = [threading.Thread(target=run, args=(library,)) for library in libraries]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert len(site.seen("/feed.xml")) == 1, "fetched once"
+        assert sum(o.due for o in outcomes) == 1 and sum(o.saved for o in outcomes) == 1
+        assert all(o.due or o.busy or not o.feeds for o in outcomes)
