@@ -25,6 +25,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "history": ("refresh", "cmd_history"),
     "bench-refresh": ("bench", "cmd_bench_refresh"),
     "bench-servers": ("bench_servers", "cmd_bench_servers"),
+    "bench-feeds": ("bench_feeds", "cmd_bench_feeds"),
     "corpus": ("corpus", "cmd_corpus"),
     "eval": ("evaluate", "cmd_eval"),
     "servers": ("servers", "cmd_servers"),
@@ -202,6 +203,14 @@ def _add_refresh_parsers(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--query-threads", type=int, default=2, help="threads querying during the swap measurement")
     p.add_argument("--real-embedding", action="store_true",
                    help="also time the real model embedding one changed article (loads the model)")
+
+    p = sub.add_parser("bench-feeds", help="measure the CPU time and requests of an idle feed schedule (unchanged "
+                                           "feeds answered 304; see README, Live feeds)")
+    p.add_argument("--feeds", type=whole_number(1), default=20, help="unchanged feeds (default 20)")
+    p.add_argument("--minutes", type=whole_number(1), default=30,
+                   help="minutes between two fetches of a feed (default 30, NEWSBOT_REFRESH_MINUTES's default)")
+    p.add_argument("--rounds", type=whole_number(1), default=50,
+                   help="due rounds measured, and as many idle ticks (default 50; medians are reported)")
 
     p = sub.add_parser("bench-servers", help="measure memory, search and one server's refresh with many server "
                                              "collections beside a large base (see README)")

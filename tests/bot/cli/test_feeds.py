@@ -119,3 +119,10 @@ def test_watch_sleeps_until_the_next_due_feed_and_stops_on_ctrl_c(tmp_path: Path
         assert any("unchanged (304)" in line for line in lines)
         assert lines[-1].startswith("stopped watching (Ctrl+C)")
         assert [e.actor for e in library.history() if e.kind == "refresh"] == ["schedule", "schedule"]
+
+
+def test_bench_feeds_runs_and_reports_per_hour(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["bench-feeds", "--feeds", "3", "--rounds", "2"]) == 0
+    out = capsys.readouterr().out
+    assert "due round (every feed answered 304)" in out and ", 3 request(s)" in out
+    assert "per hour:" in out and "6 HTTP requests, each answered 304" in out
