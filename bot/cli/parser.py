@@ -211,6 +211,8 @@ def _add_refresh_parsers(sub: argparse._SubParsersAction) -> None:
                    help="minutes between two fetches of a feed (default 30, NEWSBOT_REFRESH_MINUTES's default)")
     p.add_argument("--rounds", type=whole_number(1), default=50,
                    help="due rounds measured, and as many idle ticks (default 50; medians are reported)")
+    p.add_argument("--unconditional", action="store_true",
+                   help="send no validators: every feed downloaded and parsed in full each round (for comparison)")
 
     p = sub.add_parser("bench-servers", help="measure memory, search and one server's refresh with many server "
                                              "collections beside a large base (see README)")

@@ -205,6 +205,11 @@ class FeedStore:
         row = self._db.execute("SELECT etag, last_modified FROM feeds WHERE url = ?", (url,)).fetchone()
         return (row["etag"], row["last_modified"]) if row else (None, None)
 
+    def forget_validators(self) -> None:
+        """Drop every feed's ETag and Last-Modified: the next fetch of each downloads and parses it in full
+        (`newsbot bench-feeds --unconditional` measures what conditional requests save)."""
+        self._db.execute("UPDATE feeds SET etag = NULL, last_modified = NULL")
+
     def record(self, fetch: FeedFetch, now: datetime, interval: timedelta) -> None:
         """Store what fetching a feed did: its validators, times, error, consecutive failures, next due time and
         counts. A feed no longer listed (removed meanwhile) is left out."""
