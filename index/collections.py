@@ -122,8 +122,14 @@ class Collections:
         """True once the server's collection has a published version."""
         return (self.server_dir(server_id) / "index" / CURRENT).exists()
 
-    def library(self, server_id: int | None) -> Library:
-        """The library of a server's collection (the base library for None); created on first use."""
+    def library(self, server_id: int | None, use: bool = True) -> Library:
+        """The library of a server's collection (the base library for None); created on first use.
+
+        Args:
+            use: count this as a use (the collection becomes the most recently used, and stays in memory).
+                False (the feed schedule polling it): the library in memory when it is, else a new one that is
+                not kept, so background work never pushes the collections people use out of memory.
+        """
         if server_id is None:
             return self.base
         with self._lock:
@@ -134,9 +140,12 @@ class Collections:
                 library = Library(folder / "corpus", folder / "index", base.encoder, chunking=base.chunking,
                                   keep_versions=base.keep_versions, feeds=replace(base.feeds, urls=()),
                                   retrieval=base.retrieval, lexical=base.lexical)
+                if not use:
+                    return library
                 self._libraries[server_id] = library
-            self._libraries.move_to_end(server_id)
-            self._evict()
+            if use:
+                self._libraries.move_to_end(server_id)
+                self._evict()
             return library
 
     def _evict(self) -> None:

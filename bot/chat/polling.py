@@ -104,7 +104,7 @@ class FeedPolling:
         now = self.clock()
         done: list[tuple[int | None, PollOutcome]] = []
         for server_id in await self.bot.run_blocking(self.targets):
-            library = self.bot.collections.library(server_id)
+            library = self.bot.collections.library(server_id, use=False)  # polling keeps nothing in memory
             try:
                 outcome = await self.bot.run_blocking(poll_library, library, now, fetcher=self.fetcher)
             except (NewsIndexError, CorpusError, OSError) as exc:
@@ -114,8 +114,8 @@ class FeedPolling:
                 done.append((server_id, outcome))
                 for line in outcome.lines():
                     log.info("feed schedule (%s): %s", "base" if server_id is None else f"server {server_id}", line)
-            if outcome.report is not None and outcome.report.stats is not None:
-                asyncio.ensure_future(self.bot.catalog(server_id))  # warm the new version's catalogue
+            if outcome.report is not None and outcome.report.stats is not None and server_id is None:
+                asyncio.ensure_future(self.bot.catalog())  # warm the base's new catalogue (a server's: on its next use)
         self.polls += 1
         self.last = done
         return done

@@ -143,3 +143,16 @@ def test_hiding_on_a_read_only_index_changes_nothing(collections: Collections,
         collections.unhide(A, "library")
     monkeypatch.undo()
     assert collections.hidden(A) == frozenset()
+
+
+def test_background_work_does_not_push_used_collections_out_of_memory(tmp_path) -> None:  # noqa: ANN001
+    from index.collections import Collections
+    from index.library import Library
+    from tests.support.fakes import HashEncoder
+
+    collections = Collections(Library(tmp_path / "corpus", tmp_path / "index", HashEncoder()), loaded=1)
+    used = collections.library(1)
+    polled = collections.library(2, use=False)
+    assert collections.loaded_libraries() == [collections.base, used], "the polled one was not kept"
+    assert collections.library(1, use=False) is used, "one in memory is the one polled"
+    assert polled is not collections.library(2, use=False)
