@@ -88,6 +88,9 @@ def test_cli_feeds_add_list_watch_remove(seed_corpus: Path, seed_index: Path, tm
     monkeypatch.setenv("NEWSBOT_REFRESH_MINUTES", "0")
     assert main(["refresh", "--watch", *paths]) == 2
     assert "NEWSBOT_REFRESH_MINUTES=0 turns the feed schedule off" in capsys.readouterr().err
+    monkeypatch.setenv("NEWSBOT_REFRESH_MINUTES", "-5")
+    assert main(["feeds", "list", *paths]) == 2
+    assert "NEWSBOT_REFRESH_MINUTES=-5 must be between 0 and 10080" in capsys.readouterr().err
 
 
 def test_watch_sleeps_until_the_next_due_feed_and_stops_on_ctrl_c(tmp_path: Path) -> None:
