@@ -31,6 +31,7 @@ from corpus.sources.fetch import Fetcher
 from index.errors import NewsIndexError
 from index.feeds.polling import PollOutcome, poll_library, utc_clock
 from index.feeds.store import FeedStore
+from index.refresh.stopping import StopFlag
 
 if TYPE_CHECKING:
     from bot.chat.client import NewsBot
@@ -59,6 +60,7 @@ class FeedPolling:
         self.last: list[tuple[int | None, PollOutcome]] = []
         self._task: asyncio.Task | None = None
         self._wake = asyncio.Event()
+        self._stopping = StopFlag()  # set on close: a poll's fetches and refresh stop within a batch
         self._servers: set[int] = set()
         self._servers_read = float("-inf")
 
@@ -73,7 +75,9 @@ class FeedPolling:
             self._task = asyncio.create_task(self.run(), name="newsbot-feed-schedule")
 
     def stop(self) -> None:
-        """Stop polling (a poll running in its thread finishes its current feed's work and is dropped)."""
+        """Stop polling; a poll running in its thread stops at its next feed or embedding batch (a refresh it ran
+        is recorded as interrupted, nothing published; what it saved is indexed by the next refresh)."""
+        self._stopping.set()
         if self._task is not None:
             self._task.cancel()
             self._task = None
@@ -106,7 +110,8 @@ class FeedPolling:
         for server_id in await self.bot.run_blocking(self.targets):
             library = self.bot.collections.library(server_id, use=False)  # polling keeps nothing in memory
             try:
-                outcome = await self.bot.run_blocking(poll_library, library, now, fetcher=self.fetcher)
+                outcome = await self.bot.run_blocking(poll_library, library, now, fetcher=self.fetcher,
+                                                      progress=self._stopping.progress(None))
             except (NewsIndexError, CorpusError, OSError) as exc:
                 log.warning("feed poll of %s failed: %s", library.index_dir, getattr(exc, "message", exc))
                 continue

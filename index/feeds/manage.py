@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from corpus.sources.discovery import FeedPreview, find_feed
 from corpus.sources.fetch import Fetcher
@@ -43,8 +43,9 @@ class FeedManager:
         self.fetcher = self.fetcher or Fetcher(self.library.feeds.policy)
 
     def feeds(self) -> list[FeedRecord]:
-        """The library's feeds and their state (NEWSBOT_FEEDS brought in step first)."""
-        if not self.library.index_dir.parent.exists():
+        """The library's feeds and their state (NEWSBOT_FEEDS brought in step first); none for a server that has
+        neither articles nor feeds yet (nothing is created for it)."""
+        if not self.library.index_dir.parent.exists() and not self.library.feeds.urls:
             return []
         with FeedStore(self.library.index_dir) as store:
             store.sync_configured(self.library.feeds.urls)
@@ -129,12 +130,12 @@ class FeedManager:
                 else "polled only by /refresh and `newsbot refresh` (NEWSBOT_REFRESH_MINUTES=0)")
 
     def now(self) -> datetime:
-        """The manager's clock."""
+        """Now, by the manager's clock (UTC)."""
         return self.clock()
 
     @property
-    def interval(self):  # noqa: ANN201 - timedelta
-        """The schedule's interval."""
+    def interval(self) -> timedelta:
+        """The schedule's interval (`NEWSBOT_REFRESH_MINUTES`; zero: only by hand)."""
         return interval_of(self.library.feeds)
 
     def _record(self, kind: str, actor: str, what: str) -> None:

@@ -188,3 +188,30 @@ def test_two_processes_polling_one_library_fetch_each_feed_once(tmp_path: Path) 
         assert len(site.seen("/feed.xml")) == 1, "fetched once"
         assert sum(o.due for o in outcomes) == 1 and sum(o.saved for o in outcomes) == 1
         assert all(o.due or o.busy or not o.feeds for o in outcomes)
+
+
+def test_a_poll_stopped_during_its_refresh_leaves_the_articles_for_the_next_poll(tmp_path: Path) -> None:
+    """The bot closing mid-poll stops the refresh within a batch (nothing published); what was saved is indexed by
+    the next poll even though no feed is due then."""
+    from index.refresh.stopping import Interrupted
+
+    with local_site() as site:
+        url = serve_feed(site, ["otters"])
+        library = make_library(tmp_path, url)
+        library.build()
+        before = library.service.version
+
+        def stop_after_fetching(stage: str, done: int, total: int) -> None:
+            if stage != "fetching":
+                raise Interrupted("stopped")
+
+        with pytest.raises(Interrupted):
+            poll_library(library, T0, progress=stop_after_fetching)
+        assert library.history()[0].status == "interrupted" and library.service.version == before
+        with FeedStore(library.index_dir) as store:
+            assert store.pending and store.feeds()[0].articles_saved == 1
+        later = poll_library(library, T0 + timedelta(minutes=1))
+        assert later.due == 0 and later.report is not None and later.report.stats is not None
+        assert "Story about otters" in [a.title for a in library.service.articles()]
+        with FeedStore(library.index_dir) as store:
+            assert not store.pending
