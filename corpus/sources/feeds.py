@@ -1,5 +1,10 @@
 """RSS/Atom feeds into the corpus folder: fetch each feed, then each new entry's page, save it as a record.
 
+A feed is fetched conditionally (`fetch_feed`: the `ETag` / `Last-Modified` of its last
+download go back as `If-None-Match` / `If-Modified-Since`), so an unchanged feed costs one
+304 and is not parsed; the validators and what each fetch did (`FeedFetch`) are the caller's
+to remember (`index.feeds.store`). When to fetch is not decided here (`index.feeds.schedule`).
+
 Why feedparser: RSS 0.9x/1.0/2.0 and Atom, their dates, authors and the
 malformed feeds found in the wild are a long tail that a hand-written parser
 would get wrong. Pages go through the same extraction as saved HTML files

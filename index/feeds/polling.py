@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Collection
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING
 
@@ -33,6 +33,7 @@ from corpus.folder.scan import reader_signature
 from corpus.sources.feeds import FeedConfig, FeedFetch, FeedOutcome, ingest_feeds
 from corpus.sources.fetch import Fetcher
 from index.errors import IndexBusy, NewsIndexError
+from index.feeds.schedule import earliest
 from index.feeds.store import FeedStore
 from index.store.lock import RefreshLock
 from index.store.state import StateStore
@@ -129,13 +130,6 @@ def fetch_all(library: Library, progress: Progress | None, known: Collection[str
         return fetch_recorded(library, store, clock(), store.urls(), fetcher, progress, known)
 
 
-def library_feeds(library: Library) -> list[str]:
-    """The library's feeds now (its NEWSBOT_FEEDS brought in step first)."""
-    with FeedStore(library.index_dir) as store:
-        store.sync_configured(library.feeds.urls)
-        return list(store.urls())
-
-
 def poll_library(library: Library, now: datetime, *, fetcher: Fetcher | None = None, actor: str = SCHEDULE_ACTOR,
                  progress: Progress | None = None) -> PollOutcome:
     """One poll of the library at `now` (see the module docstring). Blocking: the bot runs it in a thread.
@@ -180,7 +174,8 @@ def poll_library(library: Library, now: datetime, *, fetcher: Fetcher | None = N
 
 
 def next_poll(libraries: list[Library], now: datetime) -> datetime | None:
-    """The soonest moment any of these libraries has a feed due (None: none ever is; `now`: one is due)."""
+    """The soonest moment any of these libraries has a feed due (None: none ever is; `now`: one is due, or saved
+    articles wait for a refresh)."""
     soonest: datetime | None = None
     for library in libraries:
         interval = interval_of(library.feeds)
@@ -188,18 +183,10 @@ def next_poll(libraries: list[Library], now: datetime) -> datetime | None:
             continue
         with FeedStore(library.index_dir) as store:
             store.sync_configured(library.feeds.urls)
-            records = store.feeds()
-            pending = store.pending
-        if pending:
-            return now
-        for record in records:
-            due = record.due_at()
-            if due is None or due <= now:
+            dues = [record.due_at() for record in store.feeds()]
+            if store.pending:
                 return now
+        due = earliest(dues, now, interval)
+        if due is not None:
             soonest = due if soonest is None else min(soonest, due)
     return soonest
-
-
-def with_interval(config: FeedConfig, minutes: int) -> FeedConfig:
-    """The same feed settings with another schedule interval."""
-    return replace(config, interval_minutes=minutes)

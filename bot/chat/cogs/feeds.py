@@ -97,7 +97,7 @@ class FeedsCog(commands.GroupCog, group_name="feeds", group_description="Manage 
         async def confirmed(click: discord.Interaction) -> None:
             await self._confirmed(click, manager, preview, target)
 
-        found = f" (found on the page you gave)" if preview.found_on_page else ""
+        found = " (found on the page you gave)" if preview.found_on_page else ""
         view = ConfirmView(interaction.user.id, "/feeds add", "Confirm", confirmed, interaction)
         await interaction.edit_original_response(
             content=f"Add this feed{found} to {target.name}?", embed=preview_embed(preview, manager.schedule_text()),
