@@ -44,7 +44,7 @@ def _feed_fields(bot: NewsBot, guild_id: int | None) -> tuple[tuple[str, str], .
     for server_id, name in places:
         if server_id is not None and not bot.collections.server_dir(server_id).is_dir():
             continue
-        manager = FeedManager(bot.collections.library(server_id))
+        manager = FeedManager(bot.collections.library(server_id, use=False))
         feeds = manager.feeds()
         if feeds or server_id is None:
             fields.append((name, stats_value(feeds, now, manager.interval)))
