@@ -67,11 +67,73 @@ class Answer:
     confident: bool
     index_version: str
     filters_note: str = ""
+    window: Window | None = None
 
     @property
     def empty(self) -> bool:
         """True when there is nothing to show."""
         return not self.items
+
+
+@dataclass(frozen=True)
+class Window:
+    """The publication days an answer was searched in, and where they came from (shown with the answer).
+
+    Attributes:
+        since, until: inclusive days (either may be None: an open side).
+        phrase: the question's words that named the window ("last week"); '' when the `since`/`until`
+            options named it.
+        rule: how the phrase was read ("the previous calendar week, Monday to Sunday"); '' for options.
+        ignored: the question's time words left unapplied because the options name the window.
+        nearest: when no article lies in the window, the closest publication days before and after it
+            (either None when there is none); None when the window holds articles.
+    """
+
+    since: date | None
+    until: date | None
+    phrase: str = ""
+    rule: str = ""
+    ignored: str = ""
+    nearest: tuple[date | None, date | None] | None = None
+
+    @property
+    def label(self) -> str:
+        """`23–30 November 2026`, `since 3 May 2023`, `until 2 March 2023` (the one date format)."""
+        return format_window(self.since, self.until)
+
+    @property
+    def empty(self) -> bool:
+        """True when no article lies in the window."""
+        return self.nearest is not None
+
+    def line(self) -> str:
+        """`Searched 23–30 November 2026 (“last week” in the question).`, or the options' version."""
+        if self.phrase:
+            return f"Searched {self.label} (“{self.phrase}” in the question)."
+        note = f"; “{self.ignored}” in the question was not applied" if self.ignored else ""
+        return f"Searched {self.label} (the since/until options{note})."
+
+    def empty_line(self) -> str:
+        """`No articles from 1–7 March 2021; the nearest are from 26 February 2021 and 12 March 2021.`"""
+        before, after = self.nearest or (None, None)
+        found = [format_date(d) for d in (before, after) if d]
+        where = (f"the nearest are from {found[0]} and {found[1]}" if len(found) == 2 else
+                 f"the nearest is from {found[0]}" if found else "no article matches the other filters either")
+        return f"No articles from {self.label}; {where}."
+
+    def to_dict(self) -> dict:
+        """The `window` object of `--json`."""
+        data: dict = {"since": self.since.isoformat() if self.since else None,
+                      "until": self.until.isoformat() if self.until else None, "label": self.label,
+                      "from": "question" if self.phrase else "options"}
+        if self.phrase:
+            data.update(phrase=self.phrase, rule=self.rule)
+        if self.ignored:
+            data["ignored_phrase"] = self.ignored
+        if self.nearest is not None:
+            data["nearest"] = {"before": self.nearest[0].isoformat() if self.nearest[0] else None,
+                               "after": self.nearest[1].isoformat() if self.nearest[1] else None}
+        return data
 
 
 def content_stems(text: str) -> set[str]:
@@ -165,19 +227,46 @@ def compose_item(hit: Hit, question: str) -> AnswerItem:
                       score=float(hit.score), also_published_by=a.also_published_by)
 
 
-def compose_answer(result: SearchResult, skip: int = 0, filters_note: str = "") -> Answer:
+def compose_answer(result: SearchResult, skip: int = 0, filters_note: str = "", window: Window | None = None,
+                   question: str | None = None) -> Answer:
     """The answer data for a search result, leaving out the first `skip` hits (already shown).
 
     Items are kept even when the result is not confident: the reply then says
     that nothing reliable was found, but the user may still ask to see them.
+
+    Args:
+        window: the publication window searched, shown with the answer.
+        question: the question as asked, when the text searched differs (a time phrase taken out).
     """
     items = tuple(compose_item(h, result.question) for h in result.hits[skip:])
-    return Answer(result.question, items, bool(result.confident and result.hits), result.index_version, filters_note)
+    return Answer(question or result.question, items, bool(result.confident and result.hits), result.index_version,
+                  filters_note, window)
 
 
 def format_date(value: date | None) -> str:
     """`3 May 2023` (the month named, so no reader confuses day and month), or `undated`."""
     return f"{value.day} {value.strftime('%B %Y')}" if value else "undated"
+
+
+def format_window(since: date | None, until: date | None) -> str:
+    """A span of days in the format of `format_date`, the parts both ends share written once.
+
+    `3 May 2023`, `23–30 November 2026`, `28 October – 3 November 2026`, `28 December 2025 – 3 January 2026`;
+    an open end: `since 3 May 2023`, `until 2 March 2023`; neither: `any date`.
+    """
+    if since is None and until is None:
+        return "any date"
+    if since is None:
+        return f"until {format_date(until)}"
+    if until is None:
+        return f"since {format_date(since)}"
+    if since == until:
+        return format_date(since)
+    if since.year != until.year:
+        return f"{format_date(since)} – {format_date(until)}"
+    if since.month != until.month:
+        return f"{since.day} {since.strftime('%B')} – {format_date(until)}"
+    return f"{since.day}–{format_date(until)}"
 
 
 def join_authors(authors: Iterable[str]) -> str:

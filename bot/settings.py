@@ -12,10 +12,12 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from corpus.sources.feeds import FeedConfig
 from corpus.sources.fetch import FetchPolicy
 from index.search.ranking import RetrievalConfig
+from index.search.timeframe import load_zone
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
@@ -99,6 +101,16 @@ def _gateway_url(raw: str) -> str | None:
     return url
 
 
+def _timezone(raw: str) -> str:
+    """NEWSBOT_TIMEZONE, an IANA name (default UTC), checked now so a typo stops start-up with the fix."""
+    name = raw.strip() or "UTC"
+    try:
+        load_zone(name)
+    except ValueError as exc:
+        raise SettingsError(f"NEWSBOT_TIMEZONE: {exc} — fix it in .env or the environment") from None
+    return name
+
+
 @dataclass(frozen=True)
 class Settings:
     """Every setting of newsbot; `.env.example` documents each one."""
@@ -129,6 +141,11 @@ class Settings:
     host_delay_ms: int = 1000
     max_attachment_bytes: int = 2_000_000
     log_level: str = "INFO"
+    timezone: str = "UTC"  # IANA name; "today" for questions naming a time ("last week") is today there
+
+    def zone(self) -> ZoneInfo:
+        """The configured time zone (`NEWSBOT_TIMEZONE`), checked when the settings were read."""
+        return load_zone(self.timezone)
 
     def retrieval(self) -> RetrievalConfig:
         """The query-time retrieval settings: the tuned defaults, with the recency prior's scale (0: off)."""
@@ -173,6 +190,7 @@ class Settings:
             host_delay_ms=_int(env, "NEWSBOT_HOST_DELAY_MS", base.host_delay_ms, 0, 60_000),
             max_attachment_bytes=_int(env, "NEWSBOT_MAX_ATTACHMENT_BYTES", base.max_attachment_bytes, 1024),
             log_level=env.get("NEWSBOT_LOG_LEVEL", "INFO").strip().upper() or "INFO",
+            timezone=_timezone(env.get("NEWSBOT_TIMEZONE", "")),
         )
 
     def feed_config(self) -> FeedConfig:

@@ -49,7 +49,7 @@ from index.curation.changes import NotInCorpus, pick_article
 from index.library import Library
 from index.search.ranking import RetrievalConfig
 from index.search.results import SearchResult
-from index.search.service import Filters, Part, SearchService, search_parts
+from index.search.service import Filters, Part, SearchService, nearest_dates, search_parts
 from index.store.access import require_writable
 from index.store.layout import CURRENT
 from index.store.state import HistoryEntry, StateStore, connect_state, utc_now
@@ -445,6 +445,11 @@ class SearchView:
                highlight: bool = True, as_of: date | None = None) -> SearchResult:
         """The top `k` passages among this place's articles (see `index.search.service.search_parts`)."""
         return search_parts(self.parts, question, k, per_article, filters, highlight, as_of, self.retrieval)
+
+    def nearest_dates(self, filters: Filters) -> tuple[date | None, date | None]:
+        """The publication days nearest to the filters' date window among this place's articles (see
+        `index.search.service.nearest_dates`): what to offer when the window holds no article."""
+        return nearest_dates(self.parts, filters)
 
     def embed_query(self, question: str):  # noqa: ANN201 - np.ndarray
         """The question's vector (see `SearchService.embed_query`)."""

@@ -19,6 +19,7 @@ from bot.chat.replies import NO_MENTIONS
 from bot.chat.views.answer import answer_view
 from bot.feedback import AnswerRecord
 from bot.presentation import Answer, compose_answer
+from bot.timewindows import empty_window, scope_question
 from index.search.service import Filters
 
 if TYPE_CHECKING:
@@ -91,6 +92,8 @@ class Answering:
 
         Args:
             skip: passages already shown for this question (the "More results" offset).
+            The question's time words ("last week") restrict the dates unless the request's filters name
+            dates (`bot.timewindows`); "today" is the bot's (`NewsBot.today`).
             anyway: the passages will be shown even if the answer is not confident.
 
         Raises:
@@ -99,12 +102,17 @@ class Answering:
         bot = self.bot
         settings = bot.settings
 
-        def search():  # noqa: ANN202 - runs in a worker thread
-            return bot.view(guild_id).search(request.question, k=request.k + skip, per_article=settings.per_article,
-                                             filters=request.filters)
+        scoped = scope_question(request.question, request.filters, bot.today())
 
-        result = await bot.run_blocking(search)
-        answer = compose_answer(result, skip=skip, filters_note=request.note())
+        def search():  # noqa: ANN202 - runs in a worker thread
+            view = bot.view(guild_id)
+            found = view.search(scoped.text, k=request.k + skip, per_article=settings.per_article,
+                                filters=scoped.filters)
+            return found, empty_window(scoped.window, scoped.filters, bool(found.hits), view.nearest_dates)
+
+        result, window = await bot.run_blocking(search)
+        answer = compose_answer(result, skip=skip, filters_note=request.note(), window=window,
+                                question=request.question)
         shown = [item.passage_id for item in answer.items] if (answer.confident or anyway) else []
         answer_id = await bot.run_blocking(bot.feedback.record_answer, request.question, request.as_record(),
                                            request.k, result.index_version, shown, user.id, guild_id, channel_id)

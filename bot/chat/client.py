@@ -14,6 +14,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable
+from datetime import date, datetime, timezone
 from typing import Any, TypeVar
 
 import discord
@@ -39,6 +40,7 @@ from corpus.errors import CorpusError
 from index.errors import NewsIndexError
 from index.collections import Collections, SearchView
 from index.library import Library
+from index.search.timeframe import local_today
 
 log = logging.getLogger(__name__)
 
@@ -86,6 +88,8 @@ class NewsBot(commands.Bot):
         self.refreshing = Refreshing()
         self.polling = FeedPolling(self)  # started once online (`on_ready`): the index is ready by then
         self.started = time.monotonic()
+        # the current time, aware; tests replace it to ask as of a fixed day
+        self.now: Callable[[], datetime] = lambda: datetime.now(timezone.utc)
         self._housekeeping: asyncio.Task | None = None
         self.tree.on_error = self.on_app_command_error  # type: ignore[method-assign]
 
@@ -184,6 +188,10 @@ class NewsBot(commands.Bot):
         if self.server_settings is None:
             return ServerSettings.defaults(self.settings)
         return self.server_settings.get(guild_id)
+
+    def today(self) -> date:
+        """Today in the bot's time zone (`NEWSBOT_TIMEZONE`): what "yesterday" or "last week" in a question count from."""
+        return local_today(self.settings.zone(), self.now())
 
     def view(self, guild_id: int | None) -> SearchView:
         """What a place answers from, with its settings (`bot.server_settings.server_view`); blocking.

@@ -20,10 +20,12 @@ from bot.cli.common import build_index, corpus_named, make_library, view_for
 from bot.inputs import check_range, clean_question, parse_day, resolve_outlets
 from bot.presentation import Answer, AnswerItem, compose_answer, format_date, join_authors
 from bot.settings import Settings
+from bot.timewindows import empty_window, scope_question
 from corpus.article import article_json
 from index.collections import SearchView
 from index.search.results import SearchResult
 from index.search.service import Filters
+from index.search.timeframe import local_today
 
 ANSI_BOLD, ANSI_RESET = "\033[1m", "\033[0m"
 
@@ -58,7 +60,18 @@ def render_item_body(item: AnswerItem, bold: str = "markdown", width: int = 100)
 
 
 def render_answer_text(answer: Answer, bold: str = "markdown") -> str:
-    """Human-readable answer: each passage, then its attribution, title, link and score."""
+    """Human-readable answer: which days were searched (if restricted), each passage, its attribution, title,
+    link and score."""
+    window = answer.window
+    if window is not None and window.empty:
+        how = ("Ask with other time words, or with --since/--until around those dates" if window.phrase
+               else "Widen --since/--until, or ask around those dates")
+        return f"{window.empty_line()}\n{how}."
+    body = _answer_body(answer, bold)
+    return f"{window.line()}\n\n{body}" if window is not None else body
+
+
+def _answer_body(answer: Answer, bold: str) -> str:
     if answer.empty:
         return f"No passage in the corpus answers {answer.question!r}."
     if not answer.confident:
@@ -90,16 +103,25 @@ def in_score_order(result: SearchResult) -> SearchResult:
 
 
 def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
-    """`newsbot ask`."""
+    """`newsbot ask`: time words in the question restrict the dates unless --since/--until do (`bot.timewindows`)."""
     question = clean_question(args.question)  # the same checks as a question asked in Discord
+    today = parse_day(args.today, "--today") or local_today(settings.zone())
     view = view_for(settings, args.server)
     k = args.k if args.k is not None else settings.results_per_answer  # -k is checked 1-10 by the parser
-    result = in_score_order(view.search(question, k=k, per_article=settings.per_article,
-                                        filters=filters_from_args(args, view)))
+    scoped = scope_question(question, filters_from_args(args, view), today)
+    result = in_score_order(view.search(scoped.text, k=k, per_article=settings.per_article, filters=scoped.filters,
+                                        as_of=parse_day(args.today, "--today")))
+    window = empty_window(scoped.window, scoped.filters, bool(result.hits), view.nearest_dates)
     if args.json:
-        print(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
+        document = {**result.to_dict(), "question": question}
+        if scoped.text != question:
+            document["searched_text"] = scoped.text
+        if window is not None:
+            document["window"] = window.to_dict()
+        print(json.dumps(document, ensure_ascii=False, indent=2))
     else:
-        print(render_answer_text(compose_answer(result), bold="ansi" if sys.stdout.isatty() else "markdown"))
+        print(render_answer_text(compose_answer(result, window=window, question=question),
+                                 bold="ansi" if sys.stdout.isatty() else "markdown"))
     return 0
 
 

@@ -87,8 +87,8 @@ def add_filter_flags(parser: argparse.ArgumentParser) -> None:
     """`--outlet`, `--since`, `--until`: restrict the articles that may answer."""
     parser.add_argument("--outlet", action="append", default=[], metavar="NAME",
                         help="only articles from this outlet, e.g. CNN (repeat for several)")
-    parser.add_argument("--since", metavar="YYYY-MM-DD", help="only articles published on or after this date")
-    parser.add_argument("--until", metavar="YYYY-MM-DD", help="only articles published on or before this date")
+    parser.add_argument("--since", metavar="YYYY-MM-DD", help="only articles published on or after this date (wins over time words in the question)")
+    parser.add_argument("--until", metavar="YYYY-MM-DD", help="only articles published on or before this date (wins over time words in the question)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -108,6 +108,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="how many passages, 1-10 (default: NEWSBOT_RESULTS or 3)")
     p.add_argument("--json", action="store_true", help="print the answer as JSON (see README)")
     add_filter_flags(p)
+    p.add_argument("--today", metavar="YYYY-MM-DD",
+                   help="answer as if today were this day: time words in the question (\"last week\") count from it, "
+                        "and the recency prior too (default: today in NEWSBOT_TIMEZONE)")
     add_server(p)
 
     p = sub.add_parser("sources", help="list the articles in the index")

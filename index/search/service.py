@@ -137,6 +137,21 @@ class SearchService:
                 self._filter_cache[key] = cached
         return cached
 
+    def nearest_dates(self, filters: Filters = Filters(),
+                      hidden: frozenset[str] = frozenset()) -> tuple[date | None, date | None]:
+        """The publication days nearest to the filters' date window, among the articles its other filters admit.
+
+        Returns:
+            (the latest day before `filters.since`, the earliest after `filters.until`); None on an open side
+            or where no article (of the filtered outlets, not hidden) lies there.
+        """
+        keys = {outlet_key(o) for o in filters.outlets}
+
+        def admits(article_id: str, outlet: str) -> bool:
+            return article_id not in hidden and (not keys or outlet_key(outlet) in keys)
+
+        return self.meta.nearest_published(filters.since, filters.until, admits)
+
     def embed_query(self, question: str) -> np.ndarray:
         """The question's vector (the same model as the passages); repeated questions are not re-embedded."""
         with self._lock:
@@ -216,6 +231,14 @@ class SearchService:
     def articles(self) -> list[Article]:
         """Every article in this version, newest first."""
         return self.meta.list_articles()
+
+
+def nearest_dates(parts: list[Part], filters: Filters) -> tuple[date | None, date | None]:
+    """The publication days nearest to `filters`' date window over several versions (see `SearchService.nearest_dates`)."""
+    found = [p.service.nearest_dates(filters, p.hidden) for p in parts]
+    before = [b for b, _ in found if b is not None]
+    after = [a for _, a in found if a is not None]
+    return (max(before) if before else None, min(after) if after else None)
 
 
 def search_parts(parts: list[Part], question: str, k: int = 5, per_article: int = 2, filters: Filters = Filters(),

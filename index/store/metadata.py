@@ -13,7 +13,7 @@ import json
 import shutil
 import sqlite3
 import threading
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import date
 from pathlib import Path
 from typing import NamedTuple
@@ -244,6 +244,32 @@ class MetadataStore:
         found = self._query(f"SELECT p.row, a.outlet FROM passages p JOIN articles a ON a.id = p.article_id{where}",
                             params)
         return [r["row"] for r in found if outlet_keys is None or outlet_key_of.get(r["outlet"]) in outlet_keys]
+
+    def nearest_published(self, before: date | None, after: date | None,
+                          admits: Callable[[str, str], bool]) -> tuple[date | None, date | None]:
+        """The latest publication day before `before` and the earliest after `after` among admitted articles.
+
+        Args:
+            before, after: the days the search goes back from / forward from (exclusive); None: that side is
+                not searched (its answer is None).
+            admits: (article id, outlet) → whether the article counts (outlet filters, hidden articles).
+
+        Returns:
+            (day before, day after); None where no admitted dated article lies on that side.
+        """
+        def scan(clause: str, order: str, day: date) -> date | None:
+            offset = 0
+            while True:  # pages, so a long run of articles that do not count is not read in one go
+                rows = self._query(f"SELECT id, outlet, published FROM articles WHERE published {clause} ? "
+                                   f"ORDER BY published {order} LIMIT 256 OFFSET ?", (day.isoformat(), offset))
+                for r in rows:
+                    if admits(r["id"], r["outlet"]):
+                        return date.fromisoformat(r["published"])
+                if len(rows) < 256:
+                    return None
+                offset += len(rows)
+
+        return (scan("<", "DESC", before) if before else None, scan(">", "ASC", after) if after else None)
 
     def article_states(self) -> list[tuple[str, str, str, str, tuple[str, ...]]]:
         """(id, fingerprint, title, source, also published by) of every article, for refresh planning.

@@ -23,7 +23,7 @@ from bot.presentation import Answer, AnswerItem, Sentence, format_date
 
 __all__ = ["AUTHOR_LIMIT", "CONTENT_LIMIT", "DESCRIPTION_LIMIT", "ELLIPSIS", "FIELD_NAME_LIMIT", "FIELD_VALUE_LIMIT",
            "FIELDS_LIMIT", "FOOTER_LIMIT", "MESSAGE_EMBEDS_TOTAL", "SAFETY", "TITLE_LIMIT", "answer_embeds",
-           "attribution_text", "embeds_length", "escape", "fit_sentences", "no_answer_embed", "question_line",
+           "attribution_text", "embeds_length", "empty_window_embed", "escape", "fit_sentences", "no_answer_embed", "question_line",
            "shorten"]
 
 ANSWER_COLOUR = discord.Colour.blurple()
@@ -169,10 +169,31 @@ def answer_embeds(answer: Answer, shown_anyway: bool = False) -> list[discord.Em
     Args:
         shown_anyway: the user asked for the closest passages of an answer that is not confident.
     """
+    if answer.empty and answer.window is not None and answer.window.empty:
+        return [empty_window_embed(answer)]
     if answer.empty or not (answer.confident or shown_anyway):
         return [no_answer_embed(answer)]
     items = answer.items[:10]
-    return fit_embeds([_item_embed(item, answer.index_version) for item in items], card_parts(items))
+    embeds = [_item_embed(item, answer.index_version) for item in items]
+    if answer.window is not None:  # the first card says which days were searched, at its top
+        embeds[0].set_author(name=shorten(plain(answer.window.line()), AUTHOR_LIMIT))
+    return fit_embeds(embeds, card_parts(items))
+
+
+def empty_window_embed(answer: Answer) -> discord.Embed:
+    """The reply when no article lies in the window searched: says so, and offers the nearest days that have one."""
+    window = answer.window
+    assert window is not None
+    lines = [escape(window.empty_line())]
+    if window.phrase:
+        lines.append(f"The window came from “{fit_text(window.phrase, 100)}” in your question: ask with other "
+                     "time words, or with the `since`/`until` options around those dates.")
+    else:
+        lines.append("Widen `since`/`until`, or ask around those dates.")
+    embed = discord.Embed(title="No articles in that window", description="\n".join(lines), colour=NO_ANSWER_COLOUR)
+    if answer.index_version:
+        embed.set_footer(text=shorten(plain(f"index {answer.index_version}"), FOOTER_LIMIT))
+    return fit_embed(embed)
 
 
 def no_answer_embed(answer: Answer) -> discord.Embed:
@@ -181,6 +202,8 @@ def no_answer_embed(answer: Answer) -> discord.Embed:
     lines = [f"I found nothing in the corpus that reliably answers “{question}”."]
     if answer.filters_note:
         lines.append(f"Searched only {fit_text(answer.filters_note, 1500)}.")
+    if answer.window is not None:
+        lines.append(escape(answer.window.line()))
     lines.append("Try other words, widen the filters, or see what the corpus covers with `/sources`.")
     embed = discord.Embed(title="No reliable answer", description="\n".join(lines), colour=NO_ANSWER_COLOUR)
     embed.set_footer(text=shorten(plain(f"index {answer.index_version}"), FOOTER_LIMIT) if answer.index_version
