@@ -3,6 +3,8 @@
     newsbot eval --benchmark ../shared/bench/rtqa-dev [--json] [-k 10]
     newsbot eval --benchmark DIR --ablation          # each retrieval component on, one at a time
     newsbot eval --benchmark DIR --set dense_weight=0.6 --set chunk.target_tokens=128
+    newsbot eval --benchmark DIR --time-scoped       # questions naming a time, with and without the window
+    newsbot eval --benchmark DIR --windows strip     # the questions' own time words as the bot reads them
 
 `--set` changes one setting by name: a field of `RetrievalConfig` (query time,
 no rebuild), `chunk.<field>` of `ChunkConfig` or `bm25.<field>` of
@@ -14,6 +16,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections import Counter
 from dataclasses import fields, replace
 from typing import Any
 
@@ -110,20 +113,56 @@ def render_report(report: dict) -> str:
     return "\n".join(lines)
 
 
+TIME_SCOPED_LADDER = (("without the window", "off"), ("with the window, phrase kept", "filter"),
+                      ("with the window, phrase removed", "strip"))
+
+
+def render_time_scoped(variant: dict, reports: list[dict]) -> str:
+    """The time-scoped summary: one line of figures per way of using the window."""
+    k = reports[0]["k"]
+    lines = [f"time-scoped {reports[0]['benchmark']}: {variant['questions']} questions rephrased with a time phrase "
+             f"({variant['left_out']} left out), seed {variant['seed']}, index {reports[0]['index']['fingerprint']}",
+             f"{'':34}hit@1  hit@5  hit@{k}  mrr@{k}"]
+    for report in reports:
+        o = report["overall"]
+        lines.append(f"{report['name']:34}{o['hit@1']:.3f}  {o['hit@5']:.3f}  {o[f'hit@{k}']:.3f}   {o[f'mrr@{k}']:.3f}")
+    return "\n".join(lines)
+
+
 def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
     """`newsbot eval`."""
     retrieval, chunking, lexical = apply_overrides(args.overrides)
     benchmark = load_benchmark(args.benchmark)
     encoder = SentenceTransformerEncoder(settings.model_path)
     bar = TerminalProgress(enabled=sys.stderr.isatty())
-    ladder = [(name, replace(retrieval, **changes)) for name, changes in ABLATION] if args.ablation else [
-        ("default", retrieval)]
+    variant = None
+    if args.time_scoped:
+        from corpus.readers.loader import load_corpus
+        from index.evaluation.timescoped import time_scoped
+
+        published = {a.id: a.published for a in load_corpus(benchmark.articles_file).articles}
+        scoped = time_scoped(benchmark, published, seed=args.seed)
+        benchmark = scoped.benchmark
+        variant = {"seed": args.seed, "questions": len(scoped.questions), "left_out": len(scoped.left_out),
+                   "kinds": dict(Counter(s.kind for s in scoped.questions).most_common())}
+        ladder = [(name, retrieval, mode) for name, mode in TIME_SCOPED_LADDER]
+    elif args.ablation:
+        ladder = [(name, replace(retrieval, **changes)) for name, changes in ABLATION]
+    else:
+        ladder = [("default", retrieval)]
     try:
         reports = evaluate(benchmark, encoder, args.cache, ladder, chunking, lexical, k=args.k,
                            results=settings.results_per_answer, per_article=settings.per_article, progress=bar,
-                           per_question=args.per_question, highlight=not args.ablation)
+                           per_question=args.per_question, highlight=not (args.ablation or args.time_scoped),
+                           windows=args.windows)
     finally:
         bar.close()
+    if variant is not None:
+        if args.json:
+            print(json.dumps({"time_scoped": variant, "reports": reports}, indent=2))
+        else:
+            print(render_time_scoped(variant, reports))
+        return 0
     if args.json:
         print(json.dumps(reports if args.ablation else reports[0], indent=2))
     elif args.ablation:

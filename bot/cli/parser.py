@@ -276,3 +276,11 @@ def _add_eval_parser(sub: argparse._SubParsersAction) -> None:
                    help="change one setting: a retrieval field, chunk.<field> or bm25.<field> (repeatable)")
     p.add_argument("--ablation", action="store_true", help="run the ablation ladder and print its table")
     p.add_argument("--per-question", type=Path, metavar="FILE", help="also write one JSON line per question")
+    p.add_argument("--time-scoped", action="store_true",
+                   help="rephrase each question with a time phrase holding its gold day (\"last week\", \"in June\"), "
+                        "ask it as of a later day, and report without the parsed window, with it, and with the "
+                        "phrase also taken out of the searched text")
+    p.add_argument("--seed", type=int, default=14, help="the time-scoped variant's seed (default 14)")
+    p.add_argument("--windows", choices=("off", "filter", "strip"), default="off",
+                   help="use the questions' own time words as the bot does: filter (restrict the dates) or strip "
+                        "(also take the phrase out of the searched text); default off")

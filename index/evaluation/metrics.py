@@ -33,6 +33,8 @@ class QuestionOutcome:
         latency_ms: time of the default search call (question embedding, ranking, highlights).
         confidence: the calibrated confidence of the default call.
         retrieval_ms: question embedding plus ranking alone, without highlights.
+        top_score: the best ranking score of the default call.
+        window: (since, until) ISO days the search was restricted to by the question's time words, if any.
     """
 
     id: str
@@ -47,6 +49,7 @@ class QuestionOutcome:
     confidence: float = 0.0
     retrieval_ms: float = 0.0
     top_score: float = 0.0
+    window: tuple[str | None, str | None] | None = None
 
 
 def normalise_text(text: str) -> str:
@@ -98,6 +101,7 @@ def summarise(outcomes: Sequence[QuestionOutcome], k: int = 10) -> dict[str, obj
     retrieval = np.array([o.retrieval_ms for o in outcomes]) if outcomes else np.zeros(1)
     return {
         "overall": overall,
+        "windows": {"questions_with_window": sum(1 for o in outcomes if o.window)},
         "full_article_subset": subset,
         "highlight": {"first_result_gold": len(first_gold),
                       "contains_answer": highlighted,

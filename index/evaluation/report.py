@@ -25,18 +25,24 @@ log = logging.getLogger(__name__)
 
 
 def evaluate(benchmark: Benchmark, encoder: Encoder, cache_dir: Path,
-             ladder: Sequence[tuple[str, RetrievalConfig]], chunking: ChunkConfig = ChunkConfig(),
+             ladder: Sequence[tuple[str, RetrievalConfig] | tuple[str, RetrievalConfig, str]],
+             chunking: ChunkConfig = ChunkConfig(),
              lexical: LexicalConfig = LexicalConfig(), k: int = 10, results: int = 3, per_article: int = 2,
              progress: Progress | None = None, per_question: Path | None = None,
-             highlight: bool = True) -> list[dict]:
-    """Build (or reuse) the benchmark index, then run every named retrieval setting on it."""
+             highlight: bool = True, windows: str = "off") -> list[dict]:
+    """Build (or reuse) the benchmark index, then run every named retrieval setting on it.
+
+    Each ladder step is (name, retrieval settings) or (name, retrieval settings, window mode); `windows` is the
+    mode of steps that name none (see `index.evaluation.runner.question_scope`).
+    """
     run = prepare_index(benchmark, encoder, cache_dir, chunking, lexical, progress=progress)
     reports = []
-    for name, retrieval in ladder:
+    for name, retrieval, *mode in ladder:
+        step_windows = mode[0] if mode else windows
         service = SearchService.open(run.index_dir, encoder, retrieval=retrieval, sentence_root=Path(cache_dir))
         try:
             outcomes = run_benchmark(service, benchmark, k=k, results=results, per_article=per_article,
-                                     highlight=highlight, aliases=run.aliases,
+                                     highlight=highlight, aliases=run.aliases, windows=step_windows,
                                      progress=(lambda d, t: progress("questions", d, t)) if progress else None)
             report = {
                 "name": name,
@@ -46,6 +52,7 @@ def evaluate(benchmark: Benchmark, encoder: Encoder, cache_dir: Path,
                 "k": k,
                 "results": results,
                 "per_article": per_article,
+                "windows_mode": step_windows,
                 "index": {"fingerprint": run.fingerprint, "version": service.version, "articles": run.articles,
                           "duplicates_merged": len(run.aliases),
                           "passages": service.manifest.passages, "built": run.built is not None,
@@ -78,6 +85,6 @@ def _write_outcomes(path: Path, name: str, outcomes: Sequence[QuestionOutcome]) 
     with path.open("a", encoding="utf-8") as f:
         for o in outcomes:
             f.write(json.dumps({"setting": name, "id": o.id, "ranking": list(o.ranking), "gold": sorted(o.gold),
-                                "shown": list(o.shown), "confident": o.confident, "confidence": o.confidence, "top_score": o.top_score,
+                                "shown": list(o.shown), "window": list(o.window) if o.window else None, "confident": o.confident, "confidence": o.confidence, "top_score": o.top_score,
                                 "highlight": o.highlight, "answer": o.answer,
                                 "latency_ms": round(o.latency_ms, 2), "retrieval_ms": round(o.retrieval_ms, 2)}, ensure_ascii=False) + "\n")

@@ -23,6 +23,7 @@ import logging
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
 from corpus.chunking import ChunkConfig
@@ -30,14 +31,15 @@ from corpus.readers.loader import load_corpus
 from index.refresh.build import BuildStats, Progress, build_version
 from index.refresh.steps import chunk_and_hash
 from index.encoder import Encoder
-from index.evaluation.benchmark import Benchmark, BenchmarkError
+from index.evaluation.benchmark import Benchmark, BenchmarkError, Question
 from index.evaluation.metrics import QuestionOutcome
 from index.evaluation.embedding_cache import EmbeddingCache
 from index.store.layout import CURRENT, version_path
 from index.store.lexical import LexicalConfig, LexicalWriter
 from index.store.manifest import corpus_fingerprint
 from index.store.metadata import MetadataStore
-from index.search.service import SearchService
+from index.search.service import Filters, SearchService
+from index.search.timeframe import TimeWindow, parse_time_window
 from index.store.sentences import SentenceStore, embed_sentences
 
 log = logging.getLogger(__name__)
@@ -113,25 +115,52 @@ def ensure_sentences(index_dir: Path, cache_dir: Path, encoder: Encoder, progres
     return embed_sentences(SentenceStore(cache_dir, encoder.info.fingerprint), encoder, pairs, progress)
 
 
+WINDOW_MODES = ("off", "filter", "strip")
+
+
+def question_scope(question: Question, windows: str) -> tuple[str, Filters, TimeWindow | None]:
+    """(text searched, filters, window) of a benchmark question under a window mode.
+
+    `off`: the question as it is, unrestricted; `filter`: its time phrase, read as of the day it is asked
+    (`Question.asked`, else today) as the bot reads it as of today, restricts the dates; `strip`: that, and
+    the phrase is taken out of the text searched.
+    """
+    if windows == "off":
+        return question.question, Filters(), None
+    window = parse_time_window(question.question, question.asked or date.today())
+    if window is None:
+        return question.question, Filters(), None
+    text = window.text_without(question.question) if windows == "strip" else question.question
+    return text, Filters(since=window.since, until=window.until), window
+
+
 def run_benchmark(service: SearchService, benchmark: Benchmark, k: int = 10, results: int = 3,
                   per_article: int = 2, highlight: bool = True, progress: QuestionProgress | None = None,
-                  aliases: dict[str, str] | None = None) -> list[QuestionOutcome]:
+                  aliases: dict[str, str] | None = None, windows: str = "off") -> list[QuestionOutcome]:
     """Ask every question; returns one outcome per question, in benchmark order.
 
-    `aliases` maps the id of an article dropped as a duplicate to the id of the copy kept.
+    `aliases` maps the id of an article dropped as a duplicate to the id of the copy kept. `windows` is how
+    the question's time words are used (`question_scope`: off, filter or strip).
+
+    Raises:
+        ValueError: an unknown `windows` mode.
     """
+    if windows not in WINDOW_MODES:
+        raise ValueError(f"windows must be one of {', '.join(WINDOW_MODES)}, got {windows!r}")
     aliases = aliases or {}
     if benchmark.questions:
         service.search("warm-up: what happened this week?", k=results, per_article=per_article)  # load lazily-loaded parts
     outcomes = []
     total = len(benchmark.questions)
     for done, q in enumerate(benchmark.questions, start=1):
+        text, filters, window = question_scope(q, windows)
         started = time.perf_counter()
-        service.embed_query(q.question)  # timed apart, so both calls below can be charged for it
+        service.embed_query(text)  # timed apart, so both calls below can be charged for it
         embedded = time.perf_counter()
-        shown = service.search(q.question, k=results, per_article=per_article, highlight=highlight, as_of=q.asked)
+        shown = service.search(text, k=results, per_article=per_article, highlight=highlight, as_of=q.asked,
+                               filters=filters)
         answered = time.perf_counter()
-        ranked = service.search(q.question, k=k, per_article=1, highlight=False, as_of=q.asked)
+        ranked = service.search(text, k=k, per_article=1, highlight=False, as_of=q.asked, filters=filters)
         ranked_at = time.perf_counter()
         outcomes.append(QuestionOutcome(
             id=q.id, ranking=tuple(h.article.id for h in ranked.hits),
@@ -141,7 +170,9 @@ def run_benchmark(service: SearchService, benchmark: Benchmark, k: int = 10, res
             shown.hits[0].highlight else None, answer=q.answer, latency_ms=(answered - started) * 1000,
             retrieval_ms=((embedded - started) + (ranked_at - answered)) * 1000,
             confidence=float(shown.extra.get("confidence", 0.0)),
-            top_score=float(shown.extra.get("top_score", 0.0))))
+            top_score=float(shown.extra.get("top_score", 0.0)),
+            window=(window.since.isoformat() if window.since else None,
+                    window.until.isoformat() if window.until else None) if window else None))
         if progress:
             progress(done, total)
     return outcomes

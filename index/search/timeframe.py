@@ -26,10 +26,10 @@ The window grammar (weeks run Monday to Sunday, ISO 8601; every `until` is cappe
 | this week / month / year (earlier …, … so far) | its first day (Monday, the 1st, 1 January) to today |
 | last week / month / year | the previous calendar week (Monday–Sunday) / month / year |
 | the past week, in the last month, this past week, over the past 3 days, the last two weeks | the N days / weeks / months / years up to today (the past week: today and the 6 days before) |
-| 3 days ago, two weeks ago, a month ago, 2 years ago | the day (and the next) / calendar week / month / year that holds it |
+| 3 days ago, two weeks ago, a month ago | the day (and the next) / calendar week / month that holds it |
 | over the weekend, last weekend, this past weekend | the last Saturday–Sunday (this one so far on a weekend) |
 | on / last Monday | the most recent Monday before today (and the next day) |
-| in / during / throughout / from March, last March | the most recent March (this one so far when it is March) |
+| in / during / throughout March, last March | the most recent March (this one so far when it is March) |
 | on 3 May, on May 3rd, on 2023-05-03 | that day (and the next): the most recent 3 May when no year is given |
 | in May 2023, in 2023 | that month, that year |
 | between 1 and 5 March, from 1 March to 5 March, 1–5 March, March 1–5, between March and May | the range, inclusive |
@@ -41,9 +41,11 @@ that day and the next (and an article's date is its publisher's own day, which m
 
 What gives no window (the words alone decide what answers):
 - an event without a date: "before the election", "since the war began";
-- the future: tomorrow, next week / month / year, this weekend on a weekday, "in 2030": a question about
+- the future: tomorrow, next week / month / year, later this year, this weekend on a weekday, "in 2030": a question about
   what will happen is answered by articles published before it happens;
-- vague words: recently, lately, a few days ago;
+- vague words: recently, lately, a few days ago, over 5 days ago;
+- "N years ago" (history: "originated 600 years ago") and a time after a comparison ("higher than a year ago",
+  "fallen from 79% last year"); "from 1952" alone (where a thing comes from: "a baseball card from 1952");
 - names that contain a date word: the Sunday Times, Fox News Sunday, Black Friday, Super Tuesday, USA Today,
   March Madness, Apple's May event, the 2023 report, 9/11 (a date word followed by a capitalised word or by
   "'s", or not introduced by a preposition, is a name, not a time); the verbs "may" and "march" (a bare
@@ -148,7 +150,7 @@ _PERIOD_ANY = rf"(?:{_DATED}|{_MONTH_FULL}|{_YEAR})"  # what "in", "since", "bef
 _DASH = r"\s*(?:-|–|—|to|until|till|through|and)\s*"
 
 # words that make a question look forward: a bare weekday or month may then name a coming day
-_FUTURE_TENSE = re.compile(r"\b(?:will|won't|going to|expected to|set to|plans? to|planning to|scheduled|upcoming|"
+_FUTURE_TENSE = re.compile(r"\b(?:will|won't|going to|expected to|(?:is|are) expected|set to|plans? to|planning to|scheduled|upcoming|"
                            r"next|tomorrow|due to)\b", re.IGNORECASE)
 
 
@@ -231,8 +233,8 @@ def _fixed_day(match: re.Match, today: date, question: str) -> Window | None:
 
 def _calendar(match: re.Match, today: date, question: str) -> Window | None:
     which, unit = match.group("which").lower(), match.group("unit").lower()
-    if which == "next":
-        return None
+    if which == "next" or match.group(0).lower().startswith("later"):
+        return None  # "later this year": ahead
     if unit == "weekend":
         return _weekend(which, today)
     first, last = _period(today, unit)
@@ -270,6 +272,11 @@ def _rolling(match: re.Match, today: date, question: str) -> Window | None:
 
 
 def _ago(match: re.Match, today: date, question: str) -> Window | None:
+    if re.search(r"years?\s+ago$", match.group(0), re.IGNORECASE):
+        return None  # "originated 600 years ago", "higher than a year ago": history and comparisons
+    if re.search(r"\b(?:over|about|around|nearly|almost|than|some|roughly|approximately)\s+$",
+                 question[:match.start()], re.IGNORECASE):
+        return None  # "over 5 days ago": approximate
     read = _read(match.group(0), today, "current")
     if read is None:
         return None
@@ -354,7 +361,9 @@ def _range(match: re.Match, today: date, question: str) -> Window | None:
         except ValueError:
             return None
     else:
-        start = _read(left, today)
+        year = re.search(rf"\b{_YEAR}\b", right) if not re.search(rf"\b{_YEAR}\b", left) else None
+        # "between 1 March and 5 April 2023": the first date is in the year the second names
+        start = _read(f"{left} {year.group(0)}" if year and not re.fullmatch(_YEAR, right) else left, today)
         if start is None:
             return None
         if re.fullmatch(_YEAR, left):
@@ -409,9 +418,13 @@ _RULES: list[tuple[re.Pattern, Callable[[re.Match, date, str], Window | None]]] 
                 re.IGNORECASE), _weekday),
     (re.compile(rf"{_B}(?P<prep>on|since|before|after|until|till|through)\s+(?P<what>{_DAY_DATED}){_E}",
                 re.IGNORECASE), _dated),
-    (re.compile(rf"{_B}(?P<prep>in|during|throughout|from|since|before|after|until|till|through|last)\s+"
+    (re.compile(rf"{_B}(?P<prep>in|during|throughout|since|before|after|until|till|through|last)\s+"
                 rf"(?P<what>{_PERIOD_ANY}){_E}", re.IGNORECASE), _dated),
 ]
+
+
+_COMPARED = re.compile(r"(?:\bthan|\bcompared\s+(?:to|with)|\bversus|\bvs\.?|\bfrom\s+[$£€]?[\d.,]+\s*(?:%|percent)?)\s*$",
+                       re.IGNORECASE)
 
 
 def _is_name(question: str, end: int) -> bool:
@@ -425,6 +438,8 @@ def _candidates(question: str, today: date) -> list[_Found]:
     found = []
     for pattern, handler in _RULES:
         for match in pattern.finditer(question):
+            if _COMPARED.search(question[:match.start()]):
+                continue  # "higher than last year", "fallen from 79% last year": a point of comparison
             rest = question[match.end():]
             if handler is _fixed_day:
                 if match.group("word").istitle() and match.start() > 0 and re.match(r" +[A-Z][a-z]", rest):
