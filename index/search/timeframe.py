@@ -17,13 +17,14 @@ Who does what:
   ("in March", "on 3 May", "since 2020", "before 3 March 2023"), or in a fixed phrase ("last week",
   "yesterday", "over the past 3 days", "two weeks ago").
 
-The window grammar (weeks run Monday to Sunday, ISO 8601; every `until` is capped at today):
+The window grammar (calendar weeks run Monday to Sunday, ISO 8601; every `until` is capped at today):
 
 | phrase | window |
 |---|---|
 | today, tonight, this morning | today |
 | yesterday, last night | yesterday and today |
-| this week / month / year (earlier …, … so far) | its first day (Monday, the 1st, 1 January) to today |
+| this week (earlier …) | the 7 days up to today: the week just gone, as the news says it (not Monday onwards) |
+| this month / year (earlier …, … so far) | its first day (the 1st, 1 January) to today |
 | last week / month / year | the previous calendar week (Monday–Sunday) / month / year |
 | the past week, in the last month, this past week, over the past 3 days, the last two weeks | the N days / weeks / months / years up to today (the past week: today and the 6 days before) |
 | 3 days ago, two weeks ago, a month ago | the day (and the next) / calendar week / month that holds it |
@@ -238,6 +239,9 @@ def _calendar(match: re.Match, today: date, question: str) -> Window | None:
     if unit == "weekend":
         return _weekend(which, today)
     first, last = _period(today, unit)
+    if which == "this" and unit == "week":
+        # "this week" in the news is the week just gone, not Monday onwards: on a Monday it would be one day
+        return today - timedelta(days=6), today, "the 7 days up to today"
     if which == "this":
         return first, today, f"this calendar {unit} so far"
     step = {"week": relativedelta(weeks=1), "month": relativedelta(months=1), "year": relativedelta(years=1)}[unit]

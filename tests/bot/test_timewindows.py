@@ -19,9 +19,9 @@ def test_words_in_the_question_become_the_filters() -> None:
     assert scoped.filters == Filters(outlets=("CNN",), since=date(2026, 11, 23), until=date(2026, 11, 29))
     assert scoped.window == Window(date(2026, 11, 23), date(2026, 11, 29), phrase="last week",
                                    rule="the previous calendar week, Monday to Sunday")
-    assert scoped.text == "Who won the election?"
-    kept = scope_question("Who won the election last week?", Filters(), MONDAY, strip=False)
-    assert kept.text == "Who won the election last week?"
+    assert scoped.text == "Who won the election last week?", "the question is searched as asked (measured)"
+    stripped = scope_question("Who won the election last week?", Filters(outlets=("CNN",)), MONDAY, strip=True)
+    assert stripped.text == "Who won the election?" and stripped.filters == scoped.filters
 
 
 def test_explicit_since_or_until_wins_over_the_words() -> None:

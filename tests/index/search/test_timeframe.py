@@ -30,7 +30,7 @@ def d(text: str) -> date:
     ("Who resigned on Tuesday?", MONDAY, "2026-11-24", "2026-11-25"),
     ("What did the court rule last Friday?", MONDAY, "2026-11-27", "2026-11-28"),
     # weeks run Monday to Sunday
-    ("What did Biden say this week?", MONDAY, "2026-11-30", "2026-11-30"),
+    ("What did Biden say this week?", MONDAY, "2026-11-24", "2026-11-30"),  # the week just gone, not one day
     ("What did Biden say this week?", SUNDAY, "2026-11-23", "2026-11-29"),
     ("Who won the election last week?", MONDAY, "2026-11-23", "2026-11-29"),
     ("Who won the election last week?", SUNDAY, "2026-11-16", "2026-11-22"),
