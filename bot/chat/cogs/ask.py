@@ -70,8 +70,8 @@ class AskCog(commands.Cog, name="Ask"):
     @app_commands.command(name="ask", description="Answer a question from the news corpus, with sources")
     @app_commands.describe(question="Your question (up to 300 characters)",
                            outlet="Only articles from this outlet",
-                           since="Only articles published on or after this day (YYYY-MM-DD)",
-                           until="Only articles published on or before this day (YYYY-MM-DD)",
+                           since="Only articles published on or after this day (YYYY-MM-DD); wins over time words",
+                           until="Only articles published on or before this day (YYYY-MM-DD); wins over time words",
                            results="How many passages to show (1-5)")
     async def ask(self, interaction: discord.Interaction, question: str, outlet: str | None = None,
                   since: str | None = None, until: str | None = None,
