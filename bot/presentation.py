@@ -119,7 +119,8 @@ class Window:
         found = [format_date(d) for d in (before, after) if d]
         where = (f"the nearest are from {found[0]} and {found[1]}" if len(found) == 2 else
                  f"the nearest is from {found[0]}" if found else "no article matches the other filters either")
-        return f"No articles from {self.label}; {where}."
+        span = f"from {self.label}" if self.since and self.until else self.label  # "since 1 May 2023"
+        return f"No articles {span}; {where}."
 
     def to_dict(self) -> dict:
         """The `window` object of `--json`."""

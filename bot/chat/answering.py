@@ -102,9 +102,10 @@ class Answering:
         bot = self.bot
         settings = bot.settings
 
-        scoped = scope_question(request.question, request.filters, bot.today())
+        today = bot.today()
 
-        def search():  # noqa: ANN202 - runs in a worker thread
+        def search():  # noqa: ANN202 - runs in a worker thread (dateparser's first use loads its language data)
+            scoped = scope_question(request.question, request.filters, today)
             view = bot.view(guild_id)
             found = view.search(scoped.text, k=request.k + skip, per_article=settings.per_article,
                                 filters=scoped.filters)

@@ -59,6 +59,7 @@ What gives no window (the words alone decide what answers):
 from __future__ import annotations
 
 import re
+import threading
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, tzinfo
 from functools import lru_cache
@@ -165,6 +166,9 @@ class _Found(NamedTuple):
 
 # --- dates through dateparser ---------------------------------------------------------------------------------
 
+_PARSING = threading.Lock()
+
+
 @lru_cache(maxsize=16)
 def _parser(today: date, day_of_month: str):  # noqa: ANN202 - dateparser.date.DateDataParser
     from dateparser.date import DateDataParser  # imported on first use: `newsbot --help` stays light
@@ -176,7 +180,8 @@ def _parser(today: date, day_of_month: str):  # noqa: ANN202 - dateparser.date.D
 
 def _read(text: str, today: date, day_of_month: str = "first") -> tuple[date, str] | None:
     """(point, period) of a date expression by dateparser, period one of day/week/month/year; None if unread."""
-    data = _parser(today, day_of_month).get_date_data(" ".join(text.replace(".", " ").split()))
+    with _PARSING:  # one parser object serves every thread of the bot; dateparser does not promise it is shareable
+        data = _parser(today, day_of_month).get_date_data(" ".join(text.replace(".", " ").split()))
     if data.date_obj is None:
         return None
     return data.date_obj.date(), (data.period or "day")

@@ -75,6 +75,8 @@ def test_an_empty_window_offers_the_nearest_dates() -> None:
     one_side = Window(date(2021, 3, 1), date(2021, 3, 7), nearest=(None, date(2021, 3, 12)))
     assert one_side.empty_line() == "No articles from 1–7 March 2021; the nearest is from 12 March 2021."
     assert empty_window(None, Filters(), False, nearest) is None
+    open_ended = Window(date(2030, 1, 1), None, nearest=(date(2023, 5, 3), None))
+    assert open_ended.empty_line() == "No articles since 1 January 2030; the nearest is from 3 May 2023."
 
 
 def test_the_time_zone_setting() -> None:

@@ -185,7 +185,9 @@ async def test_nothing_found_is_said_plainly(fake: FakeDiscord, library: Library
         ix = await fake.slash("ask", {"question": SEED_QUESTION, "since": "2030-01-01"})
         await fake.wait_for_original_edit(ix, timeout=10)
         [embed] = fake.final_message(ix)["embeds"]
-        assert embed["title"] == "No reliable answer" and "Searched only articles since 2030-01-01" in embed["description"]
+        # no article lies in the window: said plainly, with the nearest day that has one
+        assert embed["title"] == "No articles in that window"
+        assert embed["description"].startswith("No articles since 1 January 2030; the nearest is from 3 May 2023.")
         assert custom_ids(fake.final_message(ix)) == [], "no passage to rate or show"
         fake.assert_no_violations()
 
