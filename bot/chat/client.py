@@ -124,11 +124,12 @@ class NewsBot(commands.Bot):
         catalogue for autocomplete."""
         log.info("connected as %s (id %s) to %d server(s)", self.user, self.user.id if self.user else "?",
                  len(self.guilds))
-        self.polling.start()
         try:
-            await self.catalog()
+            await self.catalog()  # loads the index first: its start-up check holds the refresh lock a moment
         except (NewsIndexError, CorpusError) as exc:
             log.error("the index cannot be read: %s", exc.message)
+        finally:
+            self.polling.start()  # after that check, so the first poll does not find the index busy
 
     async def on_message(self, message: discord.Message) -> None:
         """No prefix commands: mentions and DMs are handled by the Ask cog's listener."""
