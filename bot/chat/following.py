@@ -81,6 +81,7 @@ class Following:
         self._wake: asyncio.Event | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._task: asyncio.Task | None = None
+        self.rounds = 0  # checks completed (tests and logs: something to wait on besides a post)
 
     # -- start and stop ---------------------------------------------------------------------
     def start(self) -> None:
@@ -130,6 +131,7 @@ class Following:
         while True:
             try:
                 await self.check()
+                self.rounds += 1
             except (NewsIndexError, CorpusError) as exc:
                 log.warning("follows: %s", exc.message)
             except (OSError, sqlite3.Error) as exc:

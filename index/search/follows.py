@@ -13,9 +13,12 @@ tested on its own:
    or near-identical text, rule 4) count once: the earliest published is searched, the others are skipped
    (`distinct_stories`). Copies from another outlet within one corpus are already collapsed by refresh
    planning; this also catches copies in two collections (base and a server's) and near-identical rewrites.
-3. **Confident, one at a time.** The best fresh article is taken when the search is confident (the `/ask`
-   rule, `index.search.ranking.is_confident`); it is then removed and the search asked again, so each posted
-   article was itself the confident top answer among what was left (`select_updates`).
+3. **Confident, as `/ask` is.** The follow's query is ranked over the place's whole view (old articles
+   included, as `/ask` ranks it); each fresh article in that ranking is taken when `/ask` would be confident
+   answering with it: its score and its lead over the best other article (its own copies left out) through
+   `index.search.ranking.confidence` and `is_confident` (`confident_among`). Measuring the lead against the
+   fresh articles alone would make any lone new article look sure of itself. The card shows the passage
+   `/ask` would show of that article (refocused and highlighted).
 4. **Adds something.** A passage that is near-identical to one the follow already posted (or is posting now)
    adds nothing and is skipped (`adds_nothing`). Near-identical (`near_identical`) means both: the same words
    give or take a few, rapidfuzz's `token_sort_ratio` (0-100, word order ignored, case and punctuation
@@ -42,12 +45,13 @@ from rapidfuzz.utils import default_process
 
 from corpus.article import Article, canonical_url
 from corpus.folder.planning import text_key
-from index.search.ranking import RetrievalConfig
+from index.search.ranking import ArticleRanking, RetrievalConfig, confidence, is_confident
 from index.search.results import Hit
 from index.search.service import Part, search_parts
 
 NEAR_DUPLICATE = 90.0  # token_sort_ratio (0-100) from which two texts are near-identical (rule 4)
-MORE_LIMIT = 25  # most further confident articles counted for the "and N more" line (each costs one search)
+MORE_LIMIT = 25  # most further confident articles counted for the "and N more" line
+RANKED = 100  # articles of the whole view ranked per follow and refresh (a fresh one below them has no lead)
 
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 
@@ -187,7 +191,7 @@ def _copy_among(article: Article, earlier: Sequence[tuple[Article, str]], thresh
 
 def select_updates(parts: Sequence[Part], question: str, posted: Sequence[Posted], max_posts: int,
                    per_article: int = 2, retrieval: RetrievalConfig | None = None, as_of: date | None = None,
-                   threshold: float = NEAR_DUPLICATE) -> Selection:
+                   threshold: float = NEAR_DUPLICATE, depth: int = RANKED) -> Selection:
     """What a follow posts after a refresh (the module's rules 1-5).
 
     Args:
@@ -198,43 +202,72 @@ def select_updates(parts: Sequence[Part], question: str, posted: Sequence[Posted
         max_posts: most hits to post (>= 1).
         per_article, retrieval, as_of: as `search_parts` (the bot passes what `/ask` uses).
         threshold: the near-duplicate rule's `token_sort_ratio` (rule 4).
+        depth: articles of the whole view ranked to find the fresh ones and their competitors.
 
     Returns:
-        The posts, the count of further confident articles, and what was skipped as a copy.
+        The posts (each with the passage `/ask` would show of its article, highlighted), the count of further
+        confident articles, and what was skipped as a copy or a repeat.
+
+    Raises:
+        ValueError: `max_posts` below 1.
     """
     if max_posts < 1:
         raise ValueError(f"max_posts must be at least 1, got {max_posts}")
-    fresh: list[tuple[int, Article]] = []
-    for index, part in enumerate(parts):
-        ids = (part.only or frozenset()) - part.hidden
-        fresh += [(index, a) for a in part.service.meta.articles(ids).values()]
-    kept, skipped = distinct_stories([a for _, a in fresh], posted, threshold)
-    kept_ids = {id(a) for a in kept}
-    remaining = [set() for _ in parts]
-    for index, article in fresh:
-        if id(article) in kept_ids:
-            remaining[index].add(article.id)
-    texts = [p.passage_text for p in posted]
+    fresh: list[Article] = []
+    for part in parts:
+        fresh += part.service.meta.articles((part.only or frozenset()) - part.hidden).values()
+    kept, skipped = distinct_stories(fresh, posted, threshold)
     selection = Selection(skipped=skipped)
-    while any(remaining) and selection.more < MORE_LIMIT:
+    candidates = {a.id for a in kept}
+    if not candidates:
+        return selection
+    copies = {s.article_id: s.like for s in skipped}
+    whole = [replace(part, only=None) for part in parts]
+    ranked = search_parts(whole, question, k=depth, per_article=1, highlight=False, as_of=as_of,
+                          retrieval=retrieval).hits
+    first = parts[0].service
+    config = first.retriever.effective(retrieval or first.retrieval)
+    texts = [p.passage_text for p in posted]
+    for j, hit in enumerate(ranked):
+        story = hit.article.id
+        if story not in candidates:
+            continue
+        if not confident_among(j, ranked, copies, config):
+            continue
         posting = len(selection.posts) < max_posts
-        searched = [replace(part, only=frozenset(ids)) for part, ids in zip(parts, remaining)]
-        result = search_parts(searched, question, k=1, per_article=per_article, highlight=posting, as_of=as_of,
-                              retrieval=retrieval)
-        if not result.confident or not result.hits:
-            break
-        hit = result.hits[0]
-        for ids in remaining:
-            ids.discard(hit.article.id)
+        if posting:  # the passage `/ask` shows of this article, refocused and highlighted
+            alone = [replace(part, only=frozenset({story})) for part in parts]
+            shown = search_parts(alone, question, k=1, per_article=per_article, highlight=True, as_of=as_of,
+                                 retrieval=retrieval).hits
+            hit = shown[0] if shown else hit
         if adds_nothing(hit.passage.text, texts, threshold):
-            selection.skipped.append(Skipped(hit.article.id, NEAR_IDENTICAL, _like(hit.passage.text, posted,
-                                                                                   selection.posts, threshold)))
+            selection.skipped.append(Skipped(story, NEAR_IDENTICAL, _like(hit.passage.text, posted,
+                                                                          selection.posts, threshold)))
         elif posting:
             selection.posts.append(replace(hit, rank=len(selection.posts) + 1))
             texts.append(hit.passage.text)
         else:
             selection.more += 1
+            if selection.more >= MORE_LIMIT:
+                break
     return selection
+
+
+def confident_among(j: int, ranked: Sequence[Hit], copies: Mapping[str, str], config: RetrievalConfig) -> bool:
+    """Whether `/ask` would be confident answering with `ranked[j]`'s article (rule 3).
+
+    The article's score and its lead over the best *other* article of the whole view (its own copies left
+    out) go through `index.search.ranking.confidence` and `is_confident`, as the top of an `/ask` answer
+    does: an older article that answers better leaves no lead, so the new one must then be a strong match
+    on its own (`strong_score`).
+    """
+    hit = ranked[j]
+    story = hit.article.id
+    runner_up = max((h.score for i, h in enumerate(ranked)
+                     if i != j and h.article.id != story and copies.get(h.article.id) != story), default=0.0)
+    sure = confidence([ArticleRanking(story, hit.score, []), ArticleRanking("", runner_up, [])],
+                      config.margin_weight, config.min_score)
+    return is_confident(hit.score, sure, config)
 
 
 def _like(text: str, posted: Sequence[Posted], posts: Sequence[Hit], threshold: float) -> str:
