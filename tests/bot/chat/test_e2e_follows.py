@@ -357,3 +357,22 @@ async def test_a_follow_whose_channel_is_gone_is_marked_and_the_others_still_pos
         listing = (await reply(fake, "following", user=fake.moderator_user))["content"]
         line = next(x for x in listing.splitlines() if x.startswith("`#1`"))
         assert "⚠ not posting: the channel is gone" in line and "0 posts" in line
+
+
+async def test_a_servers_own_collection_posts_to_its_follows_only(world: World) -> None:
+    w, fake = world, world.fake
+    general = fake.channel_id
+    alice = fake.normal_user
+    async with online(fake, w.settings(DISCORD_GUILD_IDS=""), w.library()) as bot:
+        await follow(fake, CHOIR_QUESTION, fake.moderator_user)  # #1 in the server
+        await follow(fake, CHOIR_QUESTION, alice, guild=False)  # #2 by DM: the base corpus only
+        await processed(bot, w)
+        # the server's own article, indexed by its collection's refresh (what `/corpus add` runs after saving)
+        server = bot.collections.library(fake.guild_id)
+        server.corpus_dir.mkdir(parents=True, exist_ok=True)
+        (server.corpus_dir / "choir.txt").write_text(CHOIR, encoding="utf-8")
+        await asyncio.to_thread(server.refresh, fetch_feeds=False)
+        await fake.wait_until(lambda: len(follow_posts(fake, general)) == 1, timeout=20)
+        assert titles(follow_posts(fake, general)[0]) == [CHOIR_TITLE]
+        await eventually(lambda: bot.following.store.progress(fake.guild_id, "all") == current_version(server.index_dir))
+        assert follow_posts(fake, fake.world.dm_channel_for(alice).id) == []
