@@ -1,10 +1,10 @@
 """What a followed story gets after a refresh: the new passages that answer it confidently, each story once.
 
 A follow is a saved question (`/follow`). After every version switch, the articles the switch added or
-changed (`changed_articles`: a new id, or a new fingerprint, against what was processed before) are searched
-for it exactly as `/ask` searches (`index.search.service.search_parts` over the place's view, the same
-ranking and the same confidence flag), restricted to those articles (`Part.only`). The rules, each pure and
-tested on its own:
+changed (`changed_articles`: a new id, or a new fingerprint, against what was processed before; the caller
+marks them with `Part.only`) are the candidates; the follow's query is searched exactly as `/ask` searches
+(`index.search.service.search_parts` over the place's view, the same ranking and the same confidence rule).
+The rules, each tested on its own:
 
 1. **Only what is new.** An article the follow already posted is never posted again (its id); nor is another
    copy of it: the same canonical URL, or the same text (`corpus.folder.planning.text_key`, the key refresh
