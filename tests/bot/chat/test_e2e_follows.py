@@ -376,3 +376,39 @@ async def test_a_servers_own_collection_posts_to_its_follows_only(world: World) 
         assert titles(follow_posts(fake, general)[0]) == [CHOIR_TITLE]
         await eventually(lambda: bot.following.store.progress(fake.guild_id, "all") == current_version(server.index_dir))
         assert follow_posts(fake, fake.world.dm_channel_for(alice).id) == []
+
+
+async def test_with_shards_each_process_posts_for_the_servers_of_its_shards(tmp_path: Path) -> None:
+    async with FakeDiscord(token=TOKEN) as fake:
+        zero, one = fake.add_guild("Zero", shard=(0, 2)), fake.add_guild("One", shard=(1, 2))
+        corpus = tmp_path / "corpus"
+        corpus.mkdir()
+        (corpus / "lighthouse.txt").write_text(LIGHTHOUSE, encoding="utf-8")
+        index = tmp_path / "index"
+        Library(corpus, index, HashEncoder()).build()
+        settings = e2e_settings(fake, corpus, index, DISCORD_GUILD_IDS=f"{zero.id},{one.id}",
+                                NEWSBOT_RECENCY_DAYS="0")
+
+        def library() -> Library:
+            return Library(corpus, index, HashEncoder(), retrieval=settings.retrieval())
+
+        async with (online(fake, settings, library(), timeout=40, shard_count=2, shard_ids=[0]) as first,
+                    online(fake, settings, library(), timeout=40, shard_count=2, shard_ids=[1]) as second):
+            for guild in (zero, one):
+                ix = await fake.slash("follow", {"query": CHOIR_QUESTION}, user=guild.owner, guild=guild)
+                await fake.wait_for_callback(ix, timeout=10)
+                await fake.wait_for_original_edit(ix, timeout=20)
+                assert fake.final_message(ix)["content"].startswith("Following #")
+            for bot, consumer in ((first, "0/2"), (second, "1/2")):
+                await eventually(lambda b=bot, c=consumer: b.following.store.progress(BASE_SCOPE, c) is not None)
+            (corpus / "choir.txt").write_text(CHOIR, encoding="utf-8")
+            await asyncio.to_thread(Library(corpus, index, HashEncoder()).refresh, fetch_feeds=False)
+            for bot, consumer in ((first, "0/2"), (second, "1/2")):
+                await eventually(lambda b=bot, c=consumer: b.following.store.progress(BASE_SCOPE, c)
+                                 == current_version(index))
+            rounds = (first.following.rounds, second.following.rounds)
+            await eventually(lambda: (first.following.rounds, second.following.rounds) > rounds
+                             and first.following.rounds > rounds[0] and second.following.rounds > rounds[1])
+            for guild in (zero, one):
+                [post] = follow_posts(fake, guild.text_channel.id)  # once, by the process holding its shard
+                assert titles(post) == [CHOIR_TITLE]
