@@ -82,6 +82,7 @@ class Following:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._task: asyncio.Task | None = None
         self.rounds = 0  # checks completed (tests and logs: something to wait on besides a post)
+        self._processing = asyncio.Lock()  # one collection processed at a time (the loop, a new follow's baseline)
 
     # -- start and stop ---------------------------------------------------------------------
     def start(self) -> None:
@@ -173,17 +174,24 @@ class Following:
         A collection never processed by this consumer gets its current version as a starting point, with
         nothing posted. Raises what reading the index raises (the loop logs it and tries again later).
         """
+        async with self._processing:
+            await self._process(scope, baseline_only)
+
+    async def _process(self, scope: int, baseline_only: bool) -> None:
         store, consumer = self._store(), self.consumer
+        collections = self.bot.collections
         done = await self.bot.run_blocking(store.progress, scope, consumer)
-        library = await self.bot.run_blocking(self._library, scope)
-        if library is None:  # a server without a collection yet: its first version will be all new
+        # the pointer is read without loading the collection (nor touching which collections stay in memory)
+        index_dir = collections.base.index_dir if scope == BASE_SCOPE else collections.server_dir(scope) / "index"
+        pointed = await self.bot.run_blocking(pointed_version, index_dir)
+        if pointed is None:  # a server without a collection yet: its first version will be all new
             if done is None:
                 await self.bot.run_blocking(store.mark_processed, scope, consumer, "", [])
             return
-        if done is not None and baseline_only:
+        if pointed == done or (done is not None and baseline_only):
             return
-        pointed = await self.bot.run_blocking(pointed_version, library.index_dir)
-        if pointed is None or pointed == done:
+        library = await self.bot.run_blocking(self._library, scope)
+        if library is None:
             return
 
         def load() -> tuple[SearchService, list[tuple[str, str]]]:

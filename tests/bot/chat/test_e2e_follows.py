@@ -401,6 +401,15 @@ async def test_with_shards_each_process_posts_for_the_servers_of_its_shards(tmp_
                 assert fake.final_message(ix)["content"].startswith("Following #")
             for bot, consumer in ((first, "0/2"), (second, "1/2")):
                 await eventually(lambda b=bot, c=consumer: b.following.store.progress(BASE_SCOPE, c) is not None)
+            sent_by: dict[int, list[int]] = {0: [], 1: []}
+            for shard, bot in enumerate((first, second)):
+                send = bot.following._send
+
+                async def noted(channel_id: int, shard: int = shard, send=send, **message: object):  # noqa: ANN001, ANN202
+                    sent_by[shard].append(channel_id)
+                    return await send(channel_id, **message)
+
+                bot.following._send = noted  # type: ignore[method-assign]
             (corpus / "choir.txt").write_text(CHOIR, encoding="utf-8")
             await asyncio.to_thread(Library(corpus, index, HashEncoder()).refresh, fetch_feeds=False)
             for bot, consumer in ((first, "0/2"), (second, "1/2")):
@@ -410,5 +419,7 @@ async def test_with_shards_each_process_posts_for_the_servers_of_its_shards(tmp_
             await eventually(lambda: (first.following.rounds, second.following.rounds) > rounds
                              and first.following.rounds > rounds[0] and second.following.rounds > rounds[1])
             for guild in (zero, one):
-                [post] = follow_posts(fake, guild.text_channel.id)  # once, by the process holding its shard
+                [post] = follow_posts(fake, guild.text_channel.id)  # once
                 assert titles(post) == [CHOIR_TITLE]
+            # by the process holding the server's shard (the other never tried: not only the records kept it out)
+            assert sent_by == {0: [zero.text_channel.id], 1: [one.text_channel.id]}
