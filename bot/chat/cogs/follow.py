@@ -31,6 +31,8 @@ log = logging.getLogger(__name__)
 THREAD_NAME_LIMIT = 100  # Discord's limit on a thread's name
 THREAD_ARCHIVE_MINUTES = 10080  # a week without posts before Discord hides the thread (a post brings it back)
 LIST_LIMIT = 25  # follows listed by /following (the rest are counted)
+SERVER_LIMIT = 100  # follows one server may have: each costs a search per refresh
+DM_LIMIT = 10  # follows one member may have by DM
 _FOLLOW_ID = re.compile(r"^\s*#?(\d{1,18})\b")
 
 
@@ -111,6 +113,10 @@ class FollowCog(commands.Cog, name="Follow"):
                                                 "`thread`. To follow in a server channel, use `/follow` there.")
                 return
             store = self._store()
+            if len(await self.bot.run_blocking(store.of_dm, user.id)) >= DM_LIMIT:
+                await send_private(interaction, f"You already follow {DM_LIMIT} queries by DM, the most one member "
+                                                "may: stop one with `/unfollow` first (`/following` lists them).")
+                return
             follow = await self.bot.run_blocking(store.add, text, None, interaction.channel_id, user.id, str(user))
         else:
             target = channel or interaction.channel
@@ -124,6 +130,10 @@ class FollowCog(commands.Cog, name="Follow"):
                 return
             if not await self.may_follow_in(interaction, target):
                 await send_private(interaction, self.refusal(interaction, target, "make a follow"))
+                return
+            if len(await self.bot.run_blocking(self._store().in_server, interaction.guild_id)) >= SERVER_LIMIT:
+                await send_private(interaction, f"This server already has {SERVER_LIMIT} follows, the most one server "
+                                                "may have: stop one with `/unfollow` first (`/following` lists them).")
                 return
             await interaction.response.defer(ephemeral=True, thinking=True)
             thread_id = None

@@ -18,6 +18,7 @@ import pytest
 import pytest_asyncio
 
 from bot.chat.client import NewsBot
+from bot.chat.cogs.follow import DM_LIMIT
 from bot.follows import BASE_SCOPE
 from bot.settings import Settings
 from index.library import Library
@@ -316,6 +317,11 @@ async def test_who_may_follow_in_a_channel_by_dm_and_who_may_stop_a_follow(world
             "Stopped follow #3")
         remaining = (await reply(fake, "following", user=fake.moderator_user))["content"]
         assert "`#1`" not in remaining and "`#2`" in remaining
+
+        for _ in range(DM_LIMIT):
+            assert (await follow(fake, KEEPERS, alice, guild=False)).startswith("Following #")
+        full = await follow(fake, KEEPERS, alice, guild=False)
+        assert full.startswith(f"You already follow {DM_LIMIT} queries by DM"), full
 
 
 async def test_a_follow_in_a_thread_the_bot_opens(world: World) -> None:
