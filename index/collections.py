@@ -171,7 +171,11 @@ class Collections:
         """Call `listener(server id or None for the base, new version)` after every version switch served here:
         of the base and of every server collection, whatever switched it (a refresh in this process, a
         rollback, or another process's switch picked up by `reload_changed`). It runs in the thread that swapped
-        the version in, so it must be quick and thread-safe (e.g. hand the event to an event loop)."""
+        the version in, so it must be quick and thread-safe (e.g. hand the event to an event loop).
+
+        Only versions served here are swapped in: a collection not in memory has nothing to switch (its next
+        load reads its current version), so a listener that must see every switch also compares what `CURRENT`
+        names with what it last saw (as `bot.chat.following` does)."""
         with self._lock:
             self._switch_listeners.append(listener)
             self.base.switch_listeners.append(_bound(listener, None))
