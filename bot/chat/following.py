@@ -211,8 +211,14 @@ class Following:
         if fresh:
             follows = await self.bot.run_blocking(store.for_scope, scope)
             for follow in follows:
-                if self.owns(follow):
+                if not self.owns(follow):
+                    continue
+                try:
                     await self.update(follow, service, frozenset(fresh))
+                except (NewsIndexError, CorpusError, OSError, sqlite3.Error):
+                    raise  # the index or the database cannot be read now: the whole switch is tried again later
+                except Exception:  # one follow's fault never holds back the others (nor this switch, forever)
+                    log.exception("follow #%d: choosing or posting its new articles failed", follow.id)
         await self.bot.run_blocking(store.mark_processed, scope, consumer, service.version, states)
         log.info("follows: processed %s version %s (%d new or changed articles)", _label(scope), service.version,
                  len(fresh))
