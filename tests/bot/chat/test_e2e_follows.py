@@ -26,7 +26,7 @@ from index.store.layout import current_version
 from tests.support.e2e import TOKEN, e2e_settings, online
 from tests.support.e2e_corpus import BAKERY, CHOIR, CHOIR_QUESTION, CHOIR_TITLE, LIGHTHOUSE
 from tests.support.fake_discord import FakeDiscord, FakeUser
-from tests.support.fake_discord.payloads import MANAGE_MESSAGES
+from tests.support.fake_discord.payloads import MANAGE_MESSAGES, SEND_MESSAGES
 from tests.support.fakes import HashEncoder
 
 pytestmark = [pytest.mark.e2e]
@@ -111,9 +111,9 @@ async def follow(fake: FakeDiscord, query: str, user: FakeUser, guild: bool = Tr
 
 
 def follow_posts(fake: FakeDiscord, channel_id: int, since: int = 0) -> list[dict]:
-    """The follow posts the bot sent to a channel."""
+    """The follow posts the bot sent to a channel (and Discord took)."""
     return [r.json for r in fake.find("POST", rf"^/channels/{channel_id}/messages$", since=since)
-            if (r.json or {}).get("content", "").startswith(FOLLOW_LINE)]
+            if r.status == 200 and (r.json or {}).get("content", "").startswith(FOLLOW_LINE)]
 
 
 def titles(message: dict) -> list[str]:
@@ -429,3 +429,32 @@ async def test_with_shards_each_process_posts_for_the_servers_of_its_shards(tmp_
                 assert titles(post) == [CHOIR_TITLE]
             # by the process holding the server's shard (the other never tried: not only the records kept it out)
             assert sent_by == {0: [zero.text_channel.id], 1: [one.text_channel.id]}
+
+
+async def test_a_follow_where_the_bot_lost_send_messages_is_marked_and_posts_again_once_allowed(
+        world: World) -> None:
+    w, fake = world, world.fake
+    general = fake.channel_id
+    async with online(fake, w.settings(), w.library()) as bot:
+        await follow(fake, CHOIR_QUESTION, fake.moderator_user)
+        await processed(bot, w)
+        roles = (fake.guild.everyone_role, fake.world.bot_role)
+        for role in roles:
+            role.permissions &= ~SEND_MESSAGES
+        w.add("choir", CHOIR)
+        mark = fake.mark()
+        await refresh_here(bot)
+        await processed(bot, w)
+        assert [r.status for r in fake.find("POST", rf"^/channels/{general}/messages$", since=mark)] == [403]
+        listing = (await reply(fake, "following", user=fake.moderator_user))["content"]
+        assert "⚠ not posting: the bot may not post there" in listing and "0 posts" in listing
+
+        for role in roles:
+            role.permissions |= SEND_MESSAGES
+        w.add("choir_wire", CHOIR_WIRE.replace("harbour choir", "quay choir"))
+        await refresh_here(bot)
+        await processed(bot, w)
+        [post] = follow_posts(fake, general)
+        assert "Coast Wire" in post["embeds"][0]["fields"][0]["value"]
+        listing = (await reply(fake, "following", user=fake.moderator_user))["content"]
+        assert "⚠" not in listing and "1 post" in listing

@@ -212,6 +212,11 @@ class MessageRoutes:
         guild_id = world.channels[channel_id].guild_id
         if guild_id is not None and not world.guild_of(guild_id).bot_member:
             return error(403, 50001, "Missing Access")
+        if guild_id is not None:  # as Discord: Send Messages (in a thread: Send Messages in Threads)
+            needed = p.SEND_MESSAGES_IN_THREADS if world.channels[channel_id].type in (
+                p.PUBLIC_THREAD, p.PRIVATE_THREAD) else p.SEND_MESSAGES
+            if not world.guild_of(guild_id).permissions_for(world.bot_user) & needed:
+                return error(403, 50013, "Missing Permissions")
         body = rec.json or {}
         invalid = self._validate(rec, body, creating=True)
         if invalid:
