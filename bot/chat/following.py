@@ -35,7 +35,7 @@ from bot.presentation import Answer, compose_item
 from corpus.errors import CorpusError
 from index.errors import NewsIndexError
 from index.library import Library
-from index.search.follows import MORE_LIMIT, Posted, Selection, changed_articles, select_updates
+from index.search.follows import MORE_LIMIT, Posted, Selection, StoryKeys, changed_articles, select_updates
 from index.search.results import Hit
 from index.search.service import SearchService
 from index.store.layout import pointed_version
@@ -209,12 +209,13 @@ class Following:
         seen = await self.bot.run_blocking(store.seen, scope, consumer)
         fresh = changed_articles(states, seen)
         if fresh:
+            memo: dict[tuple[str, int], StoryKeys] = {}  # fresh articles' story keys, once for every follow
             follows = await self.bot.run_blocking(store.for_scope, scope)
             for follow in follows:
                 if not self.owns(follow):
                     continue
                 try:
-                    await self.update(follow, service, frozenset(fresh))
+                    await self.update(follow, service, frozenset(fresh), memo)
                 except (NewsIndexError, CorpusError, OSError, sqlite3.Error):
                     raise  # the index or the database cannot be read now: the whole switch is tried again later
                 except Exception:  # one follow's fault never holds back the others (nor this switch, forever)
@@ -224,8 +225,10 @@ class Following:
                  len(fresh))
 
     # -- one follow ------------------------------------------------------------------------------
-    async def update(self, follow: Follow, service: SearchService, fresh: frozenset[str]) -> None:
-        """Pick, record and post what `fresh` (articles of `service`'s version) brings to one follow."""
+    async def update(self, follow: Follow, service: SearchService, fresh: frozenset[str],
+                     memo: dict[tuple[str, int], StoryKeys] | None = None) -> None:
+        """Pick, record and post what `fresh` (articles of `service`'s version) brings to one follow (`memo`: as
+        `index.search.follows.select_updates`)."""
         bot, store = self.bot, self._store()
         settings = bot.settings
 
@@ -236,7 +239,7 @@ class Following:
             parts = [replace(p, only=fresh if p.service.folder == service.folder else frozenset())
                      for p in view.parts]
             selection = select_updates(parts, follow.query, store.posted(follow.id), settings.follow_max_posts,
-                                       per_article=settings.per_article, retrieval=view.retrieval)
+                                       per_article=settings.per_article, retrieval=view.retrieval, memo=memo)
             return selection, view.version
 
         picked = await bot.run_blocking(pick)

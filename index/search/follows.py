@@ -9,10 +9,12 @@ The rules, each tested on its own:
 1. **Only what is new.** An article the follow already posted is never posted again (its id); nor is another
    copy of it: the same canonical URL, or the same text (`corpus.folder.planning.text_key`, the key refresh
    planning collapses syndicated copies with).
-2. **One post per story.** Among the fresh articles, copies of one story (same id, canonical URL or text key,
-   or near-identical text, rule 4) count once: the earliest published is searched, the others are skipped
-   (`distinct_stories`). Copies from another outlet within one corpus are already collapsed by refresh
-   planning; this also catches copies in two collections (base and a server's) and near-identical rewrites.
+2. **One post per story.** Among the fresh articles, copies of one story (the same id, canonical URL or text
+   key) count once: the earliest published is kept (`distinct_stories`, linear: hashed keys, no text
+   compared). Copies from another outlet within one corpus are already collapsed by refresh planning; this
+   also catches copies in two collections (the base and a server's). Near-identical copies (a dateline added,
+   a word changed) are caught passage by passage: they are not each other's competitors (rule 3), and the
+   second adds nothing (rule 4).
 3. **Confident, as `/ask` is.** The follow's query is ranked over the place's whole view (old articles
    included, as `/ask` ranks it); each fresh article in that ranking is taken when `/ask` would be confident
    answering with it: its score and its lead over the best other article (its own copies left out) through
@@ -44,6 +46,7 @@ from rapidfuzz import fuzz
 from rapidfuzz.utils import default_process
 
 from corpus.article import Article, canonical_url
+from corpus.article import article_id as article_id_of
 from corpus.folder.planning import text_key
 from index.search.ranking import ArticleRanking, RetrievalConfig, confidence, is_confident
 from index.search.results import Hit
@@ -80,8 +83,13 @@ class Posted:
     @classmethod
     def of(cls, hit: Hit) -> Posted:
         """The record of a hit about to be posted."""
-        a = hit.article
-        return cls(a.id, canonical_url(a.url) if a.url else None, text_key(a.text), hit.passage.text)
+        return cls.of_parts(hit.article, hit.passage.text)
+
+    @classmethod
+    def of_parts(cls, article: Article, passage_text: str) -> Posted:
+        """The record of an article posted with the passage `passage_text`."""
+        return cls(article.id, canonical_url(article.url) if article.url else None, text_key(article.text),
+                   passage_text)
 
 
 @dataclass(frozen=True)
@@ -134,64 +142,108 @@ def adds_nothing(passage_text: str, posted: Iterable[str], threshold: float = NE
     return any(near_identical(passage_text, other, threshold) for other in posted)
 
 
+@dataclass(frozen=True)
+class StoryKeys:
+    """What makes two articles copies of one story without comparing their texts: id, canonical URL and text
+    key (`corpus.folder.planning.text_key`).
+
+    As refresh planning has it (`corpus.folder.planning.deduplicate`), a shared URL makes copies only when at
+    most one of the two carries an id of its own: records with ids of their own under one URL (the briefs of
+    one quiz page) are separate documents. `by_url`: the id is the one made from the URL.
+    """
+
+    id: str
+    url: str | None
+    text_key: str
+    by_url: bool
+
+    @classmethod
+    def of_article(cls, article: Article) -> StoryKeys:
+        """The keys of an article."""
+        return cls.of(article.id, article.url, text_key(article.text))
+
+    @classmethod
+    def of(cls, article_id: str, url: str | None, key: str) -> StoryKeys:
+        """The keys from an id, a URL (canonical or not) and a text key."""
+        url = canonical_url(url) if url else None
+        return cls(article_id, url, key, bool(url) and article_id == article_id_of(url, ""))
+
+
+class StoryIndex:
+    """Stories seen so far, looked up by any of their keys in constant time (rules 1 and 2)."""
+
+    def __init__(self) -> None:
+        self._by: dict[tuple[str, str], str] = {}  # (kind, key) → the id of the story's kept copy
+        self._urls: dict[str, tuple[str, bool]] = {}  # URL → (kept copy, whether that article was named by it)
+
+    def add(self, keys: StoryKeys, keeper: str) -> None:
+        """Remember an article's keys as belonging to the story whose kept copy is `keeper`."""
+        self._by.setdefault((SAME_ID, keys.id), keeper)
+        self._by.setdefault((SAME_TEXT, keys.text_key), keeper)
+        if keys.url and (keys.url not in self._urls or keys.by_url):
+            self._urls[keys.url] = (keeper, keys.by_url)
+
+    def find(self, keys: StoryKeys) -> tuple[str, str] | None:
+        """(reason, kept copy) when an article with these keys copies a story seen before, else None."""
+        if (SAME_ID, keys.id) in self._by:
+            return SAME_ID, self._by[(SAME_ID, keys.id)]
+        if keys.url in self._urls:
+            keeper, by_url = self._urls[keys.url]
+            if by_url or keys.by_url:
+                return SAME_URL, keeper
+        if (SAME_TEXT, keys.text_key) in self._by:
+            return SAME_TEXT, self._by[(SAME_TEXT, keys.text_key)]
+        return None
+
+
 def copy_of(article: Article, posted: Sequence[Posted]) -> Skipped | None:
     """The reason an article is another copy of one the follow posted (rule 1), or None."""
-    url = canonical_url(article.url) if article.url else None
-    key = text_key(article.text)
+    seen = StoryIndex()
     for p in posted:
-        if p.article_id == article.id:
-            return Skipped(article.id, SAME_ID, p.article_id)
-        if url and p.url == url:
-            return Skipped(article.id, SAME_URL, p.article_id)
-        if p.text_key == key:
-            return Skipped(article.id, SAME_TEXT, p.article_id)
-    return None
+        seen.add(StoryKeys.of(p.article_id, p.url, p.text_key), p.article_id)
+    found = seen.find(StoryKeys.of_article(article))
+    return Skipped(article.id, *found) if found else None
 
 
 def distinct_stories(articles: Sequence[Article], posted: Sequence[Posted] = (),
-                     threshold: float = NEAR_DUPLICATE) -> tuple[list[Article], list[Skipped]]:
-    """One article per story among fresh articles (rules 1 and 2): (kept, skipped).
+                     memo: dict[tuple[str, int], StoryKeys] | None = None) -> tuple[list[Article], list[Skipped]]:
+    """One article per story among fresh articles (rules 1 and 2, by id, URL and text key): (kept, skipped).
 
     Copies of a posted article are skipped; among the rest, the earliest published (undated last, then the
-    order given) of each group of copies is kept. Near-identical text is compared on whole article texts.
+    order given) of each group of copies is kept. Linear in the number of articles and posts: near-identical
+    copies, which need their texts compared, are caught passage by passage (`adds_nothing`, `confident_among`).
+
+    Args:
+        memo: (article id, hash of its text) → keys, filled as they are computed (reading a text's words is
+            the cost here): pass one dict for every follow of one version switch.
     """
+    memo = {} if memo is None else memo
+    seen = StoryIndex()
+    for p in posted:
+        seen.add(StoryKeys.of(p.article_id, p.url, p.text_key), p.article_id)
     order = {id(a): i for i, a in enumerate(articles)}
     ranked = sorted(articles, key=lambda a: (a.published is None, a.published or date.max, order[id(a)]))
     kept: list[Article] = []
     skipped: list[Skipped] = []
-    earlier: list[tuple[Article, str]] = []  # every article ranked before, with the kept copy of its story
     for article in ranked:
-        copy = copy_of(article, posted)
-        if copy is None:
-            copy = _copy_among(article, earlier, threshold)
-        if copy is None:
+        slot = (article.id, hash(article.text))  # (one id may hold other texts in another collection)
+        keys = memo.get(slot)
+        if keys is None:
+            keys = memo[slot] = StoryKeys.of_article(article)
+        found = seen.find(keys)
+        if found is None:
             kept.append(article)
-            earlier.append((article, article.id))
+            seen.add(keys, article.id)
         else:
-            skipped.append(copy)
-            earlier.append((article, copy.like))
+            skipped.append(Skipped(article.id, *found))
+            seen.add(keys, found[1])
     return kept, skipped
-
-
-def _copy_among(article: Article, earlier: Sequence[tuple[Article, str]], threshold: float) -> Skipped | None:
-    """Whether an article copies one ranked before it (the reason names that story's kept copy)."""
-    url = canonical_url(article.url) if article.url else None
-    key = text_key(article.text)
-    for other, keeper in earlier:
-        if other.id == article.id:
-            return Skipped(article.id, SAME_ID, keeper)
-        if url and other.url and canonical_url(other.url) == url:
-            return Skipped(article.id, SAME_URL, keeper)
-        if text_key(other.text) == key:
-            return Skipped(article.id, SAME_TEXT, keeper)
-        if near_identical(article.text, other.text, threshold):
-            return Skipped(article.id, NEAR_IDENTICAL, keeper)
-    return None
 
 
 def select_updates(parts: Sequence[Part], question: str, posted: Sequence[Posted], max_posts: int,
                    per_article: int = 2, retrieval: RetrievalConfig | None = None, as_of: date | None = None,
-                   threshold: float = NEAR_DUPLICATE, depth: int = RANKED) -> Selection:
+                   threshold: float = NEAR_DUPLICATE, depth: int = RANKED,
+                   memo: dict[tuple[str, int], StoryKeys] | None = None) -> Selection:
     """What a follow posts after a refresh (the module's rules 1-5).
 
     Args:
@@ -203,6 +255,7 @@ def select_updates(parts: Sequence[Part], question: str, posted: Sequence[Posted
         per_article, retrieval, as_of: as `search_parts` (the bot passes what `/ask` uses).
         threshold: the near-duplicate rule's `token_sort_ratio` (rule 4).
         depth: articles of the whole view ranked to find the fresh ones and their competitors.
+        memo: as `distinct_stories` (one dict for every follow of one switch).
 
     Returns:
         The posts (each with the passage `/ask` would show of its article, highlighted), the count of further
@@ -216,7 +269,7 @@ def select_updates(parts: Sequence[Part], question: str, posted: Sequence[Posted
     fresh: list[Article] = []
     for part in parts:
         fresh += part.service.meta.articles((part.only or frozenset()) - part.hidden).values()
-    kept, skipped = distinct_stories(fresh, posted, threshold)
+    kept, skipped = distinct_stories(fresh, posted, memo)
     selection = Selection(skipped=skipped)
     candidates = {a.id for a in kept}
     if not candidates:
@@ -232,7 +285,7 @@ def select_updates(parts: Sequence[Part], question: str, posted: Sequence[Posted
         story = hit.article.id
         if story not in candidates:
             continue
-        if not confident_among(j, ranked, copies, config):
+        if not confident_among(j, ranked, copies, config, threshold):
             continue
         posting = len(selection.posts) < max_posts
         if posting:  # the passage `/ask` shows of this article, refocused and highlighted
@@ -253,18 +306,26 @@ def select_updates(parts: Sequence[Part], question: str, posted: Sequence[Posted
     return selection
 
 
-def confident_among(j: int, ranked: Sequence[Hit], copies: Mapping[str, str], config: RetrievalConfig) -> bool:
+def confident_among(j: int, ranked: Sequence[Hit], copies: Mapping[str, str], config: RetrievalConfig,
+                    threshold: float = NEAR_DUPLICATE) -> bool:
     """Whether `/ask` would be confident answering with `ranked[j]`'s article (rule 3).
 
-    The article's score and its lead over the best *other* article of the whole view (its own copies left
-    out) go through `index.search.ranking.confidence` and `is_confident`, as the top of an `/ask` answer
-    does: an older article that answers better leaves no lead, so the new one must then be a strong match
-    on its own (`strong_score`).
+    The article's score and its lead over the best *other* article of the whole view go through
+    `index.search.ranking.confidence` and `is_confident`, as the top of an `/ask` answer does: an older
+    article that answers better leaves no lead, so the new one must then be a strong match on its own
+    (`strong_score`). Its own copies are not others: `copies` (article id → the copy kept), and any article
+    whose ranked passage is near-identical to its own (rule 4; compared only until the best other is found).
     """
     hit = ranked[j]
     story = hit.article.id
-    runner_up = max((h.score for i, h in enumerate(ranked)
-                     if i != j and h.article.id != story and copies.get(h.article.id) != story), default=0.0)
+    runner_up = 0.0
+    for i, other in sorted(enumerate(ranked), key=lambda pair: -pair[1].score):
+        if i == j or other.article.id == story or copies.get(other.article.id) == story:
+            continue
+        if near_identical(other.passage.text, hit.passage.text, threshold):
+            continue
+        runner_up = other.score
+        break
     sure = confidence([ArticleRanking(story, hit.score, []), ArticleRanking("", runner_up, [])],
                       config.margin_weight, config.min_score)
     return is_confident(hit.score, sure, config)

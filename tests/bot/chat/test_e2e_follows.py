@@ -201,7 +201,8 @@ async def test_one_post_per_story_copies_and_repeats_skipped_at_most_n_with_the_
         [choir] = follow_posts(fake, general)
         assert titles(choir) == [CHOIR_TITLE] and "1 new article" in choir["content"]
         [keepers] = follow_posts(fake, news)
-        assert len(titles(keepers)) == 2 and all(t.startswith("Skerryvore lighthouse keepers:") for t in titles(keepers))
+        assert len(titles(keepers)) == 2
+        assert all(t.startswith("Skerryvore lighthouse keepers:") for t in titles(keepers))
         first, more = keepers["content"].split("\n")
         assert first.startswith("**Following #2**") and "2 new articles" in first
         assert more.startswith("…and ") and more.endswith(f"more — `/ask question: {KEEPERS}`"), more
@@ -380,7 +381,8 @@ async def test_a_servers_own_collection_posts_to_its_follows_only(world: World) 
         await asyncio.to_thread(server.refresh, fetch_feeds=False)
         await fake.wait_until(lambda: len(follow_posts(fake, general)) == 1, timeout=20)
         assert titles(follow_posts(fake, general)[0]) == [CHOIR_TITLE]
-        await eventually(lambda: bot.following.store.progress(fake.guild_id, "all") == current_version(server.index_dir))
+        await eventually(lambda: bot.following.store.progress(fake.guild_id, "all")
+                         == current_version(server.index_dir))
         assert follow_posts(fake, fake.world.dm_channel_for(alice).id) == []
 
 
@@ -411,7 +413,8 @@ async def test_with_shards_each_process_posts_for_the_servers_of_its_shards(tmp_
             for shard, bot in enumerate((first, second)):
                 send = bot.following._send
 
-                async def noted(channel_id: int, shard: int = shard, send=send, **message: object):  # noqa: ANN001, ANN202
+                async def noted(channel_id: int, shard: int = shard, send=send,  # noqa: ANN001
+                                **message: object):  # noqa: ANN202
                     sent_by[shard].append(channel_id)
                     return await send(channel_id, **message)
 

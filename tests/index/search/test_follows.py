@@ -10,12 +10,15 @@ from pathlib import Path
 
 import pytest
 
-from corpus.article import Article
+from corpus.article import Article, article_id
+from corpus.chunking import Passage
 from index.collections import Collections, Scope
 from index.library import Library
-from index.search.follows import (NEAR_DUPLICATE, NEAR_IDENTICAL, SAME_ID, SAME_TEXT, SAME_URL, Posted,
-                                  adds_nothing, changed_articles, distinct_stories, near_identical, select_updates)
+from index.search.follows import (NEAR_DUPLICATE, NEAR_IDENTICAL, SAME_ID, SAME_TEXT, SAME_URL, Posted, adds_nothing,
+                                  changed_articles, confident_among, copy_of, distinct_stories, near_identical,
+                                  select_updates, Skipped)
 from index.search.ranking import RetrievalConfig
+from index.search.results import Hit
 from tests.support.e2e_corpus import BAKERY, CHOIR, CHOIR_QUESTION, LIGHTHOUSE
 from tests.support.fakes import HashEncoder
 
@@ -64,29 +67,65 @@ def test_adds_nothing_compares_with_every_posted_passage() -> None:
     assert not adds_nothing(CHOIR_BODY, [])
 
 
+def by_url(url: str, text: str, published: date | None = date(2024, 3, 5), outlet: str = "Harbour Herald") -> Article:
+    """An article identified by its URL, as the readers make them."""
+    return article(article_id(url, ""), text, url, published, outlet)
+
+
 def test_one_article_per_story_keeps_the_earliest_copy() -> None:
-    first = article("a", CHOIR_BODY, "https://news.example/choir", published=date(2024, 3, 5))
-    same_url = article("b", CHOIR_REWRITTEN, "https://NEWS.example/choir/#top", published=date(2024, 3, 6))
-    same_text = article("c", CHOIR_BODY.upper(), "https://other.example/choir", outlet="Coast FM")
-    near = article("d", CHOIR_DATELINE, "https://third.example/choir", published=date(2024, 3, 4), outlet="Wire")
-    other = article("e", BAKERY_BODY, "https://news.example/bakery")
+    first = by_url("https://news.example/choir", CHOIR_BODY, published=date(2024, 3, 5))
+    same_url = by_url("https://NEWS.example/choir/#top", CHOIR_REWRITTEN, published=date(2024, 3, 4))
+    same_text = by_url("https://other.example/choir", CHOIR_BODY.upper(), published=date(2024, 3, 6),
+                       outlet="Coast FM")
+    near = by_url("https://third.example/choir", CHOIR_DATELINE, published=date(2024, 3, 7), outlet="Wire")
+    other = by_url("https://news.example/bakery", BAKERY_BODY)
     kept, skipped = distinct_stories([first, same_url, same_text, near, other])
-    assert [a.id for a in kept] == ["d", "e"]  # the near-identical copy was published first
-    reasons = {s.article_id: (s.reason, s.like) for s in skipped}
-    assert reasons["a"] == (NEAR_IDENTICAL, "d")
-    assert reasons["c"][0] in (SAME_TEXT, NEAR_IDENTICAL)
-    assert reasons["b"] == (SAME_URL, "d")  # a copy of a copy names the copy kept
-    assert set(reasons) == {"a", "b", "c"}
+    # the same URL: the copy published first is kept; the same text (case and punctuation aside) follows it
+    assert [a.id for a in kept] == [same_url.id, other.id, near.id]
+    # (`first` and `same_url` share their canonical URL, hence their id: the readers give them one id)
+    assert {s.article_id: (s.reason, s.like) for s in skipped} == {first.id: (SAME_ID, same_url.id),
+                                                                   same_text.id: (SAME_TEXT, same_url.id)}
+
+
+def test_a_shared_url_makes_copies_only_when_one_of_them_is_named_by_it() -> None:
+    brief_1 = article("brief-1", CHOIR_BODY, "https://quiz.example/week-27")
+    brief_2 = article("brief-2", BAKERY_BODY, "https://quiz.example/week-27")
+    kept, skipped = distinct_stories([brief_1, brief_2])
+    assert [a.id for a in kept] == ["brief-1", "brief-2"] and skipped == []  # a quiz page's briefs
+    page = by_url("https://quiz.example/week-27/", CHOIR_REWRITTEN, published=date(2024, 3, 9))
+    kept, skipped = distinct_stories([brief_1, brief_2, page])
+    assert [a.id for a in kept] == ["brief-1", "brief-2"] and skipped == [Skipped(page.id, SAME_URL, "brief-1")]
 
 
 def test_copies_of_posted_articles_are_skipped() -> None:
-    posted = [Posted("a", "https://news.example/choir", "k-a", CHOIR_BODY)]
-    again = article("a", CHOIR_BODY + " More.", None)
-    by_url = article("b", CHOIR_REWRITTEN, "https://news.example/choir")
-    fresh = article("c", BAKERY_BODY, "https://news.example/bakery")
-    kept, skipped = distinct_stories([again, by_url, fresh], posted)
-    assert [a.id for a in kept] == ["c"]
-    assert {(s.article_id, s.reason) for s in skipped} == {("a", SAME_ID), ("b", SAME_URL)}
+    posted = [Posted.of_parts(by_url("https://news.example/choir", CHOIR_BODY), CHOIR_BODY)]
+    again = article(posted[0].article_id, CHOIR_BODY + " More.", None)
+    moved = by_url("https://news.example/choir/", CHOIR_REWRITTEN)
+    reprinted = article("wire-7", CHOIR_BODY.replace(".", "!"), None, outlet="Wire")
+    fresh = by_url("https://news.example/bakery", BAKERY_BODY)
+    kept, skipped = distinct_stories([again, moved, reprinted, fresh], posted)
+    assert [a.id for a in kept] == [fresh.id]
+    assert {(s.article_id, s.reason) for s in skipped} == {(again.id, SAME_ID), (moved.id, SAME_ID),
+                                                          ("wire-7", SAME_TEXT)}
+    assert copy_of(reprinted, posted) == Skipped("wire-7", SAME_TEXT, posted[0].article_id)
+    assert copy_of(fresh, posted) is None
+
+
+def test_a_near_identical_copy_is_no_competitor_of_the_story_it_copies() -> None:
+    story = by_url("https://news.example/choir", CHOIR_BODY)
+    copy = by_url("https://wire.example/choir", CHOIR_DATELINE, outlet="Wire")
+    other = by_url("https://news.example/bakery", BAKERY_BODY)
+
+    def hit(a: Article, score: float) -> Hit:
+        return Hit(Passage(f"p-{a.id}", a.id, 0, a.text, 0, len(a.text), 1, 1), a, score, 0)
+
+    config = RetrievalConfig()
+    ranked = [hit(story, 0.35), hit(copy, 0.34), hit(other, 0.1)]
+    assert confident_among(0, ranked, {}, config)  # its lead is over the bakery story: 0.35 + 3 × 0.25
+    assert not confident_among(0, ranked, {}, config, threshold=100)  # were the copy a rival: no lead, weak
+    assert confident_among(0, ranked, {copy.id: story.id}, config, threshold=100)  # a known copy is no rival
+    strong = [hit(story, 0.45), hit(other, 0.44)]
+    assert confident_among(0, strong, {}, config)  # a strong match needs no lead (strong_score 0.4)
 
 
 # -- the whole selection, over a real (small) index ---------------------------------------------------------
