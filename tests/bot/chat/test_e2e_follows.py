@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
@@ -28,6 +29,7 @@ from tests.support.e2e_corpus import BAKERY, CHOIR, CHOIR_QUESTION, CHOIR_TITLE,
 from tests.support.fake_discord import FakeDiscord, FakeUser
 from tests.support.fake_discord.payloads import MANAGE_MESSAGES, SEND_MESSAGES
 from tests.support.fakes import HashEncoder
+from tests.support.local_site import article_page, local_site
 
 pytestmark = [pytest.mark.e2e]
 
@@ -461,3 +463,29 @@ async def test_a_follow_where_the_bot_lost_send_messages_is_marked_and_posts_aga
         assert "Coast Wire" in post["embeds"][0]["fields"][0]["value"]
         listing = (await reply(fake, "following", user=fake.moderator_user))["content"]
         assert "⚠" not in listing and "1 post" in listing
+
+
+async def test_a_scheduled_feed_poll_posts_to_a_follow(world: World) -> None:
+    w, fake = world, world.fake
+    general = fake.channel_id
+    otters = ("Otters return to the city canal after forty years", [
+        "A family of otters has been filmed in the city canal for the first time in forty years, the wildlife trust "
+        "said on Thursday.",
+        "Volunteers who cleared rubbish from the towpath said the clean water had brought back fish and, with them, "
+        "the otters."])
+    with local_site() as site:
+        url = site.feed("/feed.xml", "City Post", [])
+        settings = w.settings(NEWSBOT_FEEDS=url, NEWSBOT_ALLOW_PRIVATE_URLS="true", NEWSBOT_HOST_DELAY_MS="0")
+        library = Library(w.corpus, w.index, HashEncoder(), feeds=settings.feed_config(),
+                          retrieval=settings.retrieval())
+        async with online(fake, settings, library) as bot:
+            now = datetime(2026, 11, 30, 10, 0, tzinfo=timezone.utc)
+            bot.polling.clock, bot.polling.tick = (lambda: now), 3600.0  # polls only when the test wakes it
+            await follow(fake, "Where have otters been filmed for the first time in forty years?", fake.moderator_user)
+            await processed(bot, w)
+            link = site.add("/news/otters.html", article_page(otters[0], otters[1], site="City Post", day="2026-11-30"))
+            site.feed("/feed.xml", "City Post", [(otters[0], link, "Mon, 30 Nov 2026 09:00:00 GMT")])
+            polls = bot.polling.polls
+            bot.polling.wake()  # as the schedule's own tick starts a poll
+            await fake.wait_until(lambda: len(follow_posts(fake, general)) == 1, timeout=30)
+            assert bot.polling.polls > polls and titles(follow_posts(fake, general)[0]) == [otters[0]]
