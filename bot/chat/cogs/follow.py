@@ -117,6 +117,7 @@ class FollowCog(commands.Cog, name="Follow"):
                 await send_private(interaction, f"You already follow {DM_LIMIT} queries by DM, the most one member "
                                                 "may: stop one with `/unfollow` first (`/following` lists them).")
                 return
+            await interaction.response.defer(ephemeral=True, thinking=True)  # a first look at the index may be slow
             follow = await self.bot.run_blocking(store.add, text, None, interaction.channel_id, user.id, str(user))
         else:
             target = channel or interaction.channel

@@ -27,7 +27,7 @@ from index.store.layout import current_version
 from tests.support.e2e import TOKEN, e2e_settings, online
 from tests.support.e2e_corpus import BAKERY, CHOIR, CHOIR_QUESTION, CHOIR_TITLE, LIGHTHOUSE
 from tests.support.fake_discord import FakeDiscord, FakeUser
-from tests.support.fake_discord.payloads import MANAGE_MESSAGES, SEND_MESSAGES
+from tests.support.fake_discord.payloads import CREATE_PUBLIC_THREADS, MANAGE_MESSAGES, SEND_MESSAGES
 from tests.support.fakes import HashEncoder
 from tests.support.local_site import article_page, local_site
 
@@ -344,6 +344,11 @@ async def test_a_follow_in_a_thread_the_bot_opens(world: World) -> None:
         await refresh_here(bot)
         await fake.wait_until(lambda: len(follow_posts(fake, thread)) == 1, timeout=20)
         assert titles(follow_posts(fake, thread)[0]) == [CHOIR_TITLE] and follow_posts(fake, general) == []
+
+        fake.world.bot_role.permissions &= ~CREATE_PUBLIC_THREADS  # taken away: nothing is saved, the mod is told
+        text = await follow(fake, KEEPERS, fake.moderator_user, thread=True)
+        assert text.startswith(f"I could not open a thread in <#{general}>") and "Nothing was saved" in text, text
+        assert "`#2`" not in (await reply(fake, "following", user=fake.moderator_user))["content"]
 
 
 async def test_a_follow_whose_channel_is_gone_is_marked_and_the_others_still_post(world: World) -> None:
