@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -484,13 +484,16 @@ async def test_a_scheduled_feed_poll_posts_to_a_follow(world: World) -> None:
         library = Library(w.corpus, w.index, HashEncoder(), feeds=settings.feed_config(),
                           retrieval=settings.retrieval())
         async with online(fake, settings, library) as bot:
-            now = datetime(2026, 11, 30, 10, 0, tzinfo=timezone.utc)
-            bot.polling.clock, bot.polling.tick = (lambda: now), 3600.0  # polls only when the test wakes it
+            now = [datetime(2026, 11, 30, 10, 0, tzinfo=timezone.utc)]
+            bot.polling.clock, bot.polling.tick = (lambda: now[0]), 3600.0  # polls only when the test wakes it
             await follow(fake, "Where have otters been filmed for the first time in forty years?", fake.moderator_user)
             await processed(bot, w)
+            await eventually(lambda: bot.polling.polls >= 1)  # the schedule's first poll, once online: nothing new
+            assert follow_posts(fake, general) == []
             link = site.add("/news/otters.html", article_page(otters[0], otters[1], site="City Post", day="2026-11-30"))
             site.feed("/feed.xml", "City Post", [(otters[0], link, "Mon, 30 Nov 2026 09:00:00 GMT")])
             polls = bot.polling.polls
+            now[0] += timedelta(minutes=31)  # the feed is due again (NEWSBOT_REFRESH_MINUTES, default 30)
             bot.polling.wake()  # as the schedule's own tick starts a poll
             await fake.wait_until(lambda: len(follow_posts(fake, general)) == 1, timeout=30)
             assert bot.polling.polls > polls and titles(follow_posts(fake, general)[0]) == [otters[0]]
