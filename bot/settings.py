@@ -142,6 +142,7 @@ class Settings:
     max_attachment_bytes: int = 2_000_000
     log_level: str = "INFO"
     timezone: str = "UTC"  # IANA name; "today" for questions naming a time ("last week") is today there
+    follow_max_posts: int = 3
 
     def zone(self) -> ZoneInfo:
         """The configured time zone (`NEWSBOT_TIMEZONE`), checked when the settings were read."""
@@ -191,6 +192,8 @@ class Settings:
             max_attachment_bytes=_int(env, "NEWSBOT_MAX_ATTACHMENT_BYTES", base.max_attachment_bytes, 1024),
             log_level=env.get("NEWSBOT_LOG_LEVEL", "INFO").strip().upper() or "INFO",
             timezone=_timezone(env.get("NEWSBOT_TIMEZONE", "")),
+            # cards of one follow's post after a refresh: one message holds at most 10 embeds
+            follow_max_posts=_int(env, "NEWSBOT_FOLLOW_MAX_POSTS", base.follow_max_posts, 1, 10),
         )
 
     def feed_config(self) -> FeedConfig:

@@ -38,7 +38,7 @@ import shutil
 import tarfile
 import threading
 from collections import OrderedDict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
@@ -106,6 +106,7 @@ class Collections:
         self._hidden: dict[int, frozenset[str]] = {}
         self._passages: dict[int, int] = {}  # server → passages of its collection's version, once loaded
         self._base_passages = 0  # passages of the base's version, once loaded
+        self._switch_listeners: list[Callable[[int | None, str], None]] = []
 
     # -- where things are ----------------------------------------------------------------------
     def server_dir(self, server_id: int) -> Path:
@@ -140,6 +141,8 @@ class Collections:
                 library = Library(folder / "corpus", folder / "index", base.encoder, chunking=base.chunking,
                                   keep_versions=base.keep_versions, feeds=replace(base.feeds, urls=()),
                                   retrieval=base.retrieval, lexical=base.lexical)
+                for listener in self._switch_listeners:
+                    library.switch_listeners.append(_bound(listener, server_id))
                 if not use:
                     return library
                 self._libraries[server_id] = library
@@ -163,6 +166,21 @@ class Collections:
             log.debug("server %s's collection left memory (least recently used)", gone)
         if evicted:
             _return_freed_memory()
+
+    def on_switch(self, listener: Callable[[int | None, str], None]) -> None:
+        """Call `listener(server id or None for the base, new version)` after every version switch served here:
+        of the base and of every server collection, whatever switched it (a refresh in this process, a
+        rollback, or another process's switch picked up by `reload_changed`). It runs in the thread that swapped
+        the version in, so it must be quick and thread-safe (e.g. hand the event to an event loop).
+
+        Only versions served here are swapped in: a collection not in memory has nothing to switch (its next
+        load reads its current version), so a listener that must see every switch also compares what `CURRENT`
+        names with what it last saw (as `bot.chat.following` does)."""
+        with self._lock:
+            self._switch_listeners.append(listener)
+            self.base.switch_listeners.append(_bound(listener, None))
+            for server_id, library in self._libraries.items():
+                library.switch_listeners.append(_bound(listener, server_id))
 
     def loaded_libraries(self) -> list[Library]:
         """The base library and the server libraries now in memory."""
@@ -384,6 +402,11 @@ class Collections:
             if self._db is not None:
                 self._db.close()
                 self._db = None
+
+
+def _bound(listener: Callable[[int | None, str], None], server_id: int | None) -> Callable[[str], None]:
+    """A library's switch listener that tells `listener` which collection switched."""
+    return lambda version: listener(server_id, version)
 
 
 _malloc_trim = None

@@ -13,7 +13,7 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 from corpus.chunking import ChunkConfig
 from corpus.sources.feeds import FeedConfig, FeedOutcome
@@ -63,6 +63,9 @@ class Library:
         self._recovered = False
         self._unusable: str | None = None  # a version CURRENT names that could not be served (see `_open`)
         self._records = RecordsMemo()
+        # called with the new version's name after every switch this process serves (refresh, build, rollback,
+        # or a switch by another process seen by `reload_if_switched`), from the thread that swapped it in
+        self.switch_listeners: list[Callable[[str], None]] = []
 
     @property
     def has_index(self) -> bool:
@@ -149,6 +152,12 @@ class Library:
             old, self._service = self._service, fresh
         if old is not None and old.folder != fresh.folder:
             log.info("now serving index version %s (was %s)", fresh.version, old.version)
+        if old is None or old.folder != fresh.folder:
+            for listener in list(self.switch_listeners):
+                try:
+                    listener(fresh.version)
+                except Exception:  # a listener's fault never stops a switch
+                    log.exception("a listener of index version switches failed")
         return fresh
 
     def reload_if_switched(self) -> str | None:

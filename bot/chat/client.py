@@ -28,6 +28,7 @@ from bot.chat.checks import NotModerator, interaction_is_moderator
 from bot.chat.cogs import EXTENSIONS
 from bot.chat.cooldown import Cooldown
 from bot.chat.endpoints import Endpoints, RoutedHTTPClient
+from bot.chat.following import Following
 from bot.chat.polling import FeedPolling
 from bot.chat.progress import Refreshing
 from bot.chat.render.text import choice
@@ -87,6 +88,7 @@ class NewsBot(commands.Bot):
         self.answering = Answering(self)
         self.refreshing = Refreshing()
         self.polling = FeedPolling(self)  # started once online (`on_ready`): the index is ready by then
+        self.following = Following(self)  # follows: posts after every version switch (bot.chat.following)
         self.started = time.monotonic()
         # the current time, aware; tests replace it to ask as of a fixed day
         self.now: Callable[[], datetime] = lambda: datetime.now(timezone.utc)
@@ -113,6 +115,7 @@ class NewsBot(commands.Bot):
         self.feedback = FeedbackStore(self.settings.index_dir)
         self.sync_state = SyncState(self.settings.index_dir)
         self.server_settings = ServerSettingsStore(self.settings.index_dir, ServerSettings.defaults(self.settings))
+        self.following.start()
         for name in EXTENSIONS:
             await self.load_extension(name)
         self._housekeeping = asyncio.create_task(self.keep_house(), name="newsbot-housekeeping")
@@ -177,8 +180,9 @@ class NewsBot(commands.Bot):
         if self._housekeeping is not None:
             self._housekeeping.cancel()
         self.polling.stop()
+        self.following.stop()
         await super().close()
-        for store in (self.feedback, self.sync_state, self.server_settings):
+        for store in (self.feedback, self.sync_state, self.server_settings, self.following.store):
             if store is not None:
                 store.close()
         self.collections.close()

@@ -55,10 +55,13 @@ class Part:
     Attributes:
         service: the version's search service.
         hidden: ids of articles hidden from this search (a server hides a base article for itself).
+        only: when set, only these articles may answer (a follow searches what one refresh added or changed,
+            `index.search.follows`); None: every article.
     """
 
     service: SearchService
     hidden: frozenset[str] = frozenset()
+    only: frozenset[str] | None = None
 
 
 class SearchService:
@@ -110,11 +113,18 @@ class SearchService:
         self.meta.close()
         self.sentences.close()
 
-    def allowed_rows(self, filters: Filters = Filters(), hidden: frozenset[str] = frozenset()) -> np.ndarray | None:
-        """Rows that may answer under `filters`, less the passages of the `hidden` article ids (None: every row).
+    def allowed_rows(self, filters: Filters = Filters(), hidden: frozenset[str] = frozenset(),
+                     only: frozenset[str] | None = None) -> np.ndarray | None:
+        """Rows that may answer under `filters`, less the passages of the `hidden` article ids, and only those of
+        the `only` article ids when given (None: every row).
 
-        Cached per (filters, hidden); an empty array means nothing may answer.
+        Cached per (filters, hidden, only); an empty array means nothing may answer.
         """
+        if only is not None:
+            rows = np.array(sorted(row for article_id in only for row, _ in self.meta.passages_of(article_id)),
+                            dtype=np.int64)
+            wider = self.allowed_rows(filters, hidden)
+            return rows if wider is None else np.intersect1d(rows, wider, assume_unique=True)
         if not filters.active and not hidden:
             return None
         key = (filters, hidden)
@@ -277,7 +287,7 @@ def search_parts(parts: list[Part], question: str, k: int = 5, per_article: int 
     first = parts[0].service
     config = first.retriever.effective(retrieval or first.retrieval)
     version = "+".join(p.service.version for p in parts)
-    allowed = [p.service.allowed_rows(filters, p.hidden) for p in parts]
+    allowed = [p.service.allowed_rows(filters, p.hidden, p.only) for p in parts]
     live = [(p.service, rows) for p, rows in zip(parts, allowed) if rows is None or len(rows)]
     if not live:
         return SearchResult(question, [], version, confident=False)

@@ -156,3 +156,26 @@ def test_background_work_does_not_push_used_collections_out_of_memory(tmp_path) 
     assert collections.loaded_libraries() == [collections.base, used], "the polled one was not kept"
     assert collections.library(1, use=False) is used, "one in memory is the one polled"
     assert polled is not collections.library(2, use=False)
+
+
+def test_every_version_switch_served_here_is_told_whoever_made_it(collections: Collections) -> None:
+    heard: list[tuple[int | None, str]] = []
+    add_to_server(collections, A, "derby", "Local derby", "The football derby ended in a draw.")  # made before …
+    collections.on_switch(lambda server, version: heard.append((server, version)))  # … the listener
+    base = collections.base
+    for library in (base, collections.library(A)):
+        library.service  # noqa: B018 - loaded, as a serving bot has them
+    record(base.corpus_dir, "bakery", "Bakery wins prize", "The village bakery won the bread prize.")
+    base.refresh()  # in this process
+    add_to_server(collections, A, "match", "Cup match", "The cup match was moved to Sunday.")
+    add_to_server(collections, B, "fair", "Summer fair", "The summer fair opens on Friday.")  # made after the listener
+    assert heard == [(None, base.service.version), (A, collections.library(A).service.version)]
+    collections.library(B).service  # noqa: B018 - loaded by a question, say
+    add_to_server(collections, B, "parade", "Parade route", "The parade goes along the quay.")
+    assert heard[-1] == (B, collections.library(B).service.version)
+    other = Library(base.corpus_dir, base.index_dir, HashEncoder())  # another process, as `newsbot refresh`
+    record(base.corpus_dir, "choir", "Choir sings", "The harbour choir sang for the fleet.")
+    other.refresh()
+    assert len(heard) == 3  # not served here yet …
+    assert collections.reload_changed() == [other.service.version]  # … until this process looks
+    assert heard[-1] == (None, other.service.version) != heard[0]

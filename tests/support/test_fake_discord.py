@@ -519,3 +519,29 @@ async def test_the_bot_removed_from_a_guild_and_invited_back(fake_discord: FakeD
         await fake.add_bot_to_guild(b)
         assert await asyncio.wait_for(events.get(), 5) == ("join", b.id)
         assert bot.get_guild(b.id) is not None and bot.get_guild(b.id).name == "Server B"
+
+
+async def test_start_thread_without_message_follows_discord(fake_discord: FakeDiscord) -> None:
+    fake = fake_discord
+    auth = {"Authorization": f"Bot {fake.token}"}
+    url = f"{fake.api_base}/channels/{{}}/threads"
+    body = {"name": "Following: ferries", "type": 11, "auto_archive_duration": 10080}
+    async with aiohttp.ClientSession() as http:
+        async with http.post(url.format(fake.channel_id), headers=auth, json=body) as resp:
+            assert resp.status == 201
+            thread = await resp.json()
+        assert thread["type"] == 11 and thread["parent_id"] == str(fake.channel_id)
+        assert thread["thread_metadata"]["auto_archive_duration"] == 10080
+        async with http.post(url.format(thread["id"]).replace("/threads", "/messages"), headers=auth,
+                             json={"content": "in the thread"}) as resp:
+            assert resp.status == 200
+        async with http.post(url.format(12345), headers=auth, json=body) as resp:
+            assert resp.status == 404 and (await resp.json())["code"] == 10003
+        async with http.post(url.format(thread["id"]), headers=auth, json=body) as resp:
+            assert resp.status == 400 and (await resp.json())["code"] == 50024  # not in a thread
+        async with http.post(url.format(fake.channel_id), headers=auth, json={**body, "name": ""}) as resp:
+            assert resp.status == 400
+        async with http.post(url.format(fake.channel_id), headers=auth, json={**body, "type": 12}) as resp:
+            assert resp.status == 403 and (await resp.json())["code"] == 50013  # no Create Private Threads
+    assert [m["content"] for m in fake.messages_in(int(thread["id"]))] == ["in the thread"]
+    fake.violations.clear()

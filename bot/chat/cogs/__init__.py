@@ -14,6 +14,7 @@ EXTENSIONS = (
     "bot.chat.cogs.corpus",
     "bot.chat.cogs.feeds",
     "bot.chat.cogs.settings",
+    "bot.chat.cogs.follow",
 )
 
 __all__ = ["EXTENSIONS"]

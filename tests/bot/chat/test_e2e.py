@@ -28,7 +28,8 @@ def pings_nobody(allowed: dict | None) -> bool:
     """`allowed_mentions` that lets no mention ping: empty parse list, no users, roles or replied user."""
     return bool(allowed) and allowed.get("parse") == [] and not allowed.get("users") and \
         not allowed.get("roles") and not allowed.get("replied_user")
-COMMANDS = {"ask", "source", "sources", "stats", "refresh", "corpus", "feeds", "settings", "Find source"}
+COMMANDS = {"ask", "source", "sources", "stats", "refresh", "corpus", "feeds", "settings", "follow", "unfollow",
+            "following", "Find source"}
 
 
 @pytest_asyncio.fixture

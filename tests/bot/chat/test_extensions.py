@@ -17,7 +17,7 @@ def test_importing_the_cogs_package_loads_no_cog() -> None:
 
 
 def test_every_extension_has_a_setup_coroutine() -> None:
-    assert len(set(EXTENSIONS)) == len(EXTENSIONS) == 7
+    assert len(set(EXTENSIONS)) == len(EXTENSIONS) == 8
     for name in EXTENSIONS:
         module = importlib.import_module(name)
         assert inspect.iscoroutinefunction(module.setup), name

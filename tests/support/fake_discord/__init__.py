@@ -22,6 +22,10 @@ More than one guild::
     await fake.remove_bot_from_guild(b)                # GUILD_DELETE → on_guild_remove
     await fake.add_bot_to_guild(b)                     # GUILD_CREATE → on_guild_join
 
+Threads: ``POST /channels/{id}/threads`` (Start Thread without Message) makes a thread channel (type 11/12,
+``parent_id`` set) the bot can post in; it needs Create Public Threads, which the bot's role has. Posting in a guild channel needs Send Messages (in a
+thread, Send Messages in Threads), as on Discord: take it from ``@everyone`` and the bot's role to see a 403.
+
 Shards, routed as Discord routes them (a guild belongs to shard ``(guild_id >> 22) % shard_count``)::
 
     one = fake.add_guild("One", shard=(1, 2))          # an id that lands on shard 1 of 2

@@ -34,13 +34,17 @@ READ_MESSAGE_HISTORY = 1 << 16
 MENTION_EVERYONE = 1 << 17
 USE_EXTERNAL_EMOJIS = 1 << 18
 USE_APPLICATION_COMMANDS = 1 << 31
+MANAGE_MESSAGES = 1 << 13
+CREATE_PUBLIC_THREADS = 1 << 35
+CREATE_PRIVATE_THREADS = 1 << 36
 SEND_MESSAGES_IN_THREADS = 1 << 38
 ALL_PERMISSIONS = (1 << 53) - 1
 DEFAULT_EVERYONE_PERMISSIONS = (
     VIEW_CHANNEL | SEND_MESSAGES | READ_MESSAGE_HISTORY | ADD_REACTIONS | EMBED_LINKS | ATTACH_FILES
     | USE_EXTERNAL_EMOJIS | USE_APPLICATION_COMMANDS | SEND_MESSAGES_IN_THREADS
 )
-BOT_ROLE_PERMISSIONS = DEFAULT_EVERYONE_PERMISSIONS
+BOT_ROLE_PERMISSIONS = DEFAULT_EVERYONE_PERMISSIONS | CREATE_PUBLIC_THREADS
+PUBLIC_THREAD, PRIVATE_THREAD = 11, 12  # channel types of threads
 
 # Gateway intents; only the privileged ones matter to the fake.
 INTENT_GUILD_MEMBERS = 1 << 1
@@ -179,6 +183,15 @@ def channel_payload(channel: FakeChannel, *, recipients: list[Payload] | None = 
     """A guild text channel (type 0) or a DM channel (type 1, with ``recipients``)."""
     if channel.type == 1:
         return {"id": str(channel.id), "type": 1, "recipients": recipients or [], "last_message_id": None, "flags": 0}
+    if channel.type in (PUBLIC_THREAD, PRIVATE_THREAD):
+        return {
+            "id": str(channel.id), "type": channel.type, "guild_id": str(channel.guild_id), "name": channel.name,
+            "parent_id": str(channel.parent_id), "owner_id": str(channel.owner_id), "last_message_id": None,
+            "rate_limit_per_user": 0, "message_count": 0, "member_count": 1, "total_message_sent": 0, "flags": 0,
+            "thread_metadata": {"archived": False, "auto_archive_duration": channel.auto_archive_duration,
+                                "archive_timestamp": iso(snowflake_time(channel.id)), "locked": False,
+                                "create_timestamp": iso(snowflake_time(channel.id))},
+        }
     return {
         "id": str(channel.id),
         "type": channel.type,

@@ -19,6 +19,7 @@ from .limits import Violation, check_choices, check_message, is_empty_message
 from .records import Recorded
 from .rest import Reply, RestApi, error
 from .store import InteractionRecord
+from .world import FakeChannel
 
 if TYPE_CHECKING:
     from .server import FakeDiscord
@@ -52,6 +53,7 @@ class MessageRoutes:
         add("PATCH", chan + r"/messages/(?P<msg>\d+)", self.edit)
         add("DELETE", chan + r"/messages/(?P<msg>\d+)", self.delete)
         add("POST", chan + r"/typing", self.no_content)
+        add("POST", chan + r"/threads", self.start_thread)
         add("PUT", chan + r"/messages/(?P<msg>\d+)/reactions/(?P<emoji>[^/]+)/@me", self.no_content)
         add("DELETE", chan + r"/messages/(?P<msg>\d+)/reactions/(?P<emoji>[^/]+)/@me", self.no_content)
 
@@ -210,6 +212,11 @@ class MessageRoutes:
         guild_id = world.channels[channel_id].guild_id
         if guild_id is not None and not world.guild_of(guild_id).bot_member:
             return error(403, 50001, "Missing Access")
+        if guild_id is not None:  # as Discord: Send Messages (in a thread: Send Messages in Threads)
+            needed = p.SEND_MESSAGES_IN_THREADS if world.channels[channel_id].type in (
+                p.PUBLIC_THREAD, p.PRIVATE_THREAD) else p.SEND_MESSAGES
+            if not world.guild_of(guild_id).permissions_for(world.bot_user) & needed:
+                return error(403, 50013, "Missing Permissions")
         body = rec.json or {}
         invalid = self._validate(rec, body, creating=True)
         if invalid:
@@ -222,6 +229,47 @@ class MessageRoutes:
         message = store.create(channel_id=channel_id, author=world.bot_user, body=body, files=rec.files)
         await self._echo("MESSAGE_CREATE", message)
         return Reply(200, copy.deepcopy(message))
+
+    async def start_thread(self, rec: Recorded, m: re.Match[str]) -> Reply:
+        """Start Thread without Message (``POST /channels/{id}/threads``): a thread in a guild text channel.
+
+        As Discord: the channel must exist (10003) and be a text channel (50024 otherwise), the bot must be in
+        the guild (50001) with Create Public Threads (or Create Private Threads for type 12; 50013), ``name``
+        is 1-100 characters and ``auto_archive_duration`` one of 60, 1440, 4320, 10080 (400 otherwise); the
+        default type is 12 (private). Replies with the thread channel and sends THREAD_CREATE.
+        """
+        world = self.fake.world
+        channel = world.channels.get(int(m["channel"]))
+        if channel is None:
+            return error(404, 10003, "Unknown Channel")
+        if channel.type != 0 or channel.guild_id is None:
+            return error(400, 50024, "Cannot execute action on this channel type")
+        guild = world.guild_of(channel.guild_id)
+        if not guild.bot_member:
+            return error(403, 50001, "Missing Access")
+        body = rec.json or {}
+        kind = int(body.get("type", p.PRIVATE_THREAD))
+        name = body.get("name")
+        duration = int(body.get("auto_archive_duration", 4320))
+        problems = []
+        if not isinstance(name, str) or not 1 <= len(name) <= 100:
+            problems.append(("name", "Must be between 1 and 100 in length.", None, None))
+        if kind not in (p.PUBLIC_THREAD, p.PRIVATE_THREAD):
+            problems.append(("type", "Value must be one of {11, 12}.", None, None))
+        if duration not in (60, 1440, 4320, 10080):
+            problems.append(("auto_archive_duration", "Value must be one of {60, 1440, 4320, 10080}.", None, None))
+        if problems:
+            return self.api.invalid(rec, problems)
+        needed = p.CREATE_PUBLIC_THREADS if kind == p.PUBLIC_THREAD else p.CREATE_PRIVATE_THREADS
+        perms = guild.permissions_for(world.bot_user)
+        if not (perms & needed or perms & p.ADMINISTRATOR):
+            return error(403, 50013, "Missing Permissions")
+        thread = FakeChannel(world.ids.next(), name, kind, 0, guild.id, parent_id=channel.id,
+                             owner_id=world.bot_user.id, auto_archive_duration=duration)
+        world.channels[thread.id] = thread
+        payload = world.channel_payload(thread)
+        await self._echo("THREAD_CREATE", {**payload, "newly_created": True})
+        return Reply(201, copy.deepcopy(payload))
 
     async def get_message(self, rec: Recorded, m: re.Match[str]) -> Reply:
         message = self.fake.store.messages.get(int(m["msg"]))

@@ -75,7 +75,8 @@ class FakeRole:
 
 @dataclass
 class FakeChannel:
-    """A guild text channel (type 0) or a DM channel (type 1, ``recipient_id`` set)."""
+    """A guild text channel (type 0), a DM channel (type 1, ``recipient_id`` set), or a thread (type 11 public,
+    12 private: ``parent_id`` is its text channel, ``owner_id`` who started it)."""
 
     id: int
     name: str
@@ -83,6 +84,9 @@ class FakeChannel:
     position: int = 0
     guild_id: int | None = None
     recipient_id: int | None = None
+    parent_id: int | None = None
+    owner_id: int | None = None
+    auto_archive_duration: int = 4320
 
     @property
     def mention(self) -> str:
