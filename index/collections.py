@@ -139,7 +139,7 @@ class Collections:
                 base = self.base
                 library = Library(folder / "corpus", folder / "index", base.encoder, chunking=base.chunking,
                                   keep_versions=base.keep_versions, feeds=replace(base.feeds, urls=()),
-                                  retrieval=base.retrieval, lexical=base.lexical)
+                                  retrieval=base.retrieval, lexical=base.lexical, dense=base.dense)
                 if not use:
                     return library
                 self._libraries[server_id] = library

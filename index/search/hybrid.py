@@ -107,7 +107,8 @@ class HybridRetriever:
         found: list[np.ndarray] = []
         lexical_all = None
         if config.mode != "lexical":
-            found.append(self.index.search(query, config.depth, allowed).rows.astype(np.int64))
+            found.append(self.index.search(query, config.depth, allowed, exact=config.exact,
+                                           ef=config.ann_ef).rows.astype(np.int64))
         if config.mode != "dense":
             lexical_all = self.lexical.normalised(question)
             found.append(_top_rows(lexical_all, config.depth, allowed))

@@ -67,6 +67,10 @@ class RetrievalConfig:
             rtqa-dev the answer often sits in a sentence apart from the one restating the question).
         refocus: show each article's passage whose best sentence answers best, not only the one
             that ranked it (only with highlights; the articles and their order do not change).
+        exact: dense candidates from a scan of every vector even where the version has the approximate
+            index (`index.store.vectors`): the benchmarks measure both paths side by side.
+        ann_ef: the approximate index's search queue length (0: twice `depth`); longer finds more of the
+            exact candidates and costs more.
     """
 
     mode: str = "hybrid"
@@ -87,6 +91,8 @@ class RetrievalConfig:
     highlight_headline: float = 0.3
     highlight_sentences: int = 2
     refocus: bool = True
+    exact: bool = False
+    ann_ef: int = 0
 
     def __post_init__(self) -> None:
         if self.mode not in MODES:
@@ -101,6 +107,8 @@ class RetrievalConfig:
             raise ValueError("focus, recency and second_passage must not be negative")
         if self.highlight_sentences < 1:
             raise ValueError(f"highlight_sentences must be at least 1, got {self.highlight_sentences}")
+        if self.ann_ef < 0:
+            raise ValueError(f"ann_ef must be 0 (automatic) or more, got {self.ann_ef}")
         if self.recency_days <= 0:
             raise ValueError(f"recency_days must be positive, got {self.recency_days}")
 
