@@ -100,7 +100,7 @@ def patch_version(index_dir: Path, base: Path, encoder: Encoder, config: ChunkCo
         extra_manifest: stored under `extra` in the manifest.
         extra_writers: name → writer of further files; patched where the writer can (see
             `index.store.writers.PatchingWriter`), else written from every passage.
-        dense: which dense index the version gets; an approximate base's graph is patched (`patch_ann`).
+        dense: which dense index the version gets; an approximate base's codes are patched (`patch_ann`).
 
     Raises:
         ValueError: the base's vectors and metadata disagree on the row count.
@@ -196,10 +196,10 @@ def _patch_row_files(tmp: Path, base: Path, rows: PatchedRows, dim: int, done: C
                      dense: DenseConfig = DenseConfig()) -> None:
     """`vectors.npy` and the dense index: the base's with the moved and incoming rows rewritten.
 
-    A flat base's `faiss.index` has its rows rewritten; an approximate base's graph gets the incoming
+    A flat base's `faiss.index` has its rows rewritten; an approximate base's index gets the incoming
     passages as new nodes and masks the ones that left (`index.store.vectors.patch_ann`). Falls back to
     writing the dense index in full when the base's layout rules out patching it, when the version
-    crosses `dense.ann_min_passages` either way, or when the graph has too many masked nodes;
+    crosses `dense.ann_min_passages` either way, or when it has too many masked codes;
     `done(file name)` is called as each file is complete.
     """
     plan, base_vectors = rows.plan, rows.base_vectors

@@ -108,7 +108,7 @@ class HybridRetriever:
         lexical_all = None
         if config.mode != "lexical":
             found.append(self.index.search(query, config.depth, allowed, exact=config.exact,
-                                           ef=config.ann_ef).rows.astype(np.int64))
+                                           candidates=config.ann_candidates).rows.astype(np.int64))
         if config.mode != "dense":
             lexical_all = self.lexical.normalised(question)
             found.append(_top_rows(lexical_all, config.depth, allowed))

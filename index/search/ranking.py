@@ -69,8 +69,9 @@ class RetrievalConfig:
             that ranked it (only with highlights; the articles and their order do not change).
         exact: dense candidates from a scan of every vector even where the version has the approximate
             index (`index.store.vectors`): the benchmarks measure both paths side by side.
-        ann_ef: the approximate index's search queue length (0: twice `depth`); longer finds more of the
-            exact candidates and costs more.
+        ann_candidates: how many candidates the approximate index proposes for the dense side's `depth`
+            (at least `depth`): they are rescored exactly and the best `depth` kept; more finds more of
+            the exact candidates and costs more (README "Search at scale").
     """
 
     mode: str = "hybrid"
@@ -92,7 +93,7 @@ class RetrievalConfig:
     highlight_sentences: int = 2
     refocus: bool = True
     exact: bool = False
-    ann_ef: int = 0
+    ann_candidates: int = 1000
 
     def __post_init__(self) -> None:
         if self.mode not in MODES:
@@ -107,8 +108,8 @@ class RetrievalConfig:
             raise ValueError("focus, recency and second_passage must not be negative")
         if self.highlight_sentences < 1:
             raise ValueError(f"highlight_sentences must be at least 1, got {self.highlight_sentences}")
-        if self.ann_ef < 0:
-            raise ValueError(f"ann_ef must be 0 (automatic) or more, got {self.ann_ef}")
+        if self.ann_candidates < 1:
+            raise ValueError(f"ann_candidates must be at least 1, got {self.ann_candidates}")
         if self.recency_days <= 0:
             raise ValueError(f"recency_days must be positive, got {self.recency_days}")
 

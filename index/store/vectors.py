@@ -8,25 +8,32 @@ Two kinds of version, chosen when a version is written (`DenseConfig.ann_min_pas
 - **exact** (small versions): `faiss.index`, a flat index (`IndexFlatIP`) read
   into memory and scanned whole for each question. Below ~20,000 passages the
   scan costs a few milliseconds, and the file is small.
-- **approximate** (large versions): `ann.index`, an HNSW graph over 8-bit
-  scalar-quantised codes (`IndexHNSWSQ`, a quarter of the vectors' size), and
-  `ann.rows.npy`, the passage row of each graph node (-1: the node's passage
-  left in a refresh). The graph proposes `ANN_OVERSAMPLE` times the depth asked
-  for; those candidates are rescored exactly from the memory-mapped float
-  vectors and the best `k` returned. A flat scan reads every vector per
-  question (188 MB at 122,735 passages, bound by memory bandwidth: ~20 ms here,
-  linear in size); the graph reads a few thousand codes. The float vectors are
-  held once, memory-mapped (`vectors.npy`); no flat copy is written.
+- **approximate** (large versions): `ann.index`, 4-bit product-quantised codes
+  (`IndexPQFastScan`: 96 bytes a 384-d vector, a sixteenth of its floats) that
+  FAISS's fast scan compares with the question in SIMD registers, and
+  `ann.rows.npy`, the passage row of each code (-1: the code's passage left in a
+  refresh). The scan proposes `RetrievalConfig.ann_candidates` candidates (1,000);
+  they are rescored exactly from the memory-mapped float vectors and the best `k`
+  returned. A flat scan reads every vector per question (188 MB at 122,735
+  passages, bound by memory bandwidth: ~20 ms here, linear in size); the fast
+  scan reads a sixteenth of that, and the rescoring 1,000 rows. The float vectors
+  are held once, memory-mapped (`vectors.npy`); no flat copy is written.
 
-Filters (outlet, dates, hidden articles) apply before any top k on both kinds: the
-flat index and the graph take an id selector; a filter that leaves few rows
-(`FILTER_EXACT_ROWS`) is answered by scoring exactly those rows.
+Why not a graph (HNSW): on the benchmarks' hashed vectors (random directions, the
+hardest case for any approximate index) an HNSW graph over 8-bit codes took 205 s
+to build at 122,730 passages (~40 min projected at 1M on this machine) and found
+0.54 of the exact top 300 at a cost near a flat scan's; the fast scan builds in
+seconds, finds 0.91 there, and 0.9999 on real vectors (README "Search at scale").
 
-A refresh patches the graph (`patch_ann`): incoming passages are added as new
-nodes, the nodes of passages that left are masked (their row set to -1, still
-used for routing), moved passages keep their node and change row. Once more than
-`DenseConfig.rebuild_dead_fraction` of the nodes are masked, the graph is built
-anew.
+Filters (outlet, dates, hidden articles) apply before any top k: the flat index
+takes an id selector; a filter that leaves few rows (`FILTER_EXACT_ROWS`) is
+answered by scoring exactly those rows; a wider one makes the fast scan propose
+proportionally more candidates, of which only allowed rows are kept.
+
+A refresh patches the codes (`patch_ann`): incoming passages are appended as new
+codes, the codes of passages that left are masked (their row set to -1), moved
+passages keep their code and change row. Once more than
+`DenseConfig.rebuild_dead_fraction` of the codes are masked, the index is built anew.
 """
 
 from __future__ import annotations
@@ -47,9 +54,8 @@ FAISS_FILE = "faiss.index"
 VECTORS_FILE = "vectors.npy"
 ANN_FILE = "ann.index"
 ANN_ROWS_FILE = "ann.rows.npy"
-ANN_OVERSAMPLE = 2  # the graph proposes this many times the depth asked for; exact rescoring keeps the best
 FILTER_EXACT_ROWS = 50_000  # a filter leaving at most this many rows is answered by scoring them exactly
-MAX_EF = 4096  # the most nodes a filtered graph search may keep in its queue
+MAX_CANDIDATES = 8_000  # the most candidates one fast scan proposes (a wider filter scores its rows exactly)
 
 
 class Neighbours(NamedTuple):
@@ -94,31 +100,34 @@ def _one_openmp_thread() -> None:
         _query_threads.set = True
 
 
-class AnnGraph:
-    """The approximate index: an HNSW graph over 8-bit codes, and the passage row of each node."""
+class ApproximateIndex:
+    """The approximate index: 4-bit product-quantised codes (fast scan), and the passage row of each code."""
 
     def __init__(self, index: faiss.Index, node_rows: np.ndarray) -> None:
-        """`node_rows`: int64, shape (nodes,), the row of each node, -1 for a masked node."""
+        """`node_rows`: int64, shape (codes,), the row of each code, -1 for a masked code."""
         self.index = index
         self.node_rows = np.asarray(node_rows, dtype=np.int64)
         self.dead = int((self.node_rows < 0).sum())
 
     @classmethod
-    def build(cls, vectors: np.ndarray, config: DenseConfig = DenseConfig()) -> AnnGraph:
-        """The graph of (n, dim) float32 vectors, node i = row i (uses FAISS's OpenMP threads to build)."""
-        index = faiss.IndexHNSWSQ(vectors.shape[1], faiss.ScalarQuantizer.QT_8bit, config.hnsw_m,
-                                  faiss.METRIC_INNER_PRODUCT)
-        index.hnsw.efConstruction = config.ef_construction
-        data = np.ascontiguousarray(vectors, dtype=np.float32)
-        if len(data):
-            index.train(data)
-            for start in range(0, len(data), 100_000):  # bounded temporary copies
-                index.add(np.ascontiguousarray(data[start:start + 100_000]))
-        return cls(index, np.arange(len(data), dtype=np.int64))
+    def build(cls, vectors: np.ndarray, config: DenseConfig = DenseConfig()) -> ApproximateIndex:
+        """Codes of (n, dim) float32 vectors, code i = row i (trains the quantiser on up to
+        `config.train_rows` evenly spaced vectors; uses FAISS's OpenMP threads)."""
+        dim = vectors.shape[1]
+        codes = max(1, dim // config.dims_per_code)
+        while dim % codes:
+            codes -= 1
+        index = faiss.IndexPQFastScan(dim, codes, 4, faiss.METRIC_INNER_PRODUCT)
+        if len(vectors):
+            step = max(1, len(vectors) // config.train_rows)
+            index.train(np.ascontiguousarray(vectors[::step][: config.train_rows], dtype=np.float32))
+            for start in range(0, len(vectors), 100_000):  # bounded temporary copies
+                index.add(np.ascontiguousarray(vectors[start:start + 100_000], dtype=np.float32))
+        return cls(index, np.arange(len(vectors), dtype=np.int64))
 
     @property
     def nodes(self) -> int:
-        """Nodes in the graph, masked ones included."""
+        """Codes in the index, masked ones included."""
         return int(self.index.ntotal)
 
     def save(self, folder: Path) -> None:
@@ -127,11 +136,11 @@ class AnnGraph:
         np.save(folder / ANN_ROWS_FILE, self.node_rows)
 
     @classmethod
-    def load(cls, folder: Path, rows: int, dim: int | None = None) -> AnnGraph:
-        """Read a version's graph and check it against its row count (and `dim`, when given).
+    def load(cls, folder: Path, rows: int, dim: int | None = None) -> ApproximateIndex:
+        """Read a version's approximate index and check it against its row count (and `dim`, when given).
 
         Raises:
-            IndexCorrupt: a file is unreadable, or the graph and its rows disagree with the version.
+            IndexCorrupt: a file is unreadable, or the codes and their rows disagree with the version.
         """
         try:
             index = faiss.read_index(str(folder / ANN_FILE))
@@ -142,41 +151,41 @@ class AnnGraph:
         live = node_rows[node_rows >= 0]
         if ((dim is not None and index.d != dim) or index.ntotal != len(node_rows) or len(live) != rows
                 or (rows and (live.max() >= rows or len(np.unique(live)) != rows))):
-            raise IndexCorrupt(f"the approximate index in {folder} does not map its nodes onto the version's "
+            raise IndexCorrupt(f"the approximate index in {folder} does not map its codes onto the version's "
                                f"{rows} rows — run `newsbot build` to rebuild the index")
         return cls(index, node_rows)
 
-    def row_mask_to_nodes(self, row_mask: np.ndarray | None) -> np.ndarray:
-        """Which nodes may answer: live, and (when given) of a row allowed by `row_mask` (bool, per row)."""
-        live = self.node_rows >= 0
-        if row_mask is None:
-            return live
-        return live & row_mask[np.maximum(self.node_rows, 0)]
-
-    def search(self, query: np.ndarray, fetch: int, ef: int, selector: faiss.IDSelector | None) -> np.ndarray:
-        """Rows of up to `fetch` nodes nearest `query` (by their 8-bit codes), masked nodes never among them."""
-        params = faiss.SearchParametersHNSW()
-        params.efSearch = max(ef, fetch)
-        if selector is not None:
-            params.sel = selector
-        _, nodes = self.index.search(query.reshape(1, -1), fetch, params=params)
+    def search(self, query: np.ndarray, fetch: int, row_mask: np.ndarray | None = None) -> np.ndarray:
+        """Rows of up to `fetch` codes nearest `query` (by their codes), masked codes never among them;
+        with `row_mask` (bool per row) only allowed rows, from a proportionally deeper scan."""
+        want = fetch + min(self.dead, fetch)  # masked codes come back too, and are dropped
+        if row_mask is not None:
+            share = max(float(row_mask.mean()), 1e-9)
+            want = int(want / share)
+        want = min(want, self.nodes)
+        if want <= 0:
+            return np.zeros(0, dtype=np.int64)
+        _, nodes = self.index.search(query.reshape(1, -1), want)
         nodes = nodes[0][nodes[0] >= 0]
         rows = self.node_rows[nodes]
-        return rows[rows >= 0]
+        rows = rows[rows >= 0]
+        if row_mask is not None:
+            rows = rows[row_mask[rows]]
+        return rows[:fetch]
 
 
 class VectorIndex:
     """Nearest-neighbour search over a version's vectors: exact, or approximate with exact rescoring."""
 
-    def __init__(self, vectors: np.ndarray, flat: faiss.Index | None = None, ann: AnnGraph | None = None,
+    def __init__(self, vectors: np.ndarray, flat: faiss.Index | None = None, ann: ApproximateIndex | None = None,
                  config: DenseConfig = DenseConfig()) -> None:
         """`vectors`: float32 (n, dim), usually memory-mapped; `flat`: a flat FAISS index over the same
-        vectors (small versions); `ann`: the graph (large versions). Neither: exact scans of `vectors`."""
+        vectors (small versions); `ann`: the approximate index (large versions). Neither: exact scans of `vectors`."""
         self.vectors = vectors
         self._flat = flat
         self.ann = ann
         self.config = config
-        self._selectors: OrderedDict[int, tuple[np.ndarray | None, np.ndarray, faiss.IDSelector]] = OrderedDict()
+        self._masks: OrderedDict[int, tuple[np.ndarray, np.ndarray]] = OrderedDict()
         self._lock = threading.Lock()
 
     @classmethod
@@ -204,16 +213,17 @@ class VectorIndex:
         return self.ann is not None
 
     def search(self, query: np.ndarray, k: int, allowed: np.ndarray | None = None, exact: bool = False,
-               ef: int = 0) -> Neighbours:
+               candidates: int = 1000) -> Neighbours:
         """The top-k rows for one query vector (shape (dim,)), best first; `allowed` restricts to those rows.
 
-        Filtering happens before the top k is taken (an id selector inside FAISS, or exact scores of the
-        allowed rows), so a filter never loses candidates. Fewer than k come back when fewer rows exist
-        or are allowed. Scores are always exact cosines.
+        Filtering happens before the top k is taken (an id selector inside FAISS, exact scores of the
+        allowed rows, or a proportionally deeper scan keeping only allowed rows), so a filter never
+        starves the top k. Fewer than k come back when fewer rows exist or are allowed. Scores are
+        always exact cosines.
 
         Args:
             exact: scan every (allowed) vector even when the version has the approximate index.
-            ef: the graph search's queue length (0: twice k, `ANN_OVERSAMPLE`).
+            candidates: how many candidates the approximate index proposes for exact rescoring (at least k).
         """
         _one_openmp_thread()
         k = min(k, self.count if allowed is None else len(allowed))
@@ -221,8 +231,11 @@ class VectorIndex:
             return Neighbours(np.zeros(0, dtype=np.float32), np.zeros(0, dtype=np.int64))
         q = np.ascontiguousarray(query.reshape(-1), dtype=np.float32)
         if self.ann is not None and not exact:
-            if allowed is None or len(allowed) > FILTER_EXACT_ROWS:
-                return self._approximate(q, k, allowed, ef)
+            fetch = max(k, candidates)
+            if allowed is None:
+                return self._rescore(q, self.ann.search(q, fetch), k)
+            if len(allowed) > FILTER_EXACT_ROWS and fetch * self.count / len(allowed) <= MAX_CANDIDATES:
+                return self._rescore(q, self.ann.search(q, fetch, self._row_mask(allowed)), k)
             return self._rescore(q, allowed, k)
         if self._flat is not None:
             return self._flat_search(q, k, allowed)
@@ -244,46 +257,31 @@ class VectorIndex:
         rows = np.unique(np.asarray(rows, dtype=np.int64))
         return _top(np.asarray(self.vectors[rows] @ q, dtype=np.float32), rows, k)
 
-    def _approximate(self, q: np.ndarray, k: int, allowed: np.ndarray | None, ef: int) -> Neighbours:
-        fetch = ANN_OVERSAMPLE * k
-        ef = ef or fetch
-        selector = self._selector(allowed)
-        if allowed is not None:  # a filter keeping a share s of the rows: the queue must be ~1/s longer
-            ef = min(MAX_EF, int(ef * self.count / max(len(allowed), 1)))
-        rows = self.ann.search(q, fetch, ef, selector)
-        return self._rescore(q, rows, k)
-
-    def _selector(self, allowed: np.ndarray | None) -> faiss.IDSelector | None:
-        """A bitmap selector of the nodes that may answer (cached per `allowed` array; None: every node)."""
-        if allowed is None and self.ann.dead == 0:
-            return None
-        key = -1 if allowed is None else id(allowed)
+    def _row_mask(self, allowed: np.ndarray) -> np.ndarray:
+        """`allowed` as a bool mask over the rows (cached per `allowed` array: filters are cached by the service)."""
+        key = id(allowed)
         with self._lock:
-            hit = self._selectors.get(key)
+            hit = self._masks.get(key)
             if hit is not None and hit[0] is allowed:
-                self._selectors.move_to_end(key)
-                return hit[2]
-        row_mask = None
-        if allowed is not None:
-            row_mask = np.zeros(self.count, dtype=bool)
-            row_mask[allowed] = True
-        bits = np.packbits(self.ann.row_mask_to_nodes(row_mask), bitorder="little")
-        selector = faiss.IDSelectorBitmap(self.ann.nodes, faiss.swig_ptr(bits))
+                self._masks.move_to_end(key)
+                return hit[1]
+        mask = np.zeros(self.count, dtype=bool)
+        mask[allowed] = True
         with self._lock:
-            self._selectors[key] = (allowed, bits, selector)  # the bitmap must outlive the selector
-            while len(self._selectors) > 32:
-                self._selectors.popitem(last=False)
-        return selector
+            self._masks[key] = (allowed, mask)
+            while len(self._masks) > 32:
+                self._masks.popitem(last=False)
+        return mask
 
     def save(self, folder: Path) -> None:
         """Write the flat FAISS index file into a version folder (`faiss.index`)."""
         if self._flat is None:
-            raise ValueError("only a flat index is saved with `save`; the graph with `AnnGraph.save`")
+            raise ValueError("only a flat index is saved with `save`; the approximate one with `ApproximateIndex.save`")
         faiss.write_index(self._flat, str(folder / FAISS_FILE))
 
     @classmethod
     def load(cls, folder: Path, expected_count: int, dim: int, config: DenseConfig = DenseConfig()) -> VectorIndex:
-        """Read a version's dense index: its memory-mapped vectors, and its graph or its flat index.
+        """Read a version's dense index: its memory-mapped vectors, and its approximate or its flat index.
 
         Raises:
             IndexCorrupt: a file is missing, unreadable, or holds other counts than the manifest's.
@@ -293,7 +291,7 @@ class VectorIndex:
             raise IndexCorrupt(f"{folder / VECTORS_FILE} holds {vectors.shape[0]} vectors of {vectors.shape[1]} "
                                f"dims, the manifest says {expected_count} of {dim} — run `newsbot build`")
         if (folder / ANN_FILE).exists():
-            return cls(vectors, ann=AnnGraph.load(folder, expected_count, dim), config=config)
+            return cls(vectors, ann=ApproximateIndex.load(folder, expected_count, dim), config=config)
         path = folder / FAISS_FILE
         if not path.exists():
             raise IndexCorrupt(f"{path} is missing — run `newsbot build` to rebuild the index")
@@ -317,10 +315,10 @@ def _top(scores: np.ndarray, rows: np.ndarray, k: int) -> Neighbours:
 
 
 def write_dense_index(folder: Path, vectors: np.ndarray, config: DenseConfig = DenseConfig()) -> str:
-    """Write a new version's dense index for its (n, dim) vectors: the graph from `config.ann_min_passages`
+    """Write a new version's dense index for its (n, dim) vectors: the approximate one from `config.ann_min_passages`
     passages on, else the flat index. Returns the kind written ("approximate" or "exact")."""
     if len(vectors) >= config.ann_min_passages:
-        AnnGraph.build(vectors, config).save(folder)
+        ApproximateIndex.build(vectors, config).save(folder)
         return "approximate"
     VectorIndex.from_vectors(vectors).save(folder)
     return "exact"
@@ -328,11 +326,12 @@ def write_dense_index(folder: Path, vectors: np.ndarray, config: DenseConfig = D
 
 def patch_ann(base: Path, dest: Path, old_to_new: np.ndarray, targets: np.ndarray, new_vectors: np.ndarray,
               n_new: int, config: DenseConfig = DenseConfig()) -> bool:
-    """Write `dest`'s graph as `base`'s patched: False when the caller must build it in full instead.
+    """Write `dest`'s approximate index as `base`'s patched: False when the caller must build it in full instead.
 
-    Incoming passages become new nodes; nodes of passages that left are masked; moved passages keep their
-    node under their new row. Not patched (False): `base` has no graph, too many nodes would be masked
-    (`config.rebuild_dead_fraction`), or the patched version is below `config.ann_min_passages`.
+    Incoming passages get new codes (the base's quantiser encodes them); codes of passages that left are
+    masked; moved passages keep their code under their new row. Not patched (False): `base` has no
+    approximate index, too many codes would be masked (`config.rebuild_dead_fraction`), or the patched
+    version is below `config.ann_min_passages`.
 
     Args:
         old_to_new: each base row's row in the new version, -1 when its passage left (int64, (n_old,)).
@@ -340,21 +339,21 @@ def patch_ann(base: Path, dest: Path, old_to_new: np.ndarray, targets: np.ndarra
         n_new: rows of the patched version.
 
     Raises:
-        IndexCorrupt: the base's graph is unreadable.
+        IndexCorrupt: the base's approximate index is unreadable.
     """
     if not (base / ANN_FILE).exists() or n_new < config.ann_min_passages:
         return False
-    graph = AnnGraph.load(base, len(old_to_new))
-    node_rows = graph.node_rows.copy()
+    ann = ApproximateIndex.load(base, len(old_to_new))
+    node_rows = ann.node_rows.copy()
     live = node_rows >= 0
     node_rows[live] = np.asarray(old_to_new, dtype=np.int64)[node_rows[live]]
     dead = int((node_rows < 0).sum())
     if (dead + 0.0) / max(len(node_rows) + len(targets), 1) > config.rebuild_dead_fraction:
         return False
     if len(targets):
-        graph.index.add(np.ascontiguousarray(new_vectors, dtype=np.float32))
+        ann.index.add(np.ascontiguousarray(new_vectors, dtype=np.float32))
         node_rows = np.concatenate([node_rows, np.asarray(targets, dtype=np.int64)])
-    AnnGraph(graph.index, node_rows).save(dest)
+    ApproximateIndex(ann.index, node_rows).save(dest)
     return True
 
 
