@@ -183,6 +183,12 @@ def rank_articles(rows: Sequence[int], scores: Sequence[float], article_of: Sequ
     An article's score is its best passage's plus `second_passage` times its
     second best, so corroboration counts but never outweighs a clearly better match.
     """
+    owners = np.asarray(article_of)
+    if len(owners) != len(rows) or len(scores) != len(rows):
+        raise ValueError("rows, scores and article_of must be of one length")
+    if len(owners) and owners.dtype.kind in "iu":
+        return _rank_articles_arrays(np.asarray(rows, dtype=np.int64), np.asarray(scores, dtype=np.float64),
+                                     owners.astype(np.int64), second_passage)
     by_article: dict[Hashable, list[tuple[int, float]]] = {}
     for row, score, article in zip(rows, scores, article_of, strict=True):
         by_article.setdefault(article, []).append((int(row), float(score)))
@@ -193,6 +199,31 @@ def rank_articles(rows: Sequence[int], scores: Sequence[float], article_of: Sequ
         ranked.append(ArticleRanking(article, total, passages))
     ranked.sort(key=lambda x: (-x.score, x.passages[0][0]))
     return ranked
+
+
+def _rank_articles_arrays(rows: np.ndarray, scores: np.ndarray, owners: np.ndarray,
+                          second_passage: float) -> list[ArticleRanking]:
+    """`rank_articles` for integer article numbers, with array sorts instead of one sort per article.
+
+    The same result: passages by (-score, row) within an article, articles by (-score, best row).
+    A question's candidates (~600 rows of ~500 articles) took ~1,000 small sorts per question before.
+    """
+    order = np.lexsort((rows, -scores, owners))
+    rows, scores, owners = rows[order], scores[order], owners[order]
+    starts = np.flatnonzero(np.concatenate([[True], owners[1:] != owners[:-1]]))
+    ends = np.concatenate([starts[1:], [len(rows)]])
+    has_second = ends - starts > 1
+    second = np.where(has_second, scores[np.minimum(starts + 1, len(rows) - 1)], 0.0)
+    totals = scores[starts] + second_passage * second
+    # as `first + second_passage * second` in Python floats, for articles with one passage exactly `first`
+    totals = np.where(has_second, totals, scores[starts])
+    article_order = np.lexsort((rows[starts], -totals))
+    row_list, score_list = rows.tolist(), scores.tolist()
+    owner_list, start_list, end_list = owners.tolist(), starts.tolist(), ends.tolist()
+    total_list = totals.tolist()
+    return [ArticleRanking(owner_list[start_list[i]], total_list[i],
+                           list(zip(row_list[start_list[i]:end_list[i]], score_list[start_list[i]:end_list[i]])))
+            for i in article_order.tolist()]
 
 
 def diversify(articles: Sequence[ArticleRanking], k: int, per_article: int,
