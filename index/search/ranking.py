@@ -218,12 +218,40 @@ def _rank_articles_arrays(rows: np.ndarray, scores: np.ndarray, owners: np.ndarr
     # as `first + second_passage * second` in Python floats, for articles with one passage exactly `first`
     totals = np.where(has_second, totals, scores[starts])
     article_order = np.lexsort((rows[starts], -totals))
-    row_list, score_list = rows.tolist(), scores.tolist()
-    owner_list, start_list, end_list = owners.tolist(), starts.tolist(), ends.tolist()
-    total_list = totals.tolist()
-    return [ArticleRanking(owner_list[start_list[i]], total_list[i],
-                           list(zip(row_list[start_list[i]:end_list[i]], score_list[start_list[i]:end_list[i]])))
-            for i in article_order.tolist()]
+    return _ArticleList(article_order, owners, rows, scores, starts, ends, totals)
+
+
+class _ArticleList(Sequence):
+    """`rank_articles`'s list of `ArticleRanking`s, each made when first read: a question ranks ~500
+    articles, and only the first few are ever looked at (the answers shown and the confidence)."""
+
+    def __init__(self, order: np.ndarray, owners: np.ndarray, rows: np.ndarray, scores: np.ndarray,
+                 starts: np.ndarray, ends: np.ndarray, totals: np.ndarray) -> None:
+        self._order, self._owners, self._rows, self._scores = order, owners, rows, scores
+        self._starts, self._ends, self._totals = starts, ends, totals
+        self._made: dict[int, ArticleRanking] = {}
+
+    def __len__(self) -> int:
+        return len(self._order)
+
+    def __getitem__(self, i):  # noqa: ANN001, ANN204 - an index or a slice, as a list takes
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(len(self)))]
+        if i < 0:
+            i += len(self)
+        if not 0 <= i < len(self):
+            raise IndexError(i)
+        made = self._made.get(i)
+        if made is None:
+            g = int(self._order[i])
+            start, end = int(self._starts[g]), int(self._ends[g])
+            made = ArticleRanking(int(self._owners[start]), float(self._totals[g]),
+                                  list(zip(self._rows[start:end].tolist(), self._scores[start:end].tolist())))
+            self._made[i] = made
+        return made
+
+    def __iter__(self):  # noqa: ANN204
+        return (self[i] for i in range(len(self)))
 
 
 def diversify(articles: Sequence[ArticleRanking], k: int, per_article: int,
