@@ -56,7 +56,7 @@ from index.store.dense import DenseConfig
 SIZES = {"100k": 100_000, "1m": 1_000_000}
 K = 5  # passages per answer, as the bot's /ask at most shows
 THREADS = 8  # questions at once in the concurrency measurement (issue 15, target 4)
-MEMORY_QUESTIONS = 300  # asked in the memory measurement's fresh process
+MEMORY_QUESTIONS = 300  # asked in the memory measurement's fresh process (default of --memory-questions)
 # (name, module, function): each function takes (args, out) and returns a dict for results.json
 SECTIONS: list[tuple[str, str, str]] = [
     ("search", "bot.cli.bench_search", "search_section"),
@@ -177,22 +177,23 @@ def measure_concurrency(service: SearchService, questions: list[str], config: Re
     return {"questions": len(latencies), **_percentiles(latencies)}
 
 
-def measure_memory(index_dir: Path, corpus_dir: Path, exact: bool, questions: list[str]) -> dict:
-    """Memory (MB) of this process: the version loaded, then `MEMORY_QUESTIONS` questions asked through
-    the bot's search. Meant for a fresh interpreter (`python -m bot.cli.bench_search memory`)."""
+def measure_memory(index_dir: Path, corpus_dir: Path, exact: bool, questions: list[str],
+                   asked: int = MEMORY_QUESTIONS) -> dict:
+    """Memory (MB) of this process: the version loaded, then `asked` questions asked through the bot's
+    search. Meant for a fresh interpreter (`python -m bot.cli.bench_search memory`)."""
     started = memory_now()
     library = Library(corpus_dir, index_dir, FastBenchEncoder())
     service = library.service
     config = replace(service.retrieval, exact=exact)
     loaded = memory_now()
-    for i in range(MEMORY_QUESTIONS):
+    for i in range(asked):
         search_parts([Part(service)], questions[i % len(questions)], k=K, retrieval=config)
-    return {"started": started, "loaded": loaded, "end": memory_now()}
+    return {"started": started, "loaded": loaded, "end": memory_now(), "questions": asked}
 
 
-def _memory_in_subprocess(library: Library, exact: bool, questions: list[str]) -> dict:
+def _memory_in_subprocess(library: Library, exact: bool, questions: list[str], asked: int) -> dict:
     spec = json.dumps({"index": str(library.index_dir.resolve()), "corpus": str(library.corpus_dir.resolve()),
-                       "exact": exact, "questions": questions})
+                       "exact": exact, "questions": questions, "asked": asked})
     root = Path(__file__).resolve().parents[2]
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(root), os.environ.get("PYTHONPATH", "")])}
     done = subprocess.run([sys.executable, "-m", "bot.cli.bench_search", "memory"], input=spec, cwd=root, env=env,
@@ -253,7 +254,7 @@ def bench_size(args: argparse.Namespace, root: Path, name: str, records: list[di
     result["concurrency"] = {"bot": measure_concurrency(service, questions, bot, args.rounds),
                              "exact": measure_concurrency(service, questions, exact, max(3, args.rounds // 4))}
     print(f"  concurrency done", file=out, flush=True)
-    result["memory"] = {mode: _memory_in_subprocess(library, mode == "exact", questions)
+    result["memory"] = {mode: _memory_in_subprocess(library, mode == "exact", questions, args.memory_questions)
                         for mode in ("bot", "exact")}
     print(f"  memory done", file=out, flush=True)
     files = sorted(library.corpus_dir.rglob("*.jsonl"))
@@ -314,7 +315,8 @@ def print_table(results: dict, out: TextIO) -> None:
                   f"{ratio:.1f}x its single p50 (target ≤ 4x{' met' if ratio <= 4 else ' NOT met'})", file=out)
         del single
         rss = {m: mem[m]["end"]["VmRSS"] for m in mem}
-        print(_row("resident memory after 300 questions (VmRSS)", rss["bot"], rss["exact"],
+        asked = mem["bot"].get("questions", MEMORY_QUESTIONS)
+        print(_row(f"resident memory after {asked} questions (VmRSS)", rss["bot"], rss["exact"],
                    TARGETS.get((name, "rss_mb")), "MB"), file=out)
         print(f"    (bot: heap {mem['bot']['end'].get('RssAnon', 0):,.0f} MB, mapped files "
               f"{mem['bot']['end'].get('RssFile', 0):,.0f} MB; loaded {mem['bot']['loaded']['VmRSS']:,.0f} MB)",
@@ -353,7 +355,8 @@ def _main(argv: list[str]) -> int:
         print("usage: python -m bot.cli.bench_search memory < SPEC.json", file=sys.stderr)
         return 2
     spec = json.loads(sys.stdin.read())
-    print(json.dumps(measure_memory(Path(spec["index"]), Path(spec["corpus"]), spec["exact"], spec["questions"])))
+    print(json.dumps(measure_memory(Path(spec["index"]), Path(spec["corpus"]), spec["exact"], spec["questions"],
+                                    spec.get("asked", MEMORY_QUESTIONS))))
     return 0
 
 

@@ -207,6 +207,8 @@ def _add_refresh_parsers(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--runs", type=int, default=3, help="repetitions of each measurement (medians are reported)")
     p.add_argument("--questions", type=int, default=200, help="questions timed per run")
     p.add_argument("--rounds", type=int, default=25, help="rounds of 8 questions at once")
+    p.add_argument("--memory-questions", type=int, default=300,
+                   help="questions asked by the fresh process whose memory is measured")
     p.add_argument("--real-recall", metavar="EVAL_CACHE",
                    help="also measure the approximate index's recall on the real vectors of an eval cache "
                         "(`newsbot eval --cache`; loads the model to embed the questions)")

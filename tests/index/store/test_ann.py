@@ -178,3 +178,28 @@ def test_a_patched_approximate_index_answers_as_a_rebuilt_one(tmp_path: Path, se
             assert patched == _neighbours(library, questions, filters, exact=True)  # and equal to exact search
         only = Filters(outlets=(outlet,))
         assert all(h.article.outlet == outlet for h in library.service.search("storm", k=5, filters=only).hits)
+
+
+def test_queries_use_one_thread_of_numpys_blas_and_faiss(tmp_path: Path) -> None:
+    """No thread pool spin-waits under concurrent questions: numpy's OpenBLAS is limited to one thread
+    once a version is served, and each querying thread runs FAISS on one OpenMP thread."""
+    import faiss
+    from threadpoolctl import threadpool_info
+
+    dense.limit_blas_threads()
+    numpy_blas = [lib for lib in threadpool_info() if lib["user_api"] == "blas" and "numpy" in lib["filepath"]]
+    assert numpy_blas and all(lib["num_threads"] == 1 for lib in numpy_blas)
+    vectors = clustered(500)
+    index = approximate_index(vectors, tmp_path)
+    seen: list[int] = []
+
+    def ask() -> None:
+        index.search(vectors[0], 5)
+        seen.append(faiss.omp_get_max_threads())
+
+    import threading
+
+    worker = threading.Thread(target=ask)
+    worker.start()
+    worker.join()
+    assert seen == [1]
