@@ -341,8 +341,12 @@ def cmd_bench(args: argparse.Namespace, settings: Settings) -> int:
         if importlib.util.find_spec(module_name) is None:
             print(f"\n[{name}] skipped: {module_name} is not part of this checkout", file=sys.stdout)
             continue
+        section = getattr(importlib.import_module(module_name), function, None)
+        if section is None:
+            print(f"\n[{name}] skipped: {module_name} has no function {function}(args, out)", file=sys.stdout)
+            continue
         print(f"\n[{name}]", flush=True)
-        results[name] = getattr(importlib.import_module(module_name), function)(args, sys.stdout)
+        results[name] = section(args, sys.stdout)
     root = Path(args.workdir)
     root.mkdir(parents=True, exist_ok=True)
     (root / "results.json").write_text(json.dumps(results, indent=2, default=str))
