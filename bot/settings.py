@@ -18,6 +18,7 @@ from corpus.sources.feeds import FeedConfig
 from corpus.sources.fetch import FetchPolicy
 from index.search.ranking import RetrievalConfig
 from index.search.timeframe import load_zone
+from index.store.dense import DenseConfig
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
@@ -122,6 +123,7 @@ class Settings:
     per_article: int = 2
     recency_days: int = 30
     keep_versions: int = 3
+    ann_min_passages: int = 20_000
     discord_token: str = ""
     guild_ids: tuple[int, ...] = ()
     owner_ids: tuple[int, ...] = ()
@@ -154,6 +156,10 @@ class Settings:
             return RetrievalConfig(recency=0.0)
         return RetrievalConfig(recency_days=float(self.recency_days))
 
+    def dense(self) -> DenseConfig:
+        """Which dense index new index versions get: the approximate one from `ann_min_passages` passages."""
+        return DenseConfig(ann_min_passages=self.ann_min_passages)
+
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
         """Settings from an environment mapping (default: `os.environ`)."""
@@ -171,6 +177,7 @@ class Settings:
             per_article=_int(env, "NEWSBOT_PER_ARTICLE", base.per_article, 0),
             recency_days=_int(env, "NEWSBOT_RECENCY_DAYS", base.recency_days, 0, 36_500),
             keep_versions=_int(env, "NEWSBOT_KEEP_VERSIONS", base.keep_versions, 1),
+            ann_min_passages=_int(env, "NEWSBOT_ANN_MIN_PASSAGES", base.ann_min_passages, 1),
             discord_token=env.get("DISCORD_TOKEN", "").strip(),
             guild_ids=_ids(env, "DISCORD_GUILD_IDS"),
             owner_ids=_ids(env, "NEWSBOT_OWNER_IDS"),

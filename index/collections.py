@@ -140,7 +140,7 @@ class Collections:
                 base = self.base
                 library = Library(folder / "corpus", folder / "index", base.encoder, chunking=base.chunking,
                                   keep_versions=base.keep_versions, feeds=replace(base.feeds, urls=()),
-                                  retrieval=base.retrieval, lexical=base.lexical)
+                                  retrieval=base.retrieval, lexical=base.lexical, dense=base.dense)
                 for listener in self._switch_listeners:
                     library.switch_listeners.append(_bound(listener, server_id))
                 if not use:

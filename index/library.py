@@ -33,6 +33,7 @@ from index.store.lexical import LexicalConfig, LexicalWriter
 from index.store.recovery import recover
 from index.store.sentences import SentenceWriter
 from index.store.state import HistoryEntry, RecordsMemo, StateStore
+from index.store.dense import DenseConfig
 from index.store.writers import IndexWriter, Progress
 
 log = logging.getLogger(__name__)
@@ -44,7 +45,8 @@ class Library:
     def __init__(self, corpus_dir: Path, index_dir: Path, encoder: Encoder,
                  chunking: ChunkConfig = ChunkConfig(), keep_versions: int = 3, feeds: FeedConfig | None = None,
                  extra_writers: Mapping[str, IndexWriter] | None = None,
-                 retrieval: RetrievalConfig = RetrievalConfig(), lexical: LexicalConfig = LexicalConfig()) -> None:
+                 retrieval: RetrievalConfig = RetrievalConfig(), lexical: LexicalConfig = LexicalConfig(),
+                 dense: DenseConfig = DenseConfig()) -> None:
         self.corpus_dir = Path(corpus_dir)
         self.index_dir = Path(index_dir)
         self.encoder = encoder
@@ -53,6 +55,7 @@ class Library:
         self.feeds = feeds or FeedConfig()
         self.retrieval = retrieval
         self.lexical = lexical
+        self.dense = dense  # which dense index new versions get: flat, or approximate from a size on
         # every version carries its lexical index (hybrid retrieval), written before its manifest; the
         # sentences of its passages are embedded into the sentence store (highlights without a model pass)
         self.extra_writers: dict[str, IndexWriter] = {
@@ -207,7 +210,8 @@ class Library:
         """
         loaded, report = build_index(self.corpus_dir, self.index_dir, self.encoder, self.chunking,
                                      progress=progress, actor=actor, keep_versions=self.keep_versions,
-                                     extra_writers=self.extra_writers, reuse=reuse, memo=self._records)
+                                     extra_writers=self.extra_writers, reuse=reuse, memo=self._records,
+                                     dense=self.dense)
         assert report.stats is not None  # a build always publishes a version
         self.reload()
         return loaded, report.stats
@@ -237,7 +241,8 @@ class Library:
                 return fetch_all(self, p, known)
         report = refresh_index(self.corpus_dir, self.index_dir, self.encoder, self.chunking, progress=progress,
                                dry_run=dry_run, ingest=ingest, actor=actor, keep_versions=self.keep_versions,
-                               extra_writers=self.extra_writers, rescan=rescan, memo=self._records)
+                               extra_writers=self.extra_writers, rescan=rescan, memo=self._records,
+                               dense=self.dense)
         if ingest is not None:  # what the feeds saved is indexed now: the schedule need not refresh for it
             with FeedStore(self.index_dir) as store:
                 store.set_pending(False)

@@ -39,7 +39,18 @@ from index.encoder import ModelInfo, SentenceTransformerEncoder, default_model_p
 from index.store.durability import wait_for_flushes
 from index.library import Library
 
-RTQA = Path(__file__).resolve().parents[3] / "shared" / "bench" / "rtqa-dev" / "articles.jsonl.gz"
+def _rtqa() -> Path:
+    """rtqa-dev's articles: `shared/bench/rtqa-dev` in the checkout or beside one of its parent folders
+    (a git worktree sits deeper than the main checkout), else where the main checkout expects it."""
+    here = Path(__file__).resolve()
+    for folder in here.parents[2:]:
+        candidate = folder / "shared" / "bench" / "rtqa-dev" / "articles.jsonl.gz"
+        if candidate.exists():
+            return candidate
+    return here.parents[3] / "shared" / "bench" / "rtqa-dev" / "articles.jsonl.gz"
+
+
+RTQA = _rtqa()
 FORMAT = 3  # bump when the generated corpora or their indexes change (3: term counts and lengths beside BM25)
 
 

@@ -29,7 +29,7 @@ def make_library(settings: Settings) -> Library:
     """The library for these settings (the model is loaded only when text is embedded)."""
     return Library(settings.corpus_dir, settings.index_dir, SentenceTransformerEncoder(settings.model_path),
                    keep_versions=settings.keep_versions, feeds=settings.feed_config(),
-                   retrieval=settings.retrieval())
+                   retrieval=settings.retrieval(), dense=settings.dense())
 
 
 def make_collections(settings: Settings) -> Collections:

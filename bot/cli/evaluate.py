@@ -8,7 +8,9 @@
 
 `--set` changes one setting by name: a field of `RetrievalConfig` (query time,
 no rebuild), `chunk.<field>` of `ChunkConfig` or `bm25.<field>` of
-`LexicalConfig` (a new cached index; vectors are reused where passages agree).
+`LexicalConfig` or `dense.<field>` of `DenseConfig` (a new cached index; vectors are reused where
+passages agree): `--set dense.ann_min_passages=1` forces the approximate index on, `--set exact=true`
+searches any index by a flat scan.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from index.encoder import SentenceTransformerEncoder
 from index.evaluation.benchmark import load_benchmark
 from index.evaluation.report import evaluate
 from index.search.ranking import RetrievalConfig
+from index.store.dense import DenseConfig
 from index.store.lexical import LexicalConfig
 
 # the ablation ladder: each row switches one more component on (query-time only: one index for all)
@@ -57,18 +60,19 @@ def _coerce(value: str, current: Any, name: str) -> Any:
         raise SettingsError(f"--set {name}={value}: expected a {type(current).__name__}") from None
 
 
-def apply_overrides(overrides: list[str]) -> tuple[RetrievalConfig, ChunkConfig, LexicalConfig]:
+def apply_overrides(overrides: list[str]) -> tuple[RetrievalConfig, ChunkConfig, LexicalConfig, DenseConfig]:
     """Settings from `--set NAME=VALUE` flags over the defaults.
 
     Raises:
         SettingsError: unknown name, malformed flag or a value of the wrong type.
     """
-    configs: dict[str, Any] = {"": RetrievalConfig(), "chunk.": ChunkConfig(), "bm25.": LexicalConfig()}
+    configs: dict[str, Any] = {"": RetrievalConfig(), "chunk.": ChunkConfig(), "bm25.": LexicalConfig(),
+                               "dense.": DenseConfig()}
     for item in overrides:
         name, sep, value = item.partition("=")
         if not sep:
             raise SettingsError(f"--set {item}: write NAME=VALUE, e.g. --set dense_weight=0.6")
-        prefix = "chunk." if name.startswith("chunk.") else "bm25." if name.startswith("bm25.") else ""
+        prefix = next((p for p in ("chunk.", "bm25.", "dense.") if name.startswith(p)), "")
         field_name = name[len(prefix):]
         config = configs[prefix]
         known = {f.name for f in fields(config)}
@@ -79,7 +83,7 @@ def apply_overrides(overrides: list[str]) -> tuple[RetrievalConfig, ChunkConfig,
             configs[prefix] = replace(config, **{field_name: _coerce(value, getattr(config, field_name), name)})
         except ValueError as exc:
             raise SettingsError(f"--set {name}={value}: {exc}") from None
-    return configs[""], configs["chunk."], configs["bm25."]
+    return configs[""], configs["chunk."], configs["bm25."], configs["dense."]
 
 
 def _figures_line(report: dict) -> str:
@@ -131,7 +135,7 @@ def render_time_scoped(variant: dict, reports: list[dict]) -> str:
 
 def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
     """`newsbot eval`."""
-    retrieval, chunking, lexical = apply_overrides(args.overrides)
+    retrieval, chunking, lexical, dense = apply_overrides(args.overrides)
     benchmark = load_benchmark(args.benchmark)
     encoder = SentenceTransformerEncoder(settings.model_path)
     bar = TerminalProgress(enabled=sys.stderr.isatty())
@@ -154,7 +158,7 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
         reports = evaluate(benchmark, encoder, args.cache, ladder, chunking, lexical, k=args.k,
                            results=settings.results_per_answer, per_article=settings.per_article, progress=bar,
                            per_question=args.per_question, highlight=not (args.ablation or args.time_scoped),
-                           windows=args.windows)
+                           windows=args.windows, dense=dense)
     finally:
         bar.close()
     if variant is not None:

@@ -23,6 +23,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "refresh": ("refresh", "cmd_refresh"),
     "rollback": ("refresh", "cmd_rollback"),
     "history": ("refresh", "cmd_history"),
+    "bench": ("bench_search", "cmd_bench"),
     "bench-refresh": ("bench", "cmd_bench_refresh"),
     "bench-servers": ("bench_servers", "cmd_bench_servers"),
     "bench-feeds": ("bench_feeds", "cmd_bench_feeds"),
@@ -197,6 +198,22 @@ def _add_refresh_parsers(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("history", help="the latest refreshes, rollbacks and corpus changes")
     add_paths(p)
     _add_history_flags(p)
+
+    p = sub.add_parser("bench", help="measure search at 100,000 and 1,000,000 passages: latency, memory, "
+                                     "8 questions at once, one-article refresh (see README)")
+    p.add_argument("--workdir", default=".newsbot/bench-search", help="where the benchmark corpora and indexes live")
+    p.add_argument("--sizes", nargs="+", choices=["100k", "1m"], default=["100k", "1m"],
+                   help="index sizes to measure (default both)")
+    p.add_argument("--runs", type=int, default=3, help="repetitions of each measurement (medians are reported)")
+    p.add_argument("--questions", type=int, default=200, help="questions timed per run")
+    p.add_argument("--rounds", type=int, default=25, help="rounds of 8 questions at once")
+    p.add_argument("--memory-questions", type=int, default=300,
+                   help="questions asked by the fresh process whose memory is measured")
+    p.add_argument("--real-recall", metavar="EVAL_CACHE",
+                   help="also measure the approximate index's recall on the real vectors of an eval cache "
+                        "(`newsbot eval --cache`; loads the model to embed the questions)")
+    p.add_argument("--only", action="append", metavar="SECTION",
+                   help="run only this section (search, encoders; repeatable)")
 
     p = sub.add_parser("bench-refresh", help="measure refresh speed on a ≥100,000-passage index (see README)")
     p.add_argument("--workdir", default=".newsbot/bench-refresh", help="where the benchmark corpus and index live")

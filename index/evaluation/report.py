@@ -18,6 +18,7 @@ from index.evaluation.benchmark import Benchmark
 from index.evaluation.metrics import QuestionOutcome, summarise, threshold_table
 from index.evaluation.runner import missing_gold, prepare_index, run_benchmark
 from index.search.ranking import RetrievalConfig
+from index.store.dense import DenseConfig
 from index.store.lexical import LexicalConfig
 from index.search.service import SearchService
 
@@ -29,13 +30,13 @@ def evaluate(benchmark: Benchmark, encoder: Encoder, cache_dir: Path,
              chunking: ChunkConfig = ChunkConfig(),
              lexical: LexicalConfig = LexicalConfig(), k: int = 10, results: int = 3, per_article: int = 2,
              progress: Progress | None = None, per_question: Path | None = None,
-             highlight: bool = True, windows: str = "off") -> list[dict]:
+             highlight: bool = True, windows: str = "off", dense: DenseConfig = DenseConfig()) -> list[dict]:
     """Build (or reuse) the benchmark index, then run every named retrieval setting on it.
 
     Each ladder step is (name, retrieval settings) or (name, retrieval settings, window mode); `windows` is the
     mode of steps that name none (see `index.evaluation.runner.question_scope`).
     """
-    run = prepare_index(benchmark, encoder, cache_dir, chunking, lexical, progress=progress)
+    run = prepare_index(benchmark, encoder, cache_dir, chunking, lexical, progress=progress, dense=dense)
     reports = []
     for name, retrieval, *mode in ladder:
         step_windows = mode[0] if mode else windows
@@ -58,7 +59,8 @@ def evaluate(benchmark: Benchmark, encoder: Encoder, cache_dir: Path,
                           "passages": service.manifest.passages, "built": run.built is not None,
                           "embedded": run.built.embedded if run.built else 0},
                 "settings": {"retrieval": service.retrieval.describe(), "chunking": chunking.describe(),
-                             "lexical": lexical.describe()},
+                             "lexical": lexical.describe(), "dense": dense.describe(),
+                             "dense_index": "approximate" if service.vectors.approximate else "exact"},
                 **summarise(outcomes, k),
                 "calibration": threshold_table(outcomes, np.round(np.arange(0.2, 1.21, 0.025), 3),
                                                service.retrieval.strong_score),

@@ -35,6 +35,7 @@ from index.evaluation.benchmark import Benchmark, BenchmarkError, Question
 from index.evaluation.metrics import QuestionOutcome
 from index.evaluation.embedding_cache import EmbeddingCache
 from index.store.layout import CURRENT, version_path
+from index.store.dense import DenseConfig
 from index.store.lexical import LexicalConfig, LexicalWriter
 from index.store.manifest import corpus_fingerprint
 from index.store.metadata import MetadataStore
@@ -59,15 +60,17 @@ class EvalRun:
     aliases: dict[str, str] = field(default_factory=dict)
 
 
-def index_fingerprint(corpus_fp: str, chunking: ChunkConfig, lexical: LexicalConfig, model_fp: str) -> str:
+def index_fingerprint(corpus_fp: str, chunking: ChunkConfig, lexical: LexicalConfig, model_fp: str,
+                      dense: DenseConfig = DenseConfig()) -> str:
     """Key of a benchmark index: anything that changes the index's files changes it."""
     blob = json.dumps({"format": FORMAT, "corpus": corpus_fp, "chunking": chunking.describe(),
-                       "lexical": lexical.describe(), "model": model_fp}, sort_keys=True)
+                       "lexical": lexical.describe(), "model": model_fp, "dense": dense.describe()}, sort_keys=True)
     return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
 
 def prepare_index(benchmark: Benchmark, encoder: Encoder, cache_dir: Path, chunking: ChunkConfig = ChunkConfig(),
-                  lexical: LexicalConfig = LexicalConfig(), progress: Progress | None = None) -> EvalRun:
+                  lexical: LexicalConfig = LexicalConfig(), progress: Progress | None = None,
+                  dense: DenseConfig = DenseConfig()) -> EvalRun:
     """The benchmark's index for these settings: reused when cached, else built from stored vectors.
 
     Raises:
@@ -79,7 +82,7 @@ def prepare_index(benchmark: Benchmark, encoder: Encoder, cache_dir: Path, chunk
                              f"{len(report.problems)} problem(s), first: "
                              f"{report.problems[0].message if report.problems else 'the file is empty'}")
     fingerprint = index_fingerprint(corpus_fingerprint(a.fingerprint for a in report.articles), chunking, lexical,
-                                    encoder.info.fingerprint)
+                                    encoder.info.fingerprint, dense)
     index_dir = Path(cache_dir) / "indexes" / fingerprint
     # a gold document dropped as a copy of another (same text) is found as the copy that was kept
     aliases = {dup.id: kept.id for dup, kept in report.duplicates if dup.id != kept.id}
@@ -93,7 +96,7 @@ def prepare_index(benchmark: Benchmark, encoder: Encoder, cache_dir: Path, chunk
         encoder.load()
     cache.embed_missing(texts, encoder, progress=(lambda d, t: progress("embedding", d, t)) if progress else None)
     stats = build_version(report.articles, encoder, index_dir, chunking, cache=cache.as_cache(), progress=progress,
-                          reuse_current=False, extra_writers={"lexical": LexicalWriter(lexical)})
+                          reuse_current=False, extra_writers={"lexical": LexicalWriter(lexical)}, dense=dense)
     ensure_sentences(index_dir, cache_dir, encoder, progress)
     return EvalRun(index_dir, fingerprint, stats, len(report.articles), aliases)
 

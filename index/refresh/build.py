@@ -25,7 +25,7 @@ from index.refresh.steps import (Chunked, VectorCache, chunk_and_hash, publish, 
 from index.store.layout import clean_partial_versions, version_path
 from index.store.manifest import Manifest, corpus_fingerprint
 from index.store.metadata import write_metadata
-from index.store.vectors import VectorIndex, save_vectors
+from index.store.vectors import DenseConfig, save_vectors, write_dense_index
 from index.store.writers import IndexWriter, Progress
 
 log = logging.getLogger(__name__)
@@ -72,7 +72,8 @@ def build_version(articles: Sequence[Article], encoder: Encoder, index_dir: Path
                   config: ChunkConfig = ChunkConfig(), cache: VectorCache | None = None,
                   progress: Progress | None = None, reuse_current: bool = True,
                   extra_manifest: dict | None = None,
-                  extra_writers: Mapping[str, IndexWriter] | None = None) -> BuildStats:
+                  extra_writers: Mapping[str, IndexWriter] | None = None,
+                  dense: DenseConfig = DenseConfig()) -> BuildStats:
     """Write a new index version and make it current; the old one keeps serving until the switch.
 
     Args:
@@ -87,6 +88,7 @@ def build_version(articles: Sequence[Article], encoder: Encoder, index_dir: Path
         extra_manifest: stored under `extra` in the manifest.
         extra_writers: name → writer of further index files (e.g. the lexical index), run
             before the manifest so their files are checksummed with the rest.
+        dense: which dense index the version gets (flat, or approximate from a size on).
 
     Raises:
         OSError: the version could not be written (nothing is published, the scratch folder is removed).
@@ -104,7 +106,7 @@ def build_version(articles: Sequence[Article], encoder: Encoder, index_dir: Path
     if progress:
         progress("writing", 0, 1)
     with scratch_version(index_dir) as tmp:
-        _write_rows(tmp, articles, chunked, vectors.vectors, cache.indexed_at)
+        _write_rows(tmp, articles, chunked, vectors.vectors, cache.indexed_at, dense)
         written = run_writers(extra_writers, lambda w: w(tmp, chunked.pairs, chunked.texts, progress=progress))
         extra = {**dict(extra_manifest or {}), **written.extra}
         manifest = version_manifest(encoder, config, len(articles), len(chunked.pairs),
@@ -135,8 +137,8 @@ def _reuse_current_version(cache: VectorCache, index_dir: Path, encoder: Encoder
 
 
 def _write_rows(folder: Path, articles: Sequence[Article], chunked: Chunked, vectors: np.ndarray,
-                indexed_at: Mapping[str, str]) -> None:
-    """The files with one row per passage: vectors, the FAISS index and the metadata.
+                indexed_at: Mapping[str, str], dense: DenseConfig = DenseConfig()) -> None:
+    """The files with one row per passage: vectors, the FAISS index (flat or approximate) and the metadata.
 
     Args:
         vectors: float32, shape (passages, dim), aligned with `chunked`.
@@ -144,6 +146,6 @@ def _write_rows(folder: Path, articles: Sequence[Article], chunked: Chunked, vec
     """
     now = datetime.now(timezone.utc).isoformat(timespec="seconds")
     save_vectors(folder, vectors)
-    VectorIndex.from_vectors(vectors).save(folder)
+    write_dense_index(folder, vectors, dense)
     write_metadata(folder, articles, [p for _, p in chunked.pairs], chunked.hashes,
                    {a.id: indexed_at.get(a.fingerprint) or now for a in articles})

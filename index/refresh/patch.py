@@ -41,7 +41,8 @@ from index.refresh.steps import (Chunked, Pair, Written, chunk_and_hash, embedde
 from index.store.manifest import FORMAT_VERSION, Manifest, corpus_fingerprint, sha256_file
 from index.store.metadata import META_FILE, MetadataPatch, MetadataStore
 from index.store.rowfiles import RowPlan, assign_rows, patch_flat_index, patch_npy
-from index.store.vectors import FAISS_FILE, VECTORS_FILE, VectorIndex, load_vectors, save_vectors
+from index.store.vectors import (ANN_FILE, ANN_ROWS_FILE, FAISS_FILE, VECTORS_FILE, DenseConfig, load_vectors,
+                                 patch_ann, save_vectors, write_dense_index)
 from index.store.writers import IndexWriter, Progress
 
 log = logging.getLogger(__name__)
@@ -83,7 +84,8 @@ class PatchedRows(NamedTuple):
 def patch_version(index_dir: Path, base: Path, encoder: Encoder, config: ChunkConfig,
                   drop: Sequence[str], add: Sequence[Article], relabel: Relabel,
                   progress: Progress | None = None, extra_manifest: dict | None = None,
-                  extra_writers: Mapping[str, IndexWriter] | None = None) -> BuildStats:
+                  extra_writers: Mapping[str, IndexWriter] | None = None,
+                  dense: DenseConfig = DenseConfig()) -> BuildStats:
     """Publish `base` minus `drop`, plus `add`, with `relabel`'s attribution updated; returns its stats.
 
     Args:
@@ -98,6 +100,7 @@ def patch_version(index_dir: Path, base: Path, encoder: Encoder, config: ChunkCo
         extra_manifest: stored under `extra` in the manifest.
         extra_writers: name → writer of further files; patched where the writer can (see
             `index.store.writers.PatchingWriter`), else written from every passage.
+        dense: which dense index the version gets; an approximate base's codes are patched (`patch_ann`).
 
     Raises:
         ValueError: the base's vectors and metadata disagree on the row count.
@@ -109,7 +112,7 @@ def patch_version(index_dir: Path, base: Path, encoder: Encoder, config: ChunkCo
         chunked = chunk_and_hash(add, encoder, config, progress)
         rows = _patch_metadata(tmp, base, encoder, chunked, drop, add, relabel, progress)
         written, checksums = _write_files(tmp, base, config, rows, chunked.pairs, encoder.info.dim, extra_writers,
-                                          progress)
+                                          progress, dense)
         extra = {**dict(extra_manifest or {}), **written.extra}
         articles, n_new = len(rows.fingerprints), rows.plan.n_new
         manifest = version_manifest(encoder, config, articles, n_new, corpus_fingerprint(rows.fingerprints), extra)
@@ -161,7 +164,7 @@ def _patch_metadata(tmp: Path, base: Path, encoder: Encoder, chunked: Chunked, d
 
 def _write_files(tmp: Path, base: Path, config: ChunkConfig, rows: PatchedRows, incoming: Sequence[Pair], dim: int,
                  extra_writers: Mapping[str, IndexWriter] | None,
-                 progress: Progress | None) -> tuple[Written, dict[str, str]]:
+                 progress: Progress | None, dense: DenseConfig = DenseConfig()) -> tuple[Written, dict[str, str]]:
     """The vector files and the extra writers' files, and every file's checksum but the manifest's.
 
     The extra writers run beside the vector files' patching (both mostly wait on numpy and the
@@ -178,7 +181,8 @@ def _write_files(tmp: Path, base: Path, config: ChunkConfig, rows: PatchedRows, 
     with ThreadPoolExecutor(max_workers=2) as pool, ThreadPoolExecutor(max_workers=1) as writers_pool:
         writers_done = writers_pool.submit(run_writers, extra_writers, patch_or_write)
         checks: dict[str, Future[str]] = {META_FILE: pool.submit(sha256_file, tmp / META_FILE)}
-        _patch_row_files(tmp, base, rows, dim, lambda name: checks.update({name: pool.submit(sha256_file, tmp / name)}))
+        _patch_row_files(tmp, base, rows, dim, lambda name: checks.update({name: pool.submit(sha256_file, tmp / name)}),
+                         dense)
         if progress:
             progress("writing", 2, 3)
         written = writers_done.result()
@@ -188,10 +192,14 @@ def _write_files(tmp: Path, base: Path, config: ChunkConfig, rows: PatchedRows, 
         return written, {name: future.result() for name, future in checks.items()}
 
 
-def _patch_row_files(tmp: Path, base: Path, rows: PatchedRows, dim: int, done: Callable[[str], None]) -> None:
-    """`vectors.npy` and the FAISS index: the base's with the moved and incoming rows rewritten.
+def _patch_row_files(tmp: Path, base: Path, rows: PatchedRows, dim: int, done: Callable[[str], None],
+                     dense: DenseConfig = DenseConfig()) -> None:
+    """`vectors.npy` and the dense index: the base's with the moved and incoming rows rewritten.
 
-    Falls back to writing a file in full when its layout rules out patching it;
+    A flat base's `faiss.index` has its rows rewritten; an approximate base's index gets the incoming
+    passages as new nodes and masks the ones that left (`index.store.vectors.patch_ann`). Falls back to
+    writing the dense index in full when the base's layout rules out patching it, when the version
+    crosses `dense.ann_min_passages` either way, or when it has too many masked codes;
     `done(file name)` is called as each file is complete.
     """
     plan, base_vectors = rows.plan, rows.base_vectors
@@ -213,8 +221,16 @@ def _patch_row_files(tmp: Path, base: Path, rows: PatchedRows, dim: int, done: C
     if not patch_npy(base / VECTORS_FILE, tmp / VECTORS_FILE, plan.n_old, plan.n_new, dim, updates):
         save_vectors(tmp, all_vectors())
     done(VECTORS_FILE)
+    if plan.n_new >= dense.ann_min_passages:
+        targets = np.asarray(plan.targets, dtype=np.int64)
+        if not patch_ann(base, tmp, plan.old_to_new(), targets, rows.new_vectors.reshape(len(targets), dim),
+                         plan.n_new, dense):
+            write_dense_index(tmp, load_vectors(tmp), dense)  # the patched vectors, memory-mapped
+        done(ANN_FILE)
+        done(ANN_ROWS_FILE)
+        return
     if not patch_flat_index(base / FAISS_FILE, tmp / FAISS_FILE, plan.n_old, plan.n_new, dim, updates):
-        VectorIndex.from_vectors(all_vectors()).save(tmp)
+        write_dense_index(tmp, all_vectors(), dense)
     done(FAISS_FILE)
 
 

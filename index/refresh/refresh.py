@@ -47,6 +47,7 @@ from index.store.manifest import Manifest
 from index.store.recovery import clean_up
 from index.store.metadata import MetadataStore
 from index.store.state import INTERRUPTED, RecordsMemo, StateStore
+from index.store.dense import DenseConfig
 from index.store.writers import IndexWriter, Progress
 
 log = logging.getLogger(__name__)
@@ -154,7 +155,7 @@ def refresh_index(corpus_dir: Path, index_dir: Path, encoder: Encoder, config: C
                   progress: Progress | None = None, dry_run: bool = False, ingest: FeedIngest | None = None,
                   actor: str | None = None, keep_versions: int = 3,
                   extra_writers: Mapping[str, IndexWriter] | None = None, rescan: bool = False,
-                  memo: RecordsMemo | None = None) -> RefreshReport:
+                  memo: RecordsMemo | None = None, dense: DenseConfig = DenseConfig()) -> RefreshReport:
     """Bring the index in line with the corpus folder (see the module docstring).
 
     Args:
@@ -165,20 +166,22 @@ def refresh_index(corpus_dir: Path, index_dir: Path, encoder: Encoder, config: C
         extra_writers: name → writer of further index files (see `index.store.writers`).
         rescan: parse every file again instead of trusting unchanged files' records.
         memo: the last scan's file records kept in memory by a long-lived caller.
+        dense: which dense index new versions get (`index.store.vectors.DenseConfig`).
 
     Raises:
         IndexBusy: another refresh, build or rollback is running.
         UnreadableFile: the corpus folder does not exist.
     """
     job = _Job(corpus_dir, index_dir, encoder, config, "dry run" if dry_run else "refresh", progress=progress,
-               ingest=ingest, keep_versions=keep_versions, extra_writers=extra_writers, rescan=rescan, memo=memo)
+               ingest=ingest, keep_versions=keep_versions, extra_writers=extra_writers, rescan=rescan, memo=memo,
+               dense=dense)
     return _run(job, actor).report
 
 
 def build_index(corpus_dir: Path, index_dir: Path, encoder: Encoder, config: ChunkConfig = ChunkConfig(), *,
                 progress: Progress | None = None, actor: str | None = None, keep_versions: int = 3,
                 extra_writers: Mapping[str, IndexWriter] | None = None, reuse: bool = True,
-                memo: RecordsMemo | None = None) -> tuple[LoadReport, RefreshReport]:
+                memo: RecordsMemo | None = None, dense: DenseConfig = DenseConfig()) -> tuple[LoadReport, RefreshReport]:
     """Write a new version from every file of the corpus folder (`newsbot build`), the way a refresh writes one.
 
     The same lock, scan (every file parsed again), plan, file records and history
@@ -198,7 +201,7 @@ def build_index(corpus_dir: Path, index_dir: Path, encoder: Encoder, config: Chu
         UnreadableFile: the corpus folder does not exist.
     """
     job = _Job(corpus_dir, index_dir, encoder, config, BUILD, progress=progress, keep_versions=keep_versions,
-               extra_writers=extra_writers, rescan=True, memo=memo, reuse=reuse)
+               extra_writers=extra_writers, rescan=True, memo=memo, reuse=reuse, dense=dense)
     outcome = _run(job, actor or BUILD)
     return _load_report(outcome), outcome.report
 
@@ -219,6 +222,7 @@ class _Job:
     rescan: bool = False
     memo: RecordsMemo | None = None
     reuse: bool = True  # a full build may reuse the serving version's vectors
+    dense: DenseConfig = DenseConfig()  # which dense index new versions get
 
     @property
     def dry_run(self) -> bool:
@@ -385,7 +389,7 @@ def _patch(job: _Job, plan: RefreshPlan, articles: Mapping[str, Article], before
         drop=changed_ids + [e.id for e in plan.removed],
         add=[articles[e.id] for e in (*plan.new, *plan.changed) if e.id in articles],
         relabel={e.id: (e.source, also.get(e.id, ())) for e in plan.relabelled},
-        progress=job.progress, extra_manifest=_provenance(job), extra_writers=job.extra_writers)
+        progress=job.progress, extra_manifest=_provenance(job), extra_writers=job.extra_writers, dense=job.dense)
 
 
 def _build(job: _Job, plan: RefreshPlan, articles: Mapping[str, Article], reason: str) -> BuildStats:
@@ -393,7 +397,7 @@ def _build(job: _Job, plan: RefreshPlan, articles: Mapping[str, Article], reason
     log.info("building the new index version in full: %s", reason)
     stats = build_version([articles[r.id] for r in plan.kept if r.id in articles], job.encoder, job.index_dir,
                           job.config, progress=job.progress, reuse_current=job.reuse, extra_manifest=_provenance(job),
-                          extra_writers=dict(job.extra_writers or {}))
+                          extra_writers=dict(job.extra_writers or {}), dense=job.dense)
     make_durable(version_path(job.index_dir, stats.version))  # flushed by the build: this only marks it
     return stats
 

@@ -107,7 +107,8 @@ class HybridRetriever:
         found: list[np.ndarray] = []
         lexical_all = None
         if config.mode != "lexical":
-            found.append(self.index.search(query, config.depth, allowed).rows.astype(np.int64))
+            found.append(self.index.search(query, config.depth, allowed, exact=config.exact,
+                                           candidates=config.ann_candidates).rows.astype(np.int64))
         if config.mode != "dense":
             lexical_all = self.lexical.normalised(question)
             found.append(_top_rows(lexical_all, config.depth, allowed))
@@ -166,15 +167,15 @@ def rank_candidates(parts: Sequence[Candidates], config: RetrievalConfig, k: int
     owners = np.concatenate([c.owners + off for c, off in zip(parts, article_offsets)])
     scored = RowScores(*(np.concatenate([getattr(c.scores, name) for c in parts]) for name in RowScores._fields))
     recent = _uses_recency(config, reference_day)
-    articles = rank_articles(rows.tolist(), scored.ranking.tolist(), owners.tolist(), config.second_passage)
+    articles = rank_articles(rows, scored.ranking, owners, config.second_passage)
     shown = diversify(articles, k, per_article, config.dominance)
     if config.fusion == "rrf" and config.mode == "hybrid":
         # RRF scores are ranks, not evidence: judge confidence on the weighted scores
         absolute = config.dense_weight * scored.dense + (1 - config.dense_weight) * scored.lexical - scored.prior
-        articles = rank_articles(rows.tolist(), absolute.tolist(), owners.tolist(), config.second_passage)
+        articles = rank_articles(rows, absolute, owners, config.second_passage)
     elif recent:
         # recency orders results; whether anything answers reliably is a matter of relevance alone
-        articles = rank_articles(rows.tolist(), scored.relevance.tolist(), owners.tolist(), config.second_passage)
+        articles = rank_articles(rows, scored.relevance, owners, config.second_passage)
     sure = confidence(articles, config.margin_weight, config.min_score)
     return Ranked(shown, float(articles[0].passages[0][1]), sure, offsets)
 

@@ -29,7 +29,7 @@ from index.store.manifest import Manifest
 from index.store.metadata import MetadataStore
 from index.search.results import Hit, SearchResult
 from index.store.sentences import SentenceStore
-from index.store.vectors import VectorIndex, load_vectors
+from index.store.vectors import VectorIndex, limit_blas_threads
 
 log = logging.getLogger(__name__)
 
@@ -77,6 +77,8 @@ class SearchService:
         self.manifest.check_model(encoder.info)
         if verify:
             self.manifest.verify(folder)
+        limit_blas_threads()
+        # memory-mapped vectors, and the version's flat index (small) or its approximate one (large)
         self.vectors = VectorIndex.load(folder, self.manifest.passages, self.manifest.dim)
         self.meta = MetadataStore(folder)
         # versions built before the lexical index existed still answer, densely
@@ -91,7 +93,7 @@ class SearchService:
                                dtype=np.float64)
         # "now" for the recency prior: today, or the newest article's day when the corpus is older
         self.newest_day = float(np.nanmax(article_day)) if np.isfinite(article_day).any() else None
-        self.retriever = HybridRetriever(load_vectors(folder), self.vectors, lexical, article_of_row, article_day)
+        self.retriever = HybridRetriever(self.vectors.vectors, self.vectors, lexical, article_of_row, article_day)
         self.retrieval = self.retriever.effective(retrieval)
         # sentence vectors embedded at build time, beside the versions (INDEX/versions/<this> → INDEX)
         self.sentences = SentenceStore(sentence_root or folder.parent.parent, encoder.info.fingerprint)

@@ -137,8 +137,10 @@ class LexicalIndex:
             params = json.loads((folder / PARAMS_FILE).read_text())
             passages = params.pop("passages", None)
             config = LexicalConfig(**params)
+            # memory-mapped: a question reads only its terms' columns (~250 MB each of scores and rows at
+            # 1M passages would otherwise sit on the heap of every serving process)
             retriever = (None if passages == 0 else
-                         bm25s.BM25.load(str(folder), mmap=False, show_progress=False, **_FILES))
+                         bm25s.BM25.load(str(folder), mmap=True, show_progress=False, **_FILES))
         except (OSError, ValueError, TypeError, KeyError) as exc:
             raise IndexCorrupt(f"the lexical index in {folder} is unreadable ({exc}) — run `newsbot build` "
                                "to rebuild the index") from None

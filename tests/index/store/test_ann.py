@@ -1,0 +1,205 @@
+"""The approximate dense index: candidate recall against exact search, filters before the top k, and a
+patched approximate index answering exactly as a rebuilt one."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from index.library import Library
+from index.search.ranking import RetrievalConfig
+from index.search.service import Filters
+from index.store import vectors as dense
+from index.store.dense import DenseConfig
+from index.store.layout import version_path
+from index.store.vectors import ANN_FILE, ANN_ROWS_FILE, FAISS_FILE, ApproximateIndex, VectorIndex, load_vectors
+from tests.support.fakes import HashEncoder
+from tests.support.refresh import age, bench_records, edit, write_records
+
+DEPTH = RetrievalConfig().depth  # candidates the dense side is asked for, as in production (300)
+
+
+def clustered(n: int, dim: int = 64, clusters: int = 40, seed: int = 0) -> np.ndarray:
+    """Unit vectors in clusters (topics), as sentence embeddings are: float32, shape (n, dim)."""
+    rng = np.random.default_rng(seed)
+    centres = rng.standard_normal((clusters, dim)).astype(np.float32)
+    out = centres[rng.integers(0, clusters, n)] + 0.6 * rng.standard_normal((n, dim)).astype(np.float32)
+    return out / np.linalg.norm(out, axis=1, keepdims=True)
+
+
+def exact_top(vectors: np.ndarray, query: np.ndarray, k: int, allowed: np.ndarray | None = None) -> set[int]:
+    rows = np.arange(len(vectors)) if allowed is None else np.asarray(allowed)
+    scores = vectors[rows] @ query
+    return set(rows[np.argsort(-scores)[:k]].tolist())
+
+
+def approximate_index(vectors: np.ndarray, tmp_path: Path) -> VectorIndex:
+    """The approximate index written and read back as a version holds it, over memory-mapped vectors."""
+    np.save(tmp_path / "vectors.npy", vectors)
+    ApproximateIndex.build(vectors).save(tmp_path)
+    index = VectorIndex.load(tmp_path, len(vectors), vectors.shape[1])
+    assert index.approximate and not (tmp_path / FAISS_FILE).exists()
+    return index
+
+
+def test_candidate_recall_against_exact_search(tmp_path: Path) -> None:
+    """Random directions in 384 dimensions (the model's), the hardest case for an approximate index: of the
+    exact top `DEPTH`, at least 98% are found with the candidates rescored by default (not without them)."""
+    rng = np.random.default_rng(1)
+    vectors = rng.standard_normal((8000, 384)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    index = approximate_index(vectors, tmp_path)
+    recalls, bare = [], []
+    for _ in range(30):
+        query = rng.standard_normal(384).astype(np.float32)
+        query /= np.linalg.norm(query)
+        found = index.search(query, DEPTH, candidates=RetrievalConfig().ann_candidates)
+        assert np.all(np.diff(found.scores) <= 1e-6)  # best first
+        np.testing.assert_allclose(found.scores, vectors[found.rows] @ query, rtol=1e-5)  # exact cosines
+        truth = exact_top(vectors, query, DEPTH)
+        recalls.append(len(set(found.rows.tolist()) & truth) / DEPTH)
+        bare.append(len(set(index.search(query, DEPTH, candidates=DEPTH).rows.tolist()) & truth) / DEPTH)
+    assert np.mean(recalls) >= 0.98, np.mean(recalls)
+    assert np.mean(bare) < 0.9  # the codes alone are approximate: the rescored candidates make the recall
+
+
+@pytest.mark.parametrize("branch", ["a deeper scan keeping allowed rows", "exact scores of the allowed rows"])
+def test_filters_apply_before_the_top_k(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, branch: str) -> None:
+    vectors = clustered(4000, seed=2)
+    index = approximate_index(vectors, tmp_path)
+    if branch == "a deeper scan keeping allowed rows":
+        monkeypatch.setattr(dense, "FILTER_EXACT_ROWS", 0)
+        monkeypatch.setattr(dense, "MAX_CANDIDATES", 10**9)
+    rng = np.random.default_rng(3)
+    for share in (0.5, 0.1, 0.02):
+        allowed = np.sort(rng.choice(len(vectors), int(share * len(vectors)), replace=False)).astype(np.int64)
+        query = vectors[rng.integers(len(vectors))]
+        found = index.search(query, DEPTH, allowed)
+        assert set(found.rows.tolist()) <= set(allowed.tolist())
+        assert len(found.rows) == min(DEPTH, len(allowed))  # a filter does not starve the top k
+        overlap = len(set(found.rows.tolist()) & exact_top(vectors, query, DEPTH, allowed)) / len(found.rows)
+        assert overlap >= 0.95, (share, overlap)
+
+
+def test_masked_nodes_never_answer(tmp_path: Path) -> None:
+    vectors = clustered(3000, seed=4)
+    np.save(tmp_path / "base.npy", vectors)
+    base, out = tmp_path / "base", tmp_path / "out"
+    base.mkdir()
+    out.mkdir()
+    ApproximateIndex.build(vectors).save(base)
+    gone = np.arange(0, 3000, 7)
+    old_to_new = np.arange(3000, dtype=np.int64)
+    old_to_new[gone] = -1
+    # the removed rows' places are taken by new vectors (as a refresh's `RowPlan` does)
+    incoming = clustered(len(gone), seed=5)
+    config = DenseConfig(ann_min_passages=1)
+    assert dense.patch_ann(base, out, old_to_new, gone, incoming, 3000, config)
+    patched = vectors.copy()
+    patched[gone] = incoming
+    np.save(out / "vectors.npy", patched)
+    index = VectorIndex.load(out, 3000, vectors.shape[1])
+    assert index.ann.nodes == 3000 + len(gone) and index.ann.dead == len(gone)
+    for row in gone[:20]:
+        found = index.search(vectors[row], 5)  # the old vector's own place now holds another passage
+        assert found.scores[0] < 0.999
+        found = index.search(incoming[row // 7], 1)
+        assert found.rows[0] == row
+    # too many masked nodes: the caller must rebuild
+    old_to_new[: 2000] = -1
+    assert not dense.patch_ann(base, out, old_to_new, np.zeros(0, np.int64),
+                               np.zeros((0, vectors.shape[1]), np.float32), 1000, config)
+
+
+def test_vectors_are_memory_mapped_once(tmp_path: Path) -> None:
+    vectors = clustered(500)
+    np.save(tmp_path / "vectors.npy", vectors)
+    loaded = load_vectors(tmp_path)
+    assert isinstance(loaded, np.memmap)
+
+
+def _neighbours(library: Library, questions: list[str], filters: Filters = Filters(), exact: bool = False,
+                k: int = 30) -> list[list[tuple[str, float]]]:
+    """Each question's k-th best cosine and the passages (id, cosine) above it from the dense index, filters
+    applied first, sorted by id: equal cosines, common with the fake encoder's word-count vectors, are
+    ordered by row, which a patch and a full build do not share."""
+    service = library.service
+    allowed = service.allowed_rows(filters)
+    out = []
+    for q in questions:
+        # more candidates than codes: every code is rescored, so any difference is in the patch's
+        # bookkeeping (masks, rows, filters), not in how close the codes came
+        found = service.vectors.search(service.embed_query(q), k, allowed, exact=exact, candidates=2000)
+        ids = service.meta.passages_by_rows(found.rows.tolist())
+        last = round(float(found.scores[-1]), 5)  # passages tied with the k-th may be cut either way
+        out.append([last] + sorted((ids[row].id, round(float(score), 5))
+                                   for row, score in zip(found.rows.tolist(), found.scores)
+                                   if round(float(score), 5) > last))
+    return out
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("seed", [1, 2])
+def test_a_patched_approximate_index_answers_as_a_rebuilt_one(tmp_path: Path, seed: int) -> None:
+    """Random edits, removals and additions: the patched approximate index (codes added and masked) finds the same
+    nearest passages as a version written in full, and as exact search, with and without filters."""
+    rng = random.Random(seed)
+    folder = tmp_path / "corpus"
+    paths = write_records(folder, bench_records(25))
+    age(folder)
+    spare = bench_records(10, offset=30)
+    config = DenseConfig(ann_min_passages=1, rebuild_dead_fraction=0.9)
+    library = Library(folder, tmp_path / "idx", HashEncoder(), keep_versions=10, dense=config)
+    library.refresh()
+    assert (version_path(tmp_path / "idx") / ANN_FILE).exists()
+    questions = ["storm court vote", "What did the president say about rates?", "zebra", "election results"]
+    for step in range(3):
+        alive = [p for p in paths if p.exists()]
+        for p in rng.sample(alive, rng.randint(1, 3)):
+            edit(p, f"Step {step}: " + " ".join(rng.choice(["storm", "court", "rates", "vote"]) for _ in range(40)))
+        for p in rng.sample(alive, rng.randint(0, 2)):
+            p.unlink()
+        if spare and rng.random() < 0.7:
+            paths += write_records(folder, [spare.pop()])
+        report = library.refresh()
+        assert report.full_build_reason is None  # patched
+        served = version_path(tmp_path / "idx")
+        node_rows = np.load(served / ANN_ROWS_FILE)
+        assert (node_rows < 0).any()  # patched (codes masked), not rebuilt
+        fresh = Library(folder, tmp_path / f"full-{step}", HashEncoder(), dense=config)
+        fresh.build()
+        outlet = library.service.articles()[0].outlet
+        for filters in (Filters(), Filters(outlets=(outlet,))):
+            patched = _neighbours(library, questions, filters)
+            assert patched == _neighbours(fresh, questions, filters)
+            assert patched == _neighbours(library, questions, filters, exact=True)  # and equal to exact search
+        only = Filters(outlets=(outlet,))
+        assert all(h.article.outlet == outlet for h in library.service.search("storm", k=5, filters=only).hits)
+
+
+def test_queries_use_one_thread_of_numpys_blas_and_faiss(tmp_path: Path) -> None:
+    """No thread pool spin-waits under concurrent questions: numpy's OpenBLAS is limited to one thread
+    once a version is served, and each querying thread runs FAISS on one OpenMP thread."""
+    import faiss
+    from threadpoolctl import threadpool_info
+
+    dense.limit_blas_threads()
+    numpy_blas = [lib for lib in threadpool_info() if lib["user_api"] == "blas" and "numpy" in lib["filepath"]]
+    assert numpy_blas and all(lib["num_threads"] == 1 for lib in numpy_blas)
+    vectors = clustered(500)
+    index = approximate_index(vectors, tmp_path)
+    seen: list[int] = []
+
+    def ask() -> None:
+        index.search(vectors[0], 5)
+        seen.append(faiss.omp_get_max_threads())
+
+    import threading
+
+    worker = threading.Thread(target=ask)
+    worker.start()
+    worker.join()
+    assert seen == [1]
