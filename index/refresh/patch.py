@@ -109,7 +109,11 @@ def patch_version(index_dir: Path, base: Path, encoder: Encoder, config: ChunkCo
     """
     started = time.perf_counter()
     with scratch_version(index_dir) as tmp:
-        chunked = chunk_and_hash(add, encoder, config, progress)
+        kept = MetadataStore(base)
+        try:
+            chunked = chunk_and_hash(add, encoder, config, progress, taken=_kept_passage_ids(kept, drop))
+        finally:
+            kept.close()
         rows = _patch_metadata(tmp, base, encoder, chunked, drop, add, relabel, progress)
         written, checksums = _write_files(tmp, base, config, rows, chunked.pairs, encoder.info.dim, extra_writers,
                                           progress, dense)
@@ -129,6 +133,18 @@ def patch_version(index_dir: Path, base: Path, encoder: Encoder, config: ChunkCo
              "in %.2fs", base.name, name, len(drop), len(add), len(rows.plan.targets), len(rows.plan.moves),
              rows.embedded, stats.seconds)
     return stats
+
+
+def _kept_passage_ids(base: MetadataStore, drop: Sequence[str]) -> Callable[[str], bool]:
+    """Whether an id belongs to a passage of the base version that the patch keeps (its article is not in
+    `drop`): an incoming passage must not take it (see `corpus.chunking.unique_passage_ids`)."""
+    dropped = set(drop)
+
+    def taken(passage_id: str) -> bool:
+        article = base.article_of_passage(passage_id)
+        return article is not None and article not in dropped
+
+    return taken
 
 
 def _patch_metadata(tmp: Path, base: Path, encoder: Encoder, chunked: Chunked, drop: Sequence[str],

@@ -26,7 +26,7 @@ from typing import NamedTuple
 import numpy as np
 
 from corpus.article import Article
-from corpus.chunking import ChunkConfig, Passage, chunk_article, embedding_text
+from corpus.chunking import ChunkConfig, Passage, chunk_article, embedding_text, unique_passage_ids
 from index.encoder import Encoder, embed_hash
 from index.errors import NewsIndexError
 from index.store.layout import VERSIONS, fsync_dir, list_versions, new_tmp_version, publish_version
@@ -59,13 +59,17 @@ def embedded_texts(pairs: Sequence[Pair], config: ChunkConfig) -> list[str]:
 
 
 def chunk_and_hash(articles: Sequence[Article], encoder: Encoder, config: ChunkConfig,
-                   progress: Progress | None = None) -> Chunked:
+                   progress: Progress | None = None, taken: Callable[[str], bool] = lambda _: False) -> Chunked:
     """Chunk `articles` and key each passage's embedded text by its embed hash: the one way passages are made.
 
     Args:
         progress: called once with ("chunked", passages, passages).
+        taken: whether a passage id is already used by a passage the new version keeps (a patch's base);
+            colliding ids are settled by `corpus.chunking.unique_passage_ids`.
     """
     pairs = chunk_all(articles, encoder, config)
+    unique = unique_passage_ids([p for _, p in pairs], taken)
+    pairs = [(a, p) for (a, _), p in zip(pairs, unique)]
     if progress:
         progress("chunked", len(pairs), len(pairs))
     texts = embedded_texts(pairs, config)

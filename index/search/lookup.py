@@ -18,7 +18,7 @@ from index.search.links import fragment_link
 from index.search.quote import QuoteFinder, QuoteResult
 from index.search.service import SearchService
 
-PASSAGE_ID = re.compile(r"^p[0-9a-f]{3,9}$")
+PASSAGE_ID = re.compile(r"^p[0-9a-f]{3,12}$")
 ARTICLE_PREFIX = "a:"
 ARTICLE_ID = re.compile(r"^[uc][0-9a-f]{15}$")
 

@@ -162,6 +162,11 @@ class MetadataStore:
         chosen = exact[0] if exact else (found[0] if len(found) == 1 else None)
         return (chosen["row"], _passage(chosen)) if chosen else None
 
+    def article_of_passage(self, passage_id: str) -> str | None:
+        """The article id of the passage whose id is exactly `passage_id` (None: no such passage)."""
+        found = self._query("SELECT article_id FROM passages WHERE id = ?", (passage_id,))
+        return found[0]["article_id"] if found else None
+
     def passages_of(self, article_id: str) -> list[tuple[int, Passage]]:
         """All passages of one article, in order."""
         found = self._query(f"SELECT {_PASSAGE_COLUMNS} FROM passages WHERE article_id = ? ORDER BY ordinal",

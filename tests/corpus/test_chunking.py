@@ -79,3 +79,21 @@ def test_a_giant_unspaced_word_is_cut_like_a_long_sentence() -> None:
     budget = ChunkConfig().target_tokens
     assert max(len(p.text) for p in passages) <= budget * MAX_CHARS_PER_PIECE
     assert "".join(p.text for p in passages).count("x") == len(blob), "nothing is lost"
+
+
+def test_colliding_passage_ids_are_settled_deterministically() -> None:
+    from corpus.chunking import Passage, passage_id, unique_passage_ids
+
+    def make(article: str, start: int, pid: str) -> Passage:
+        return Passage(id=pid, article_id=article, ordinal=0, text="x" * 5, start=start, end=start + 5,
+                       paragraph_first=1, paragraph_last=1)
+
+    passages = [make("a", 0, "p1"), make("b", 0, "p1"), make("c", 0, "p2"), make("d", 0, "p1")]
+    settled = unique_passage_ids(passages, taken=lambda pid: pid == "p2")
+    ids = [p.id for p in settled]
+    assert len(set(ids)) == 4 and ids[0] == "p1"  # the first keeps its id; the others move, "p2" is taken
+    assert ids[1] == passage_id("b", 0, 5, "x" * 5, salt=1) and ids[2] == passage_id("c", 0, 5, "x" * 5, salt=1)
+    assert [p.id for p in unique_passage_ids(passages, taken=lambda pid: pid == "p2")] == ids  # same input, same ids
+    distinct = [make("a", 0, "p1"), make("b", 0, "p2")]
+    assert unique_passage_ids(distinct) == distinct  # nothing collides: nothing changes
+    assert len(passage_id("a", 0, 5, "x")) == 13  # "p" + 12 hex digits

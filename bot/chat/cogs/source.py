@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 MAX_QUERY_CHARS = 1000
-_PASSAGE_PREFIX = re.compile(r"^p[0-9a-f]{0,9}$")
+_PASSAGE_PREFIX = re.compile(r"^p[0-9a-f]{0,12}$")
 
 
 def message_text(message: discord.Message) -> str:

@@ -366,3 +366,33 @@ def test_a_patched_version_analyses_only_the_incoming_passages(corpus, tmp_path:
     assert len(analysed) == len(edited) < report.stats.passages // 10
     hits = library.service.search("zebras migrating north", k=1).hits
     assert hits and "zebras" in hits[0].passage.text
+
+
+def test_passage_id_collisions_neither_fail_a_build_nor_a_patch(corpus, tmp_path: Path, monkeypatch) -> None:  # noqa: ANN001
+    import sqlite3
+
+    import corpus.chunking as chunking
+    from index.store.metadata import META_FILE
+
+    monkeypatch.setattr(chunking, "PASSAGE_ID_DIGITS", 3)  # 4,096 ids: hundreds of passages collide many times
+    folder, paths = corpus
+    library = Library(folder, tmp_path / "index", HashEncoder())
+    library.refresh()
+
+    def ids() -> dict[str, str]:
+        db = sqlite3.connect(version_path(library.index_dir, current_version(library.index_dir)) / META_FILE)
+        try:
+            return dict(db.execute("SELECT id, article_id FROM passages"))
+        finally:
+            db.close()
+
+    before = ids()
+    assert len(before) > 150, "enough passages for collisions among 4,096 ids"
+    edit(paths[0], "a changed first paragraph")
+    library.refresh()
+    after = ids()
+    assert len(after) == library.service.manifest.passages  # every passage has its own id
+    changed = {a for a in before.values() if a not in set(after.values())} | {before[p] for p in before
+                                                                                if p not in after}
+    kept = {p: a for p, a in before.items() if a not in changed}
+    assert all(after.get(p) == a for p, a in kept.items()), "unchanged articles keep their passages' ids"
