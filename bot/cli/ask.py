@@ -32,7 +32,7 @@ ANSI_BOLD, ANSI_RESET = "\033[1m", "\033[0m"
 
 def cmd_build(args: argparse.Namespace, settings: Settings) -> int:
     """`newsbot build`."""
-    build_index(make_library(settings), sys.stdout, rebuild=args.rebuild)
+    build_index(make_library(settings, fresh=args.rebuild), sys.stdout, rebuild=args.rebuild)
     return 0
 
 

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 DEFAULT_EVAL_CACHE = Path(".newsbot/eval-cache")
+ENCODER_CHOICES = ("auto", "onnx-int8", "onnx", "torch")  # bot.settings.ENCODERS
 
 # command → (module under bot.cli, function); the function takes (args, settings) and returns the exit code
 COMMANDS: dict[str, tuple[str, str]] = {
@@ -289,6 +290,8 @@ def _add_eval_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--cache", type=Path, default=DEFAULT_EVAL_CACHE,
                    help=f"where benchmark indexes and embedded vectors are kept (default {DEFAULT_EVAL_CACHE})")
     p.add_argument("--model", type=Path, help="sentence-transformers model folder (default: bundled MiniLM)")
+    p.add_argument("--encoder", choices=ENCODER_CHOICES,
+                   help="embed with this encoder (default: NEWSBOT_ENCODER, auto); each has its own cached index")
     p.add_argument("--set", dest="overrides", action="append", default=[], metavar="NAME=VALUE",
                    help="change one setting: a retrieval field, chunk.<field> or bm25.<field> (repeatable)")
     p.add_argument("--ablation", action="store_true", help="run the ablation ladder and print its table")
