@@ -28,6 +28,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "bench-refresh": ("bench", "cmd_bench_refresh"),
     "bench-servers": ("bench_servers", "cmd_bench_servers"),
     "bench-feeds": ("bench_feeds", "cmd_bench_feeds"),
+    "bench-encoders": ("bench_encoders", "cmd_bench_encoders"),
     "corpus": ("corpus", "cmd_corpus"),
     "eval": ("evaluate", "cmd_eval"),
     "servers": ("servers", "cmd_servers"),
@@ -138,6 +139,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_refresh_parsers(sub)
     _add_corpus_parser(sub)
     _add_eval_parser(sub)
+    _add_bench_encoders_parser(sub)
     _add_servers_parser(sub)
     _add_feeds_parser(sub)
     return parser
@@ -244,6 +246,29 @@ def _add_refresh_parsers(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--runs", type=int, default=5, help="repetitions of each measurement (medians are reported)")
     p.add_argument("--loaded", type=int, default=None,
                    help="most server collections kept in memory (default: NEWSBOT_LOADED_SERVERS, 16)")
+
+
+def _encoder_list(text: str) -> str:
+    names = [n.strip() for n in text.split(",") if n.strip()]
+    wrong = [n for n in names if n not in ENCODER_CHOICES[1:]]
+    if not names or wrong:
+        raise argparse.ArgumentTypeError(f"{text!r}: name encoders from {', '.join(ENCODER_CHOICES[1:])}, "
+                                         "separated by commas")
+    return ",".join(names)
+
+
+def _add_bench_encoders_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("bench-encoders", help="torch vs ONNX fp32 vs ONNX int8: ask start-up, build throughput, "
+                                              "a question's embedding (see README)")
+    p.add_argument("--workdir", default=".newsbot/bench-encoders", help="where the benchmark's indexes live")
+    p.add_argument("--runs", type=whole_number(1), default=3, help="builds per encoder (medians are reported)")
+    p.add_argument("--articles", type=whole_number(0), default=100,
+                   help="rtqa-dev articles in the build sample (0: no build figures)")
+    p.add_argument("--ask-runs", type=whole_number(1), default=5, help="fresh `newsbot ask` processes per encoder")
+    p.add_argument("--benchmark", type=Path, default=Path("../shared/bench/rtqa-dev"),
+                   help="the rtqa-dev folder the build sample comes from (default ../shared/bench/rtqa-dev)")
+    p.add_argument("--encoders", type=_encoder_list, default=None, help="comma-separated subset of torch,onnx,onnx-int8")
+    p.add_argument("--json", action="store_true", help="print the rows as JSON")
 
 
 def _add_corpus_parser(sub: argparse._SubParsersAction) -> None:
