@@ -139,6 +139,18 @@ class OnnxEncoder:
         """Export the model if needed and open the session now (so timings of embedding exclude start-up)."""
         self._session()
 
+    def start_loading(self) -> None:
+        """Open the session in a background thread, so that a fresh process (`newsbot ask`) loads the model
+        while it loads the index; `encode` then waits for it. A failure here is left for `encode` to raise."""
+        def load_quietly() -> None:
+            try:
+                self._session()
+            except Exception as exc:  # noqa: BLE001 - encode() opens it again and reports the error
+                log.debug("loading the model in the background failed: %s", exc)
+
+        if self._session_obj is None:
+            threading.Thread(target=load_quietly, name="load-model", daemon=True).start()
+
     def model_file(self) -> Path:
         """The ONNX file this encoder runs (exported on first use)."""
         with self._lock:

@@ -127,6 +127,7 @@ def _export_fp32(model_path: str, final: Path) -> None:
 
 
 def _quantize_int8(source: Path, final: Path) -> None:
+    import onnx
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
     tmp = _tmp_name(final)
@@ -134,7 +135,10 @@ def _quantize_int8(source: Path, final: Path) -> None:
     level = root.level
     root.setLevel(max(level, logging.WARNING + 1))  # the quantiser logs every tensor to the root logger
     try:
-        quantize_dynamic(str(source), str(tmp), weight_type=QuantType.QInt8, per_channel=True,
+        # a ModelProto, not the path: given a path, the quantiser writes `<source>-inferred.onnx` beside it and
+        # deletes it, so two processes quantising at once delete each other's file; a ModelProto goes through
+        # a private temporary folder
+        quantize_dynamic(onnx.load(str(source)), str(tmp), weight_type=QuantType.QInt8, per_channel=True,
                          op_types_to_quantize=["MatMul"], extra_options={"MatMulConstBOnly": True})
         _publish(tmp, final)
     finally:

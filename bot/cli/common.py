@@ -84,16 +84,21 @@ def corpus_named(args: argparse.Namespace) -> bool:
     return getattr(args, "corpus", None) is not None or bool(os.environ.get("NEWSBOT_CORPUS_DIR", "").strip())
 
 
-def view_for(settings: Settings, server: int | None, build: bool = True) -> SearchView:
+def view_for(settings: Settings, server: int | None, build: bool = True, asking: bool = False) -> SearchView:
     """What `newsbot ask/sources --server ID` answer from: exactly what that server sees in Discord.
 
     Args:
         build: build the base index first when there is none (else say there is none).
+        asking: a question follows: the model starts loading now, beside the index (see
+            `index.onnx_encoder.OnnxEncoder.start_loading`).
 
     Raises:
         IndexMissing: no index, and `build` is False.
     """
     collections = make_collections(settings)
+    start_loading = getattr(collections.base.encoder, "start_loading", None)
+    if asking and start_loading is not None and collections.base.has_index:
+        start_loading()
     if build:
         ensure_index(collections.base)
     elif not collections.base.has_index:

@@ -182,3 +182,29 @@ def test_a_question_never_imports_torch(tmp_path: Path, st_encoder, int8_encoder
         assert outcome == {"code": 0, "heavy": []}, (name, outcome, proc.stderr[-2000:])
         answer = json.loads(proc.stdout[:proc.stdout.index("RESULT ")])
         assert answer["results"] and "Kremlin" in answer["results"][0]["text"]
+
+
+@pytest.mark.model
+def test_two_exports_at_once_publish_one_complete_file(tmp_path: Path, encoder: OnnxEncoder) -> None:
+    """Each writer writes a temporary file and renames it into place: the file is always whole, no temp is left."""
+    import onnxruntime as ort
+
+    from index.onnx_export import _quantize_int8
+
+    final = tmp_path / "model-int8.onnx"
+    errors: list[BaseException] = []
+
+    def export() -> None:
+        try:
+            _quantize_int8(encoder.model_file(), final)
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=export) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+    assert not errors
+    assert [p.name for p in tmp_path.iterdir()] == ["model-int8.onnx"]
+    ort.InferenceSession(str(final), providers=["CPUExecutionProvider"])  # a complete model
