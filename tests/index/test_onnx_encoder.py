@@ -208,3 +208,15 @@ def test_two_exports_at_once_publish_one_complete_file(tmp_path: Path, encoder: 
     assert not errors
     assert [p.name for p in tmp_path.iterdir()] == ["model-int8.onnx"]
     ort.InferenceSession(str(final), providers=["CPUExecutionProvider"])  # a complete model
+
+
+@pytest.mark.model
+def test_cuda_without_a_gpu_says_so_and_embeds_on_the_cpu(monkeypatch: pytest.MonkeyPatch,
+                                                          caplog: pytest.LogCaptureFixture,
+                                                          int8_encoder: OnnxEncoder) -> None:
+    monkeypatch.setattr("index.onnx_encoder.cuda_available", lambda: False)
+    on_gpu = OnnxEncoder(variant="int8", device="cuda")
+    with caplog.at_level("WARNING", logger="index.onnx_encoder"):
+        vector = on_gpu.encode([SEED_QUESTION])
+    assert "NEWSBOT_DEVICE=cuda" in caplog.text and "onnxruntime-gpu" in caplog.text and on_gpu.device == "cpu"
+    assert np.allclose(vector, int8_encoder.encode([SEED_QUESTION]), atol=1e-6)
