@@ -103,7 +103,8 @@ class OnnxEncoder:
         path: the sentence-transformers model folder (default: the bundled model).
         variant: "fp32" (the same vectors as `SentenceTransformerEncoder`) or "int8".
         cache_dir: where to export when the model folder is read-only (the index directory's `models/`).
-        threads: the build session's threads (default: all cores); a question always runs on one.
+        threads: worker threads a build's texts are spread over (default: all cores); a question (up to
+            `QUERY_SIZE` texts) runs in the caller's thread.
         device: "cpu", or "cuda" for ONNX Runtime's CUDA provider (a warning and the CPU when it is
             not available).
     """
@@ -168,7 +169,7 @@ class OnnxEncoder:
             from tokenizers import Tokenizer
 
             tokenizer = Tokenizer.from_file(str(Path(self.path) / "tokenizer.json"))
-            # the window sentence-transformers truncates to, special tokens included; padding is done per batch
+            # the window sentence-transformers truncates to, special tokens included; each text runs alone: no padding
             tokenizer.enable_truncation(max_length=self.info.max_tokens)
             tokenizer.no_padding()
             self._pooling = pooling_config(self.path)
