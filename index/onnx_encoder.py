@@ -226,9 +226,10 @@ class OnnxEncoder:
 
         Each text runs alone, unpadded: a text's vector depends on nothing but the text. That matters
         for int8, whose dynamic quantisation scales activations per input tensor: batched, a text's
-        vector moved with its batch-mates (cosine 0.96 to its own vector, measured). Unbatched is also
-        faster here: on rtqa-dev texts, 2 cores, one text a run took 0.45x (int8) and 0.4x (fp32) the
-        time of length-sorted batches of up to 128 texts.
+        vector moved with its batch-mates (cosine 0.96 to its own vector, measured). Unbatched was also
+        faster on the loaded 2-core machine: on rtqa-dev texts one text a run took 0.45x (int8) and 0.4x
+        (fp32) the time of length-sorted batches of up to 128 texts (on a quieter machine fp32 short
+        sentences would gain from batches: README "Embedding").
 
         Up to `QUERY_SIZE` texts (a question and its highlight sentences) run in the calling thread;
         more (a build) run on `threads` worker threads, longest first, calling `progress(done, total)`
