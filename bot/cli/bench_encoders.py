@@ -191,3 +191,25 @@ def cmd_bench_encoders(args: argparse.Namespace, _settings: Settings) -> int:
     else:
         render_rows(rows, sys.stdout)
     return 0
+
+
+def encoder_section(args: argparse.Namespace, out: TextIO) -> dict:
+    """The `encoders` section of `newsbot bench` (`bot.cli.bench_search.SECTIONS`): `encoder_rows` under
+    `WORKDIR/encoders`, `--runs` builds per encoder of 100 rtqa-dev articles (`../shared/bench/rtqa-dev`
+    beside the checkout; without it the build figures are left out, and `out` says so), 5 fresh
+    `newsbot ask` processes per encoder; printed side by side to `out`.
+
+    Returns:
+        {"rows": the rows of `encoder_rows`}.
+    """
+    benchmark = Path(getattr(args, "benchmark", None) or RTQA)
+    articles = int(getattr(args, "articles", 100))
+    if articles and not (benchmark / "articles.jsonl.gz").exists():
+        print(f"no {benchmark / 'articles.jsonl.gz'}: build figures left out (`newsbot bench-encoders --benchmark DIR`)",
+              file=out)
+        articles = 0
+    rows = encoder_rows(Path(args.workdir) / "encoders", runs=max(1, int(getattr(args, "runs", 3))),
+                        articles=articles, ask_runs=int(getattr(args, "ask_runs", 5)), benchmark=benchmark,
+                        say=lambda m: print(f"[bench-encoders] {m}", file=sys.stderr, flush=True))
+    render_rows(rows, out)
+    return {"rows": rows}
