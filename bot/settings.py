@@ -65,6 +65,9 @@ def _home_servers(env: Mapping[str, str]) -> tuple[int, ...]:
 
 
 SYNC_MODES = ("auto", "always", "never")
+# NEWSBOT_ENCODER: how new indexes are embedded (index.encoder_choice.CHOICES; an index keeps its own variant)
+ENCODERS = ("auto", "onnx-int8", "onnx", "torch")
+DEVICES = ("cpu", "cuda")
 API_VERSION_PATH = "/api/v10"
 
 
@@ -119,6 +122,8 @@ class Settings:
     corpus_dir: Path = field(default_factory=_default_corpus)
     index_dir: Path = Path(".newsbot/index")
     model_path: Path | None = None
+    encoder: str = "auto"
+    device: str = "cpu"
     results_per_answer: int = 3
     per_article: int = 2
     recency_days: int = 30
@@ -173,6 +178,8 @@ class Settings:
             corpus_dir=Path(env.get("NEWSBOT_CORPUS_DIR", "").strip() or base.corpus_dir),
             index_dir=Path(env.get("NEWSBOT_INDEX_DIR", "").strip() or base.index_dir),
             model_path=Path(model) if model else None,
+            encoder=_choice(env, "NEWSBOT_ENCODER", "auto", ENCODERS),
+            device=_choice(env, "NEWSBOT_DEVICE", "cpu", DEVICES),
             results_per_answer=_int(env, "NEWSBOT_RESULTS", base.results_per_answer, 1, 10),
             per_article=_int(env, "NEWSBOT_PER_ARTICLE", base.per_article, 0),
             recency_days=_int(env, "NEWSBOT_RECENCY_DAYS", base.recency_days, 0, 36_500),

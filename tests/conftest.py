@@ -1,4 +1,5 @@
-"""Shared fixtures: paths to the shipped data, the real encoder (loaded once per session)."""
+"""Shared fixtures: paths to the shipped data, the real encoders (loaded, and the ONNX model exported, once
+per session: the export is cached beside the model, so later sessions only load it)."""
 
 from __future__ import annotations
 
@@ -16,7 +17,28 @@ SEED_QUESTION = "Who does Moscow say flew drones toward the Kremlin?"
 
 @pytest.fixture(scope="session")
 def encoder():
-    """The real sentence-transformers encoder on the bundled model, loaded once."""
+    """The real encoder of every index built before int8: ONNX Runtime fp32 on the bundled model (the same
+    vectors as sentence-transformers, `tests/index/test_onnx_encoder.py`), loaded once, no torch."""
+    from index.onnx_encoder import OnnxEncoder
+
+    enc = OnnxEncoder(variant="fp32")
+    enc.encode(["warm up"])
+    return enc
+
+
+@pytest.fixture(scope="session")
+def int8_encoder():
+    """The dynamically quantised ONNX encoder (the default for new indexes where the CPU supports it)."""
+    from index.onnx_encoder import OnnxEncoder
+
+    enc = OnnxEncoder(variant="int8")
+    enc.encode(["warm up"])
+    return enc
+
+
+@pytest.fixture(scope="session")
+def st_encoder():
+    """The reference: sentence-transformers on torch (imports torch: ~10 s), loaded once."""
     from index.encoder import SentenceTransformerEncoder
 
     enc = SentenceTransformerEncoder()

@@ -32,7 +32,7 @@ ANSI_BOLD, ANSI_RESET = "\033[1m", "\033[0m"
 
 def cmd_build(args: argparse.Namespace, settings: Settings) -> int:
     """`newsbot build`."""
-    build_index(make_library(settings), sys.stdout, rebuild=args.rebuild)
+    build_index(make_library(settings, fresh=args.rebuild), sys.stdout, rebuild=args.rebuild)
     return 0
 
 
@@ -106,7 +106,7 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     """`newsbot ask`: time words in the question restrict the dates unless --since/--until do (`bot.timewindows`)."""
     question = clean_question(args.question)  # the same checks as a question asked in Discord
     today = parse_day(args.today, "--today") or local_today(settings.zone())
-    view = view_for(settings, args.server)
+    view = view_for(settings, args.server, asking=True)
     k = args.k if args.k is not None else settings.results_per_answer  # -k is checked 1-10 by the parser
     scoped = scope_question(question, filters_from_args(args, view), today)
     result = in_score_order(view.search(scoped.text, k=k, per_article=settings.per_article, filters=scoped.filters,

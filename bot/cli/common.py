@@ -19,15 +19,29 @@ from bot.settings import Settings, SettingsError
 from corpus.readers.loader import LoadReport
 from index.collections import Collections, SearchView
 from index.curation.changes import history_line
-from index.encoder import SentenceTransformerEncoder
+from index.encoder import Encoder
+from index.encoder_choice import encoder_for_index, make_encoder
 from index.errors import IndexMissing
 from index.library import Library
 from index.refresh.build import BuildStats
 
 
-def make_library(settings: Settings) -> Library:
-    """The library for these settings (the model is loaded only when text is embedded)."""
-    return Library(settings.corpus_dir, settings.index_dir, SentenceTransformerEncoder(settings.model_path),
+def encoder_for(settings: Settings, fresh: bool = False) -> Encoder:
+    """The encoder of the index in `settings.index_dir` (its own variant, see `index.encoder_choice`), or the
+    configured one (NEWSBOT_ENCODER) when there is no index yet or `fresh` (`newsbot build --rebuild`)."""
+    if fresh:
+        return make_encoder(settings.encoder, settings.model_path, settings.index_dir, settings.device)
+    return encoder_for_index(settings.index_dir, settings.encoder, settings.model_path, settings.device)
+
+
+def make_library(settings: Settings, fresh: bool = False) -> Library:
+    """The library for these settings (the model is loaded only when text is embedded).
+
+    Args:
+        fresh: embed with the configured encoder even when the index was built with another variant
+            (`newsbot build --rebuild`); otherwise the index's own variant embeds and answers.
+    """
+    return Library(settings.corpus_dir, settings.index_dir, encoder_for(settings, fresh),
                    keep_versions=settings.keep_versions, feeds=settings.feed_config(),
                    retrieval=settings.retrieval(), dense=settings.dense())
 
@@ -70,16 +84,21 @@ def corpus_named(args: argparse.Namespace) -> bool:
     return getattr(args, "corpus", None) is not None or bool(os.environ.get("NEWSBOT_CORPUS_DIR", "").strip())
 
 
-def view_for(settings: Settings, server: int | None, build: bool = True) -> SearchView:
+def view_for(settings: Settings, server: int | None, build: bool = True, asking: bool = False) -> SearchView:
     """What `newsbot ask/sources --server ID` answer from: exactly what that server sees in Discord.
 
     Args:
         build: build the base index first when there is none (else say there is none).
+        asking: a question follows: the model starts loading now, beside the index (see
+            `index.onnx_encoder.OnnxEncoder.start_loading`).
 
     Raises:
         IndexMissing: no index, and `build` is False.
     """
     collections = make_collections(settings)
+    start_loading = getattr(collections.base.encoder, "start_loading", None)
+    if asking and start_loading is not None and collections.base.has_index:
+        start_loading()
     if build:
         ensure_index(collections.base)
     elif not collections.base.has_index:

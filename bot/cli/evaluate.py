@@ -25,7 +25,7 @@ from typing import Any
 from bot.cli.progress import TerminalProgress
 from bot.settings import Settings, SettingsError
 from corpus.chunking import ChunkConfig
-from index.encoder import SentenceTransformerEncoder
+from index.encoder_choice import make_encoder
 from index.evaluation.benchmark import load_benchmark
 from index.evaluation.report import evaluate
 from index.search.ranking import RetrievalConfig
@@ -137,7 +137,7 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
     """`newsbot eval`."""
     retrieval, chunking, lexical, dense = apply_overrides(args.overrides)
     benchmark = load_benchmark(args.benchmark)
-    encoder = SentenceTransformerEncoder(settings.model_path)
+    encoder = make_encoder(args.encoder or settings.encoder, settings.model_path, device=settings.device)
     bar = TerminalProgress(enabled=sys.stderr.isatty())
     variant = None
     if args.time_scoped:

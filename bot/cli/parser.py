@@ -12,6 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 DEFAULT_EVAL_CACHE = Path(".newsbot/eval-cache")
+ENCODER_CHOICES = ("auto", "onnx-int8", "onnx", "torch")  # bot.settings.ENCODERS
 
 # command → (module under bot.cli, function); the function takes (args, settings) and returns the exit code
 COMMANDS: dict[str, tuple[str, str]] = {
@@ -27,6 +28,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "bench-refresh": ("bench", "cmd_bench_refresh"),
     "bench-servers": ("bench_servers", "cmd_bench_servers"),
     "bench-feeds": ("bench_feeds", "cmd_bench_feeds"),
+    "bench-encoders": ("bench_encoders", "cmd_bench_encoders"),
     "corpus": ("corpus", "cmd_corpus"),
     "eval": ("evaluate", "cmd_eval"),
     "servers": ("servers", "cmd_servers"),
@@ -137,6 +139,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_refresh_parsers(sub)
     _add_corpus_parser(sub)
     _add_eval_parser(sub)
+    _add_bench_encoders_parser(sub)
     _add_servers_parser(sub)
     _add_feeds_parser(sub)
     return parser
@@ -245,6 +248,29 @@ def _add_refresh_parsers(sub: argparse._SubParsersAction) -> None:
                    help="most server collections kept in memory (default: NEWSBOT_LOADED_SERVERS, 16)")
 
 
+def _encoder_list(text: str) -> str:
+    names = [n.strip() for n in text.split(",") if n.strip()]
+    wrong = [n for n in names if n not in ENCODER_CHOICES[1:]]
+    if not names or wrong:
+        raise argparse.ArgumentTypeError(f"{text!r}: name encoders from {', '.join(ENCODER_CHOICES[1:])}, "
+                                         "separated by commas")
+    return ",".join(names)
+
+
+def _add_bench_encoders_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("bench-encoders", help="torch vs ONNX fp32 vs ONNX int8: ask start-up, build throughput, "
+                                              "a question's embedding (see README)")
+    p.add_argument("--workdir", default=".newsbot/bench-encoders", help="where the benchmark's indexes live")
+    p.add_argument("--runs", type=whole_number(1), default=3, help="builds per encoder (medians are reported)")
+    p.add_argument("--articles", type=whole_number(0), default=100,
+                   help="rtqa-dev articles in the build sample (0: no build figures)")
+    p.add_argument("--ask-runs", type=whole_number(1), default=5, help="fresh `newsbot ask` processes per encoder")
+    p.add_argument("--benchmark", type=Path, default=Path("../shared/bench/rtqa-dev"),
+                   help="the rtqa-dev folder the build sample comes from (default ../shared/bench/rtqa-dev)")
+    p.add_argument("--encoders", type=_encoder_list, default=None, help="comma-separated subset of torch,onnx,onnx-int8")
+    p.add_argument("--json", action="store_true", help="print the rows as JSON")
+
+
 def _add_corpus_parser(sub: argparse._SubParsersAction) -> None:
     corpus = sub.add_parser("corpus", help="add, remove and restore articles; the history of changes")
     actions = corpus.add_subparsers(dest="action", required=True)
@@ -289,6 +315,8 @@ def _add_eval_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--cache", type=Path, default=DEFAULT_EVAL_CACHE,
                    help=f"where benchmark indexes and embedded vectors are kept (default {DEFAULT_EVAL_CACHE})")
     p.add_argument("--model", type=Path, help="sentence-transformers model folder (default: bundled MiniLM)")
+    p.add_argument("--encoder", choices=ENCODER_CHOICES,
+                   help="embed with this encoder (default: NEWSBOT_ENCODER, auto); each has its own cached index")
     p.add_argument("--set", dest="overrides", action="append", default=[], metavar="NAME=VALUE",
                    help="change one setting: a retrieval field, chunk.<field> or bm25.<field> (repeatable)")
     p.add_argument("--ablation", action="store_true", help="run the ablation ladder and print its table")

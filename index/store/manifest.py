@@ -125,8 +125,10 @@ def corpus_fingerprint(fingerprints: Iterable[str]) -> str:
 
 
 def model_record(info: ModelInfo) -> dict:
-    """The manifest's record of a model."""
-    return {"name": info.name, "path": info.path, "fingerprint": info.fingerprint, "dim": info.dim}
+    """The manifest's record of a model: its name, folder, fingerprint (of the variant: fp32 or int8, see
+    `index.encoder.variant_info`), dimension and variant (versions written before variants had only fp32)."""
+    return {"name": info.name, "path": info.path, "fingerprint": info.fingerprint, "dim": info.dim,
+            "variant": info.variant}
 
 
 SAMPLE_BLOCKS = 32

@@ -47,7 +47,7 @@ Traffic returns to both lanes on Monday morning after a month of closures.
 def fake_model(monkeypatch: pytest.MonkeyPatch) -> HashEncoder:
     """Every command's library embeds with the fake encoder (no model is loaded)."""
     encoder = HashEncoder()
-    monkeypatch.setattr("bot.cli.common.SentenceTransformerEncoder", lambda *_a, **_k: encoder)
+    monkeypatch.setattr("bot.cli.common.encoder_for", lambda *_a, **_k: encoder)
     for name in ("NEWSBOT_CORPUS_DIR", "NEWSBOT_INDEX_DIR", "NEWSBOT_RESULTS"):
         monkeypatch.delenv(name, raising=False)
     return encoder
@@ -328,7 +328,7 @@ def test_a_read_only_mount(fake_model: HashEncoder, paths: list[str], tmp_path: 
         "import bot.cli.common as common\n"
         "from tests.support.fakes import HashEncoder\n"
         "encoder = HashEncoder()\n"
-        "common.SentenceTransformerEncoder = lambda *a, **k: encoder\n"
+        "common.encoder_for = lambda *a, **k: encoder\n"
         "from bot.cli.main import main\n"
         "paths = json.loads(sys.argv[1])\n"
         "codes = [main([*c, *paths]) for c in (['ask', 'harbour storm'], ['sources'], ['history'],\n"

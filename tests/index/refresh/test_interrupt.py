@@ -44,7 +44,7 @@ class Slow(HashEncoder):
         return np.vstack(out) if out else super().encode([])
 
 encoder = Slow()
-common.SentenceTransformerEncoder = lambda *a, **k: encoder
+common.encoder_for = lambda *a, **k: encoder
 cli_progress.LOG_EVERY = 0.0  # a count line after every batch: the test sees each stage as it goes
 from bot.cli.main import main
 sys.exit(main(sys.argv[2:]))
@@ -149,7 +149,7 @@ def test_the_first_build_ask_triggers_is_in_the_history(tmp_path: Path, monkeypa
     from bot.cli.main import main
 
     encoder = HashEncoder()
-    monkeypatch.setattr("bot.cli.common.SentenceTransformerEncoder", lambda *_a, **_k: encoder)
+    monkeypatch.setattr("bot.cli.common.encoder_for", lambda *_a, **_k: encoder)
     corpus, _ = _corpus(tmp_path, 3)
     paths = ["--corpus", str(corpus), "--index", str(tmp_path / "idx")]
     assert main(["ask", "what did officials say", *paths]) == 0
@@ -167,7 +167,7 @@ def test_a_killed_run_is_marked_interrupted_by_the_next_command(tmp_path: Path, 
     from bot.cli.main import main
 
     encoder = HashEncoder()
-    monkeypatch.setattr("bot.cli.common.SentenceTransformerEncoder", lambda *_a, **_k: encoder)
+    monkeypatch.setattr("bot.cli.common.encoder_for", lambda *_a, **_k: encoder)
     corpus, _ = _corpus(tmp_path, 3)
     index = tmp_path / "idx"
     paths = ["--corpus", str(corpus), "--index", str(index)]
