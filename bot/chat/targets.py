@@ -11,6 +11,7 @@ The rule (README, "Many servers: who may do what"):
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -19,10 +20,13 @@ from discord import app_commands
 
 from bot.chat.authority import base_refusal
 from bot.chat.checks import NotModerator
+from bot.chat.replies import NO_MENTIONS
 from index.library import Library
 
 if TYPE_CHECKING:
     from bot.chat.client import NewsBot
+
+log = logging.getLogger(__name__)
 
 BASE, SERVER = "base", "server"
 CHOICES = [app_commands.Choice(name="this server's own articles", value=SERVER),
@@ -75,3 +79,19 @@ async def change_target(bot: NewsBot, interaction: discord.Interaction, command:
     if guild is None:
         raise NotModerator(f"`/{command}` changes a server's articles: use it in the server.")
     return Target(bot.collections.library(guild), guild)
+
+
+async def target_or_refuse(bot: NewsBot, interaction: discord.Interaction, command: str,
+                           asked: str | None = None) -> Target | None:
+    """`change_target`, or None after telling the user privately why they may not make this change."""
+    try:
+        return await change_target(bot, interaction, command, asked)
+    except NotModerator as exc:
+        log.info("/%s refused for %s: %s", command, actor_of(interaction), exc)
+        await interaction.response.send_message(str(exc), ephemeral=True, allowed_mentions=NO_MENTIONS)
+        return None
+
+
+def actor_of(interaction: discord.Interaction) -> str:
+    """`name (id)`: who made a change, for the history and the log."""
+    return f"{interaction.user} ({interaction.user.id})"

@@ -31,7 +31,7 @@ from bot.chat.render.corpus import (existing_text, history_embed, preview_embed,
                                     removal_embed)
 from bot.chat.render.source import display_source
 from bot.chat.replies import NO_MENTIONS
-from bot.chat.targets import CHOICES, Target, change_target
+from bot.chat.targets import CHOICES, Target, actor_of, change_target, target_or_refuse
 from bot.chat.views.corpus import ConfirmView
 from bot.presentation import format_date
 from corpus.errors import CorpusError
@@ -49,10 +49,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-def actor_of(interaction: discord.Interaction) -> str:
-    """`name (id)`: who made a change, for the history and the log."""
-    return f"{interaction.user} ({interaction.user.id})"
-
 
 @app_commands.guild_only()
 class CorpusCog(commands.GroupCog, group_name="corpus", group_description="Manage the corpus (moderators)"):
@@ -67,15 +63,6 @@ class CorpusCog(commands.GroupCog, group_name="corpus", group_description="Manag
         settings = self.bot.settings
         return CorpusManager(target.library, settings.feed_config().policy, settings.max_attachment_bytes)
 
-    async def _target(self, interaction: discord.Interaction, command: str, asked: str | None) -> Target | None:
-        """Where this change goes, or None after telling the user privately why they may not make it."""
-        try:
-            return await change_target(self.bot, interaction, command, asked)
-        except NotModerator as exc:
-            log.info("/%s refused for %s: %s", command, actor_of(interaction), exc)
-            await interaction.response.send_message(str(exc), ephemeral=True, allowed_mentions=NO_MENTIONS)
-            return None
-
     # -- /corpus add ----------------------------------------------------------------------------------
     @app_commands.command(name="add", description="Add an article from a link or a file (moderators)")
     @app_commands.describe(url="Link to the article page (http or https)",
@@ -87,7 +74,7 @@ class CorpusCog(commands.GroupCog, group_name="corpus", group_description="Manag
     async def add(self, interaction: discord.Interaction, url: str | None = None,
                   file: discord.Attachment | None = None, corpus: str | None = None) -> None:
         """Preview what a link or file would add; Confirm saves it and refreshes the index."""
-        target = await self._target(interaction, "corpus add", corpus)
+        target = await target_or_refuse(self.bot, interaction, "corpus add", corpus)
         if target is None:
             return
         manager = self.manager(target)
@@ -157,7 +144,7 @@ class CorpusCog(commands.GroupCog, group_name="corpus", group_description="Manag
     @moderator_only()
     async def remove(self, interaction: discord.Interaction, article: str, corpus: str | None = None) -> None:
         """Show the article; Remove moves its file to removed/ and refreshes (or hides a shared one here)."""
-        target = await self._target(interaction, "corpus remove", corpus)
+        target = await target_or_refuse(self.bot, interaction, "corpus remove", corpus)
         if target is None:
             return
         await interaction.response.defer(thinking=True, ephemeral=True)
@@ -227,7 +214,7 @@ class CorpusCog(commands.GroupCog, group_name="corpus", group_description="Manag
     @moderator_only()
     async def restore(self, interaction: discord.Interaction, article: str, corpus: str | None = None) -> None:
         """Move the article's file back from removed/ and refresh (or show a hidden shared article here again)."""
-        target = await self._target(interaction, "corpus restore", corpus)
+        target = await target_or_refuse(self.bot, interaction, "corpus restore", corpus)
         if target is None:
             return
         await interaction.response.defer(thinking=True, ephemeral=True)
@@ -291,7 +278,7 @@ class CorpusCog(commands.GroupCog, group_name="corpus", group_description="Manag
     async def history(self, interaction: discord.Interaction, count: app_commands.Range[int, 1, 25] = 10,
                       corpus: str | None = None) -> None:
         """Refreshes, rollbacks, additions, removals, restorations and hidings, newest first."""
-        target = await self._target(interaction, "corpus history", corpus)
+        target = await target_or_refuse(self.bot, interaction, "corpus history", corpus)
         if target is None:
             return
         await interaction.response.defer(thinking=True, ephemeral=True)

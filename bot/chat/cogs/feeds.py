@@ -24,7 +24,7 @@ from bot.chat.checks import NotModerator, moderator_only
 from bot.chat.render.feeds import feeds_embed, preview_embed
 from bot.chat.render.text import CONTENT_LIMIT, choice, shorten
 from bot.chat.replies import NO_MENTIONS
-from bot.chat.targets import CHOICES, Target, change_target
+from bot.chat.targets import CHOICES, Target, actor_of, change_target, target_or_refuse
 from bot.chat.views.corpus import ConfirmView
 from corpus.errors import CorpusError
 from corpus.sources.discovery import FeedPreview
@@ -38,10 +38,6 @@ log = logging.getLogger(__name__)
 
 HASH_PREFIX = "feed:"  # autocomplete values name a feed by a hash of its address (addresses may pass 100 characters)
 
-
-def actor_of(interaction: discord.Interaction) -> str:
-    """`name (id)`: who made a change, for the history and the log."""
-    return f"{interaction.user} ({interaction.user.id})"
 
 
 def feed_key(url: str) -> str:
@@ -63,15 +59,6 @@ class FeedsCog(commands.GroupCog, group_name="feeds", group_description="Manage 
         operator's fetch settings, one per-host delay for the process)."""
         return FeedManager(target.library, fetcher=self.bot.polling.fetcher, clock=self.bot.polling.clock)
 
-    async def _target(self, interaction: discord.Interaction, command: str, asked: str | None) -> Target | None:
-        """Where this change goes, or None after telling the user privately why they may not make it."""
-        try:
-            return await change_target(self.bot, interaction, command, asked)
-        except NotModerator as exc:
-            log.info("/%s refused for %s: %s", command, actor_of(interaction), exc)
-            await interaction.response.send_message(str(exc), ephemeral=True, allowed_mentions=NO_MENTIONS)
-            return None
-
     # -- /feeds add -------------------------------------------------------------------------------------
     @app_commands.command(name="add", description="Add an RSS/Atom feed, or the feed a page links to (moderators)")
     @app_commands.describe(url="The feed's address, or a news site's page that links its feed (http or https)",
@@ -81,7 +68,7 @@ class FeedsCog(commands.GroupCog, group_name="feeds", group_description="Manage 
     @moderator_only()
     async def add(self, interaction: discord.Interaction, url: str, corpus: str | None = None) -> None:
         """Preview the feed the link leads to; Confirm stores it (polled from the next tick on)."""
-        target = await self._target(interaction, "feeds add", corpus)
+        target = await target_or_refuse(self.bot, interaction, "feeds add", corpus)
         if target is None:
             return
         await interaction.response.defer(thinking=True, ephemeral=True)
@@ -128,7 +115,7 @@ class FeedsCog(commands.GroupCog, group_name="feeds", group_description="Manage 
     @moderator_only()
     async def remove(self, interaction: discord.Interaction, feed: str, corpus: str | None = None) -> None:
         """Remove the feed at once (nothing is deleted: the articles saved from it stay in the corpus)."""
-        target = await self._target(interaction, "feeds remove", corpus)
+        target = await target_or_refuse(self.bot, interaction, "feeds remove", corpus)
         if target is None:
             return
         await interaction.response.defer(thinking=True, ephemeral=True)
@@ -172,7 +159,7 @@ class FeedsCog(commands.GroupCog, group_name="feeds", group_description="Manage 
     @moderator_only()
     async def list_feeds(self, interaction: discord.Interaction, corpus: str | None = None) -> None:
         """Each feed: last fetch, last success, last error, failures in a row, next due, entries, articles saved."""
-        target = await self._target(interaction, "feeds list", corpus)
+        target = await target_or_refuse(self.bot, interaction, "feeds list", corpus)
         if target is None:
             return
         await interaction.response.defer(thinking=True, ephemeral=True)
