@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 from datetime import date
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit, urlunsplit
@@ -56,14 +57,19 @@ class Article:
     text: str
     source: str
     title_derived: bool = False
-    paragraph_spans: tuple[tuple[int, int], ...] = field(default=(), compare=False, repr=False)
     also_published_by: tuple[str, ...] = ()
     credits: tuple[str, ...] = field(default=(), compare=False)
     notes: tuple[CorpusError, ...] = field(default=(), compare=False, repr=False)
 
-    def __post_init__(self) -> None:
-        if not self.paragraph_spans:
-            object.__setattr__(self, "paragraph_spans", paragraph_spans(self.text))
+    @cached_property
+    def paragraph_spans(self) -> tuple[tuple[int, int], ...]:
+        """Character spans (start, end) of the body's paragraphs, computed on first use and kept.
+
+        Why lazily: listing every article (the bot's catalogue at start-up, `newsbot sources`) reads
+        thousands of bodies and needs no paragraph; computing them all cost 0.2 s at 10,595 articles.
+        Not a field, so `dataclasses.replace(article, text=...)` never carries stale spans.
+        """
+        return paragraph_spans(self.text)
 
     @property
     def paragraph_count(self) -> int:
