@@ -17,6 +17,7 @@ from collections.abc import Callable, Sequence
 import aiohttp
 import discord
 
+from bot.chat.answering import Request, answer_message
 from bot.chat.client import NewsBot, ShardedNewsBot
 from bot.settings import Settings, SettingsError
 from index.library import Library
@@ -111,6 +112,39 @@ async def serve(bot: NewsBot, token: str, prepare: Callable[[], None] | None = N
             await bot.connect()
         except Exception as exc:  # noqa: BLE001 - as above
             raise _startup_error(exc, base) from None
+
+
+async def rehearse(bot: NewsBot, question: str, prepare: Callable[[], None] | None = None,
+                   mark: Callable[[str], None] = lambda _step: None) -> dict:
+    """`serve`'s start-up without Discord, then one question through `/ask`'s own path (`newsbot bench`'s
+    `startup` section times it in a fresh process).
+
+    In `serve`'s order, minus logging in and connecting: `setup_hook` (state database, cogs; registering
+    slash commands needs the application id a login brings, so nothing is sent), `prepare` (in a thread),
+    `on_ready`'s article catalogue, then `Answering.answer` (time words, search in a thread, compose,
+    record; the answer is recorded for user 0) and `answer_message` (embeds and buttons), all but sending.
+    `mark(step)` is called as each ends: "setup_hook", "prepare", "catalog", "first_answer". Closes the bot.
+
+    Returns:
+        {"confident": bool, "items": passages in the answer, "cards": embeds of the message}.
+
+    Raises:
+        NewsIndexError, CorpusError: the index cannot be read.
+    """
+    try:
+        await bot.setup_hook()
+        mark("setup_hook")
+        if prepare is not None:
+            await asyncio.to_thread(prepare)
+        mark("prepare")
+        await bot.catalog()
+        mark("catalog")
+        answer, answer_id, more = await bot.answering.answer(Request(question, 5), discord.Object(id=0), None, None)
+        message = answer_message(answer, answer_id, more, 0)
+        mark("first_answer")
+        return {"confident": answer.confident, "items": len(answer.items), "cards": len(message["embeds"])}
+    finally:
+        await bot.close()
 
 
 def _startup_error(exc: Exception, base: str) -> Exception:

@@ -61,6 +61,7 @@ MEMORY_QUESTIONS = 300  # asked in the memory measurement's fresh process (defau
 SECTIONS: list[tuple[str, str, str]] = [
     ("search", "bot.cli.bench_search", "search_section"),
     ("encoders", "bot.cli.bench_encoders", "encoder_section"),  # start-up and build speed (targets 1-2)
+    ("startup", "bot.cli.bench_startup", "startup_section"),  # `newsbot run` until its first answer (target 1)
 ]
 TARGETS = {  # issue 15: (size, measure) → the most it may be
     ("100k", "p50_ms"): 10.0,

@@ -71,12 +71,9 @@ def run_child(spec: dict) -> dict:
 
     import asyncio
 
-    import discord
-
-    from bot.cli.run import create_bot, prepare_library
+    from bot.cli.run import create_bot, prepare_library, rehearse
     marks["imports"] = time.time()
 
-    from bot.chat.answering import Request, answer_message
     from bot.cli.bench import FastBenchEncoder
     from index.library import Library
 
@@ -84,23 +81,12 @@ def run_child(spec: dict) -> dict:
                       feeds=settings.feed_config(), retrieval=settings.retrieval(), dense=settings.dense())
     news = create_bot(settings, library)
     marks["bot"] = time.time()
-    found: dict = {}
 
-    async def start_and_ask() -> None:
-        await news.setup_hook()
-        marks["setup_hook"] = time.time()
-        await asyncio.to_thread(prepare_library, library, open(os.devnull, "w"))  # noqa: SIM115 - as serve's thread
-        marks["prepare"] = time.time()
-        await news.catalog()
-        marks["catalog"] = time.time()
-        answer, answer_id, more = await news.answering.answer(Request(spec["question"], 5), discord.Object(id=1),
-                                                              None, None)
-        message = answer_message(answer, answer_id, more, 0)
-        marks["first_answer"] = time.time()
-        found.update(confident=answer.confident, items=len(answer.items), cards=len(message["embeds"]))
-        await news.close()
+    def mark(step: str) -> None:
+        marks[step] = time.time()
 
-    asyncio.run(start_and_ask())
+    with open(os.devnull, "w", encoding="utf-8") as quiet:
+        found = asyncio.run(rehearse(news, spec["question"], lambda: prepare_library(library, quiet), mark))
     encoder_name = None
     if spec.get("real"):
         from index.encoder_choice import make_encoder, resolve_choice

@@ -216,7 +216,12 @@ def _add_refresh_parsers(sub: argparse._SubParsersAction) -> None:
                    help="also measure the approximate index's recall on the real vectors of an eval cache "
                         "(`newsbot eval --cache`; loads the model to embed the questions)")
     p.add_argument("--only", action="append", metavar="SECTION",
-                   help="run only this section (search, encoders; repeatable)")
+                   help="run only this section (search, encoders, startup; repeatable)")
+    p.add_argument("--startup-runs", type=whole_number(1), default=3,
+                   help="fresh processes timed by the startup section (medians are reported)")
+    p.add_argument("--startup-library", type=Path, metavar="DIR",
+                   help="the startup section's library (DIR/corpus, DIR/index, built with the bench encoder); "
+                        "default WORKDIR/p100k, prepared as the search section does")
 
     p = sub.add_parser("bench-refresh", help="measure refresh speed on a ≥100,000-passage index (see README)")
     p.add_argument("--workdir", default=".newsbot/bench-refresh", help="where the benchmark corpus and index live")

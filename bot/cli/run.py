@@ -8,7 +8,7 @@ import logging
 import sys
 from typing import TextIO
 
-from bot.chat.run import StartupError, check_token, create_bot, serve
+from bot.chat.run import StartupError, check_token, create_bot, rehearse, serve
 from bot.cli.common import build_index, make_library, warn_other_corpus
 from bot.settings import Settings
 from index.library import Library
@@ -27,6 +27,9 @@ def prepare_library(library: Library, out: TextIO = sys.stderr) -> None:
     warn_other_corpus(library, out)
     if hasattr(library.encoder, "load"):
         library.encoder.load()
+
+
+__all__ = ["cmd_run", "create_bot", "prepare_library", "rehearse"]  # the last three: `newsbot bench`'s startup
 
 
 def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
