@@ -56,3 +56,14 @@ def test_known_vectors_by_embed_hash(base: Path, tmp_path: Path) -> None:
     with MetadataPatch(base, tmp_path / "new") as meta:
         known = meta.known_vectors([rows[-1][3], "not a hash", rows[0][3]])
     assert known == {rows[-1][3]: rows[-1][0], rows[0][3]: rows[0][0]}
+
+
+def test_article_numbers_give_each_row_its_article(base: Path) -> None:
+    store = MetadataStore(base)
+    try:
+        numbers = store.article_numbers()
+        pairs = store.pairs()
+    finally:
+        store.close()
+    assert numbers.ids == sorted({a.id for a, _ in pairs}) and numbers.of_row.dtype.name == "int64"
+    assert [numbers.ids[n] for n in numbers.of_row] == [a.id for a, _ in pairs]  # row order, every row
