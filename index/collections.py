@@ -486,9 +486,9 @@ class SearchView:
                 return found
         return None
 
-    def articles(self) -> list[Article]:
-        """Every article this place sees, newest first."""
-        return self.meta.list_articles()
+    def articles(self, with_text: bool = True) -> list[Article]:
+        """Every article this place sees, newest first (`with_text=False`: bodies left empty, for listings)."""
+        return self.meta.list_articles(with_text)
 
 
 class CompositeMeta:
@@ -518,9 +518,9 @@ class CompositeMeta:
         owner = self._owner(article_id)
         return owner.meta.indexed_at(article_id) if owner else None
 
-    def list_articles(self) -> list[Article]:
+    def list_articles(self, with_text: bool = True) -> list[Article]:
         """Every visible article, newest first (undated last), as `MetadataStore.list_articles` orders them."""
-        articles = [a for p in self.parts for a in p.service.meta.list_articles() if a.id not in p.hidden]
+        articles = [a for p in self.parts for a in p.service.meta.list_articles(with_text) if a.id not in p.hidden]
         return sorted(articles, key=lambda a: (a.published is None, -(a.published.toordinal() if a.published else 0)))
 
     def counts(self) -> tuple[int, int]:

@@ -44,7 +44,7 @@ def filters_from_args(args: argparse.Namespace, service: SearchView) -> Filters:
     """
     since, until = parse_day(args.since, "--since"), parse_day(args.until, "--until")
     check_range(since, until, ("--since", "--until"))
-    outlets = resolve_outlets(args.outlet, (a.outlet for a in service.articles())) if args.outlet else ()
+    outlets = resolve_outlets(args.outlet, (a.outlet for a in service.articles(with_text=False))) if args.outlet else ()
     return Filters(outlets=outlets, since=since, until=until)
 
 

@@ -135,7 +135,7 @@ class SearchService:
         if cached is None:
             if filters.active:
                 keys = {outlet_key(o) for o in filters.outlets} or None
-                outlets = {a.outlet for a in self.meta.list_articles()}
+                outlets = self.meta.outlets()
                 cached = np.array(self.meta.rows_where(keys, filters.since, filters.until,
                                                        {o: outlet_key(o) for o in outlets}), dtype=np.int64)
             else:
@@ -240,9 +240,9 @@ class SearchService:
         article = self.meta.article(passage.article_id)
         return (passage, article) if article else None
 
-    def articles(self) -> list[Article]:
-        """Every article in this version, newest first."""
-        return self.meta.list_articles()
+    def articles(self, with_text: bool = True) -> list[Article]:
+        """Every article in this version, newest first (`with_text=False`: bodies left empty)."""
+        return self.meta.list_articles(with_text)
 
 
 def nearest_dates(parts: list[Part], filters: Filters) -> tuple[date | None, date | None]:

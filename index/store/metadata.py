@@ -190,11 +190,20 @@ class MetadataStore:
         found = self._query("SELECT indexed_at FROM articles WHERE id = ?", (article_id,))
         return found[0]["indexed_at"] if found else None
 
-    def list_articles(self) -> list[Article]:
-        """Every article, newest first (undated last)."""
-        found = self._query(f"SELECT {_ARTICLE_COLUMNS} FROM articles "
-                            "ORDER BY published IS NULL, published DESC, title")
+    def list_articles(self, with_text: bool = True) -> list[Article]:
+        """Every article, newest first (undated last).
+
+        Args:
+            with_text: False leaves each `Article.text` empty: a listing of 100,000 articles then holds
+                their attribution only, not hundreds of megabytes of bodies.
+        """
+        columns = _ARTICLE_COLUMNS if with_text else _ARTICLE_COLUMNS.replace(" text,", " '' AS text,")
+        found = self._query(f"SELECT {columns} FROM articles ORDER BY published IS NULL, published DESC, title")
         return [_article(r) for r in found]
+
+    def outlets(self) -> set[str]:
+        """Every outlet's name as stored (one read of a column, no article bodies)."""
+        return {r["outlet"] for r in self._query("SELECT DISTINCT outlet FROM articles")}
 
     def iter_passage_rows(self) -> Iterator[tuple[int, str, str, str]]:
         """(row, passage id, article id, embed hash) for every passage, in row order."""

@@ -67,3 +67,24 @@ def test_article_numbers_give_each_row_its_article(base: Path) -> None:
         store.close()
     assert numbers.ids == sorted({a.id for a, _ in pairs}) and numbers.of_row.dtype.name == "int64"
     assert [numbers.ids[n] for n in numbers.of_row] == [a.id for a, _ in pairs]  # row order, every row
+
+
+def test_listings_without_bodies_and_outlets_read_no_text(tmp_path) -> None:  # noqa: ANN001
+    """A listing without bodies holds the same attribution; the outlet filter reads one column, not every body."""
+    from index.store.metadata import MetadataStore
+    from tests.support.fakes import HashEncoder
+    from tests.support.refresh import bench_records, write_records
+    from index.library import Library
+
+    folder = tmp_path / "corpus"
+    write_records(folder, bench_records(6))
+    library = Library(folder, tmp_path / "index", HashEncoder())
+    library.refresh()
+    full = library.service.articles()
+    bare = library.service.articles(with_text=False)
+    assert [a.id for a in bare] == [a.id for a in full] and all(a.text for a in full)
+    assert all(a.text == "" for a in bare)
+    assert [(a.title, a.outlet, a.authors, a.published, a.url) for a in bare] == \
+        [(a.title, a.outlet, a.authors, a.published, a.url) for a in full]
+    store: MetadataStore = library.service.meta
+    assert store.outlets() == {a.outlet for a in full}
