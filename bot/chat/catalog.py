@@ -19,7 +19,11 @@ from index.collections import SearchView
 
 @dataclass(frozen=True)
 class Catalog:
-    """Articles newest first, outlets with counts, and figures of one index version."""
+    """Articles newest first, outlets with counts, and figures of one index version.
+
+    The articles carry their attribution only (`Article.text` is empty): a catalogue of 100,000 articles would
+    otherwise hold every body in memory (+150 MB at 122,000 passages); what shows a body reads it from the view.
+    """
 
     version: str
     articles: tuple[Article, ...]
@@ -31,7 +35,7 @@ class Catalog:
 
 def load_catalog(view: SearchView) -> Catalog:
     """Read the catalogue of a view (blocking: call it in a thread)."""
-    articles = tuple(view.articles())
+    articles = tuple(view.articles(with_text=False))  # attribution only: bodies stay on disk
     _, passages = view.meta.counts()
     return Catalog(view.key, articles, outlet_counts(articles), passages, view.manifest.created_at,
                    str(view.manifest.model.get("name", view.encoder.info.name)))

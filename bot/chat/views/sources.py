@@ -9,6 +9,7 @@ registered by the Sources cog's extension (`bot.chat.cogs.sources.setup`).
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 import discord
@@ -19,6 +20,7 @@ from bot.chat.render.listing import sources_page
 from bot.chat.render.source import IndexStats, sources_embed
 from bot.chat.replies import NO_MENTIONS
 from bot.feedback import DMS
+from corpus.article import Article
 from corpus.outlets import outlet_key
 from index.feeds.manage import FeedManager
 
@@ -59,10 +61,18 @@ async def sources_message(bot: NewsBot, page: int, outlet: str, guild_id: int | 
     """
     catalog = await bot.catalog(guild_id)
     listing = sources_page(catalog.articles, page, outlet)
+    # the catalogue holds no bodies; the page's own articles are read whole (their paragraph counts)
+    listing = replace(listing, articles=await bot.run_blocking(_whole, bot, guild_id, listing.articles))
     key = outlet_key(listing.outlet_name) if outlet else ""
     footer = (await index_stats(bot, catalog, guild_id)).footer()
     return {"embed": sources_embed(listing, footer), "view": sources_view(listing.page, listing.pages, key),
             "allowed_mentions": NO_MENTIONS}
+
+
+def _whole(bot: NewsBot, guild_id: int | None, articles: tuple[Article, ...]) -> tuple[Article, ...]:
+    """`articles` read again with their bodies from the place's view (one left as it is if it just vanished)."""
+    meta = bot.view(guild_id).meta
+    return tuple(meta.article(a.id) or a for a in articles)
 
 
 class SourcesPageButton(discord.ui.DynamicItem[discord.ui.Button],

@@ -103,21 +103,24 @@ async def test_find_source_menu_and_text_fragment_links(fake: FakeDiscord, libra
 
 async def test_sources_pages_with_buttons_and_stats(fake: FakeDiscord, library: Library,
                                                     corpus_and_index: tuple[Path, Path]) -> None:
-    async with online(fake, e2e_settings(fake, *corpus_and_index), library):
+    async with online(fake, e2e_settings(fake, *corpus_and_index), library) as bot:
         ix = await fake.slash("sources")
         await fake.wait_for_callback(ix)
         page = fake.final_message(ix)
+        assert all(a.text == "" for a in (await bot.catalog()).articles), "the catalogue holds no article bodies"
         embed = page["embeds"][0]
         assert embed["title"] == "Sources: 13 article(s), 3 outlet(s)"
         assert embed["footer"]["text"].startswith("page 1/2") and "all-MiniLM-L6-v2" in embed["footer"]["text"]
         lines = [line for line in embed["description"].splitlines() if line.startswith("`")]
         assert len(lines) == 10 and "12 January 2024" in lines[0] and "Harbour report 11" in lines[0]
+        assert all(line.endswith(" · 2 ¶") for line in lines), "paragraph counts read from the articles themselves"
         assert "Outlets: BBC 6 · Reuters 6 · CNN 1" in embed["description"]
         prev, nxt = custom_ids(page)
         click = await fake.click(page, nxt)
         assert (await fake.wait_for_callback(click)).json["type"] == 7, "the list message is edited in place"
         page = fake.message(page)
         assert page["embeds"][0]["footer"]["text"].startswith("page 2/2") and "3 May 2023" in embed_text(page)
+        assert "· 12 ¶" in embed_text(page)  # the seed article's twelve paragraphs
 
         ix = await fake.slash("sources", {"outlet": "reuters"})
         await fake.wait_for_callback(ix)
