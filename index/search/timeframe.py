@@ -179,12 +179,13 @@ def _parser(today: date, day_of_month: str):  # noqa: ANN202 - dateparser.date.D
 
 
 def _read(text: str, today: date, day_of_month: str = "first") -> tuple[date, str] | None:
-    """(point, period) of a date expression by dateparser, period one of day/week/month/year; None if unread."""
+    """(point, period) of a date expression by dateparser, period one of day/week/month/year (a bare year is
+    always the year); None if unread."""
     with _PARSING:  # one parser object serves every thread of the bot; dateparser does not promise it is shareable
         data = _parser(today, day_of_month).get_date_data(" ".join(text.replace(".", " ").split()))
     if data.date_obj is None:
         return None
-    return data.date_obj.date(), (data.period or "day")
+    return data.date_obj.date(), "year" if re.fullmatch(_YEAR, text.strip()) else (data.period or "day")
 
 
 def _period(point: date, period: str) -> tuple[date, date]:
@@ -319,8 +320,6 @@ def _dated(match: re.Match, today: date, question: str) -> Window | None:
     if read is None:
         return None
     point, period = read
-    if re.fullmatch(_YEAR, text):
-        period = "year"
     first, last = _period(point, period)
     if prep.lower() == "last":
         if period != "month":
@@ -362,8 +361,6 @@ def _range(match: re.Match, today: date, question: str) -> Window | None:
     if end is None:
         return None
     end_point, end_period = end
-    if re.fullmatch(_YEAR, right):
-        end_period = "year"
     if re.fullmatch(_DAY, left):  # "between 1 and 5 March": the day takes the other side's month and year
         try:
             start = (end_point.replace(day=int(re.match(r"\d+", left).group(0))), "day")
@@ -375,8 +372,6 @@ def _range(match: re.Match, today: date, question: str) -> Window | None:
         start = _read(f"{left} {year.group(0)}" if year and not re.fullmatch(_YEAR, right) else left, today)
         if start is None:
             return None
-        if re.fullmatch(_YEAR, left):
-            start = (start[0], "year")
     first = _period(*start)[0]
     last = _period(end_point, end_period)[1]
     if first > last and not re.search(_YEAR, left):  # "between December and February": December a year before
