@@ -62,3 +62,15 @@ The harbour choir sang sea shanties on the quay as the fishing fleet returned af
 
 The choir has sung for the returning fleet every spring since 1952.
 """
+
+
+EVENTS = ("masons replaced the granite blocks of the tower", "a storm broke the lantern glass",
+          "the keepers rescued two kayakers", "a new foghorn was fitted", "the board opened the tower to visitors")
+KEEPERS = "Skerryvore lighthouse keepers"
+
+
+def keepers_story(i: int) -> str:
+    """The i-th of several distinct stories that all answer KEEPERS (the follow tests' query)."""
+    return (f"date 2024-06-{i + 1:02d} By Writer {i}, Island News\ntitle Skerryvore lighthouse keepers: {EVENTS[i]}\n"
+            f"url https://news.example/skerryvore/{i}\n\nAt the Skerryvore lighthouse the keepers said {EVENTS[i]} "
+            f"this week.\n\nReport {i} from the lighthouse keepers of Skerryvore.")

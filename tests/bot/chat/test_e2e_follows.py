@@ -25,7 +25,7 @@ from bot.settings import Settings
 from index.library import Library
 from index.store.layout import current_version
 from tests.support.e2e import TOKEN, e2e_settings, online
-from tests.support.e2e_corpus import BAKERY, CHOIR, CHOIR_QUESTION, CHOIR_TITLE, LIGHTHOUSE
+from tests.support.e2e_corpus import BAKERY, CHOIR, CHOIR_QUESTION, CHOIR_TITLE, EVENTS, KEEPERS, LIGHTHOUSE, keepers_story
 from tests.support.fake_discord import FakeDiscord, FakeUser
 from tests.support.fake_discord.payloads import CREATE_PUBLIC_THREADS, MANAGE_MESSAGES, SEND_MESSAGES
 from tests.support.fakes import HashEncoder
@@ -51,18 +51,6 @@ The city library will stay open until ten at night from Monday, the council said
 
 Students had asked for longer opening hours during the exam season.
 """
-EVENTS = ("masons replaced the granite blocks of the tower", "a storm broke the lantern glass",
-          "the keepers rescued two kayakers", "a new foghorn was fitted", "the board opened the tower to visitors")
-KEEPERS = "Skerryvore lighthouse keepers"
-
-
-def keepers_story(i: int) -> str:
-    """The i-th of several distinct stories that all answer KEEPERS."""
-    return (f"date 2024-06-{i + 1:02d} By Writer {i}, Island News\ntitle Skerryvore lighthouse keepers: {EVENTS[i]}\n"
-            f"url https://news.example/skerryvore/{i}\n\nAt the Skerryvore lighthouse the keepers said {EVENTS[i]} "
-            f"this week.\n\nReport {i} from the lighthouse keepers of Skerryvore.")
-
-
 @dataclass
 class World:
     fake: FakeDiscord

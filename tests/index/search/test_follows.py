@@ -19,7 +19,7 @@ from index.search.follows import (NEAR_DUPLICATE, NEAR_IDENTICAL, SAME_ID, SAME_
                                   select_updates, Skipped)
 from index.search.ranking import RetrievalConfig
 from index.search.results import Hit
-from tests.support.e2e_corpus import BAKERY, CHOIR, CHOIR_QUESTION, LIGHTHOUSE
+from tests.support.e2e_corpus import BAKERY, CHOIR, CHOIR_QUESTION, EVENTS, KEEPERS, LIGHTHOUSE, keepers_story
 from tests.support.fakes import HashEncoder
 
 CHOIR_BODY = CHOIR.split("\n\n", 1)[1].strip()
@@ -130,18 +130,6 @@ def test_a_near_identical_copy_is_no_competitor_of_the_story_it_copies() -> None
 
 # -- the whole selection, over a real (small) index ---------------------------------------------------------
 
-EVENTS = ("masons replaced the granite blocks of the tower", "a storm broke the lantern glass",
-          "the keepers rescued two kayakers", "a new foghorn was fitted", "the board opened the tower to visitors")
-FOLLOWED = "Skerryvore lighthouse keepers"
-
-
-def keepers_story(i: int) -> str:
-    """The i-th of several distinct stories that all answer FOLLOWED."""
-    return (f"date 2024-06-{i + 1:02d} By Writer {i}, Island News\ntitle Skerryvore lighthouse keepers: {EVENTS[i]}\n"
-            f"url https://news.example/skerryvore/{i}\n\nAt the Skerryvore lighthouse the keepers said {EVENTS[i]} "
-            f"this week.\n\nReport {i} from the lighthouse keepers of Skerryvore.")
-
-
 @pytest.fixture()
 def refreshed(tmp_path: Path):  # noqa: ANN201 - (view parts restricted to what the refresh brought, config)
     corpus = tmp_path / "corpus"
@@ -165,12 +153,12 @@ def refreshed(tmp_path: Path):  # noqa: ANN201 - (view parts restricted to what 
 
 def test_only_confident_new_articles_are_posted_at_most_n_and_the_rest_counted(refreshed) -> None:  # noqa: ANN001
     parts, config = refreshed
-    selection = select_updates(parts, FOLLOWED, [], 2, retrieval=config)
+    selection = select_updates(parts, KEEPERS, [], 2, retrieval=config)
     assert [h.rank for h in selection.posts] == [1, 2]
     assert all(h.article.title.startswith("Skerryvore lighthouse keepers:") for h in selection.posts)
     assert selection.more >= 1
     # the old lighthouse story (not new) and the choir story (new, but not about this) are never chosen
-    every = select_updates(parts, FOLLOWED, [], 10, retrieval=config)
+    every = select_updates(parts, KEEPERS, [], 10, retrieval=config)
     titles = [h.article.title for h in every.posts]
     assert len(titles) == 2 + selection.more and len(set(titles)) == len(titles)
     assert all(t.startswith("Skerryvore lighthouse keepers:") for t in titles)
@@ -198,4 +186,4 @@ def test_what_was_posted_is_not_posted_again(refreshed) -> None:  # noqa: ANN001
 def test_max_posts_must_be_positive(refreshed) -> None:  # noqa: ANN001
     parts, config = refreshed
     with pytest.raises(ValueError, match="max_posts"):
-        select_updates(parts, FOLLOWED, [], 0, retrieval=config)
+        select_updates(parts, KEEPERS, [], 0, retrieval=config)
