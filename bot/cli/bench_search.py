@@ -55,6 +55,7 @@ from index.store.dense import DenseConfig
 
 SIZES = {"100k": 100_000, "1m": 1_000_000}
 K = 5  # passages per answer, as the bot's /ask at most shows
+MEASURES = ("latency", "parts", "recall", "concurrency", "memory", "refresh")  # what `--measure` may name
 THREADS = 8  # questions at once in the concurrency measurement (issue 15, target 4)
 MEMORY_QUESTIONS = 300  # asked in the memory measurement's fresh process (default of --memory-questions)
 # (name, module, function): each function takes (args, out) and returns a dict for results.json
@@ -244,22 +245,30 @@ def bench_size(args: argparse.Namespace, root: Path, name: str, records: list[di
     print(f"{name}: {n:,} passages, {'approximate' if service.vectors.approximate else 'exact'} dense index",
           file=out, flush=True)
     result: dict = {"passages": n, "approximate_index": service.vectors.approximate}
-    few = questions[: max(20, args.questions // (4 if n > 500_000 else 1))]  # the exact path is slow at 1M
-    result["latency"] = {"bot": measure_latency(service, questions[: args.questions], bot, args.runs),
-                         "exact": measure_latency(service, few, exact, args.runs)}
-    print(f"  latency done", file=out, flush=True)
-    result["parts"] = measure_parts(service, questions[:100])
-    result["recall_hashed"] = measure_recall(service, [service.embed_query(q) for q in questions[:100]],
-                                             bot.depth, bot.ann_candidates)
-    result["single_p50_ms"] = result["latency"]["bot"]["p50_ms"]
-    result["concurrency"] = {"bot": measure_concurrency(service, questions, bot, args.rounds),
-                             "exact": measure_concurrency(service, questions, exact, max(3, args.rounds // 4))}
-    print(f"  concurrency done", file=out, flush=True)
-    result["memory"] = {mode: _memory_in_subprocess(library, mode == "exact", questions, args.memory_questions)
-                        for mode in ("bot", "exact")}
-    print(f"  memory done", file=out, flush=True)
-    files = sorted(library.corpus_dir.rglob("*.jsonl"))
-    result["refresh"] = _timed_refreshes(library, args.runs, [files[len(files) // 2]], "one article changed", out)
+    wanted = set(getattr(args, "measure", None) or MEASURES)
+    if "latency" in wanted:
+        few = questions[: max(20, args.questions // (4 if n > 500_000 else 1))]  # the exact path is slow at 1M
+        result["latency"] = {"bot": measure_latency(service, questions[: args.questions], bot, args.runs),
+                             "exact": measure_latency(service, few, exact, args.runs)}
+        result["single_p50_ms"] = result["latency"]["bot"]["p50_ms"]
+        print("  latency done", file=out, flush=True)
+    if "parts" in wanted:
+        result["parts"] = measure_parts(service, questions[:100])
+    if "recall" in wanted:
+        result["recall_hashed"] = measure_recall(service, [service.embed_query(q) for q in questions[:100]],
+                                                 bot.depth, bot.ann_candidates)
+    if "concurrency" in wanted:
+        result["concurrency"] = {"bot": measure_concurrency(service, questions, bot, args.rounds),
+                                 "exact": measure_concurrency(service, questions, exact, max(3, args.rounds // 4))}
+        print("  concurrency done", file=out, flush=True)
+    if "memory" in wanted:
+        result["memory"] = {mode: _memory_in_subprocess(library, mode == "exact", questions, args.memory_questions)
+                            for mode in ("bot", "exact")}
+        print("  memory done", file=out, flush=True)
+    if "refresh" in wanted:
+        files = sorted(library.corpus_dir.rglob("*.jsonl"))
+        result["refresh"] = _timed_refreshes(library, args.runs, [files[len(files) // 2]], "one article changed",
+                                             out)
     return result
 
 
@@ -292,41 +301,49 @@ def _row(label: str, bot: float, exact: float | None, target: float | None, unit
 
 
 def print_table(results: dict, out: TextIO) -> None:
-    """The figures, the bot's (approximate index) beside the exact path's, with the targets."""
+    """The figures, the bot's (approximate index) beside the exact path's, with the targets (measurements
+    left out by `--measure` are left out here too)."""
     for name in [s for s in SIZES if s in results]:
         r = results[name]
-        lat, con, mem, parts = r["latency"], r["concurrency"], r["memory"], r["parts"]
         print(f"\n{name}: {r['passages']:,} passages                      bot (approx.)   exact scan   target",
               file=out)
-        for q in (50, 95, 99):
-            print(_row(f"search p{q} (without the question's embedding)", lat["bot"][f"p{q}_ms"],
-                       lat["exact"][f"p{q}_ms"], TARGETS.get((name, f"p{q}_ms"))), file=out)
-        print(_row("dense candidates alone (p50)", parts["dense_approximate_ms"], parts["dense_exact_ms"], None),
-              file=out)
-        print(_row("exact-search floor: flat scan alone, 1 thread", parts["flat_scan_floor_ms"], None, None),
-              file=out)
-        if "bm25_ms" in parts:
-            print(_row("BM25 scores of a question (p50)", parts["bm25_ms"], None, None), file=out)
-        print(f"  {'candidate recall vs exact (hashed vectors)':<44} {r['recall_hashed']:>12.4f}", file=out)
-        single = lat["bot"]["p50_ms"]
-        for mode in ("bot", "exact"):
-            c = con[mode]
-            ratio = c["p99_ms"] / (lat[mode]["p50_ms"] or float("nan"))
-            print(f"  {THREADS} at once ({mode}): p50 {c['p50_ms']:.1f} ms, p99 {c['p99_ms']:.1f} ms = "
-                  f"{ratio:.1f}x its single p50 (target ≤ 4x{' met' if ratio <= 4 else ' NOT met'})", file=out)
-        del single
-        rss = {m: mem[m]["end"]["VmRSS"] for m in mem}
-        asked = mem["bot"].get("questions", MEMORY_QUESTIONS)
-        print(_row(f"resident memory after {asked} questions (VmRSS)", rss["bot"], rss["exact"],
-                   TARGETS.get((name, "rss_mb")), "MB"), file=out)
-        print(f"    (bot: heap {mem['bot']['end'].get('RssAnon', 0):,.0f} MB, mapped files "
-              f"{mem['bot']['end'].get('RssFile', 0):,.0f} MB; loaded {mem['bot']['loaded']['VmRSS']:,.0f} MB)",
-              file=out)
-        published = median([x["published_beyond_embedding"] for x in r["refresh"]])
-        serving = median([x["beyond_embedding"] for x in r["refresh"]])
-        print(_row("one-article refresh beyond embedding: published", published, None,
-                   TARGETS.get((name, "refresh_s")), "s"), file=out)
-        print(_row("  … and serving in the bot", serving, None, None, "s"), file=out)
+        lat = r.get("latency")
+        if lat:
+            for q in (50, 95, 99):
+                print(_row(f"search p{q} (without the question's embedding)", lat["bot"][f"p{q}_ms"],
+                           lat["exact"][f"p{q}_ms"], TARGETS.get((name, f"p{q}_ms"))), file=out)
+        parts = r.get("parts")
+        if parts:
+            print(_row("dense candidates alone (p50)", parts["dense_approximate_ms"], parts["dense_exact_ms"], None),
+                  file=out)
+            print(_row("exact-search floor: flat scan alone, 1 thread", parts["flat_scan_floor_ms"], None, None),
+                  file=out)
+            if "bm25_ms" in parts:
+                print(_row("BM25 scores of a question (p50)", parts["bm25_ms"], None, None), file=out)
+        if "recall_hashed" in r:
+            print(f"  {'candidate recall vs exact (hashed vectors)':<44} {r['recall_hashed']:>12.4f}", file=out)
+        con = r.get("concurrency")
+        if con and lat:
+            for mode in ("bot", "exact"):
+                c = con[mode]
+                ratio = c["p99_ms"] / (lat[mode]["p50_ms"] or float("nan"))
+                print(f"  {THREADS} at once ({mode}): p50 {c['p50_ms']:.1f} ms, p99 {c['p99_ms']:.1f} ms = "
+                      f"{ratio:.1f}x its single p50 (target ≤ 4x{' met' if ratio <= 4 else ' NOT met'})", file=out)
+        mem = r.get("memory")
+        if mem:
+            rss = {m: mem[m]["end"]["VmRSS"] for m in mem}
+            asked = mem["bot"].get("questions", MEMORY_QUESTIONS)
+            print(_row(f"resident memory after {asked} questions (VmRSS)", rss["bot"], rss["exact"],
+                       TARGETS.get((name, "rss_mb")), "MB"), file=out)
+            print(f"    (bot: heap {mem['bot']['end'].get('RssAnon', 0):,.0f} MB, mapped files "
+                  f"{mem['bot']['end'].get('RssFile', 0):,.0f} MB; loaded {mem['bot']['loaded']['VmRSS']:,.0f} MB)",
+                  file=out)
+        if r.get("refresh"):
+            published = median([x["published_beyond_embedding"] for x in r["refresh"]])
+            serving = median([x["beyond_embedding"] for x in r["refresh"]])
+            print(_row("one-article refresh beyond embedding: published", published, None,
+                       TARGETS.get((name, "refresh_s")), "s"), file=out)
+            print(_row("  … and serving in the bot", serving, None, None, "s"), file=out)
     for key, value in results.get("recall_real", {}).items():
         if "recall" in value:
             print(f"\nreal vectors (eval cache {key}, {value['passages']:,} passages, {value['questions']} questions):"

@@ -217,6 +217,10 @@ def _add_refresh_parsers(sub: argparse._SubParsersAction) -> None:
                         "(`newsbot eval --cache`; loads the model to embed the questions)")
     p.add_argument("--only", action="append", metavar="SECTION",
                    help="run only this section (search, encoders, startup; repeatable)")
+    p.add_argument("--measure", action="append", metavar="PART",
+                   choices=["latency", "parts", "recall", "concurrency", "memory", "refresh"],
+                   help="the search section measures only this (latency, parts, recall, concurrency, memory, "
+                        "refresh; repeatable; default all)")
     p.add_argument("--startup-runs", type=whole_number(1), default=3,
                    help="fresh processes timed by the startup section (medians are reported)")
     p.add_argument("--startup-library", type=Path, metavar="DIR",
