@@ -2,8 +2,9 @@
 
 Each side proposes its best `depth` passages among the allowed rows (filters
 apply before any top-k, so a filter never loses recall). Every candidate is
-then scored on BOTH sides exactly: its cosine from the stored vectors and its
-normalised BM25 from the full score array, so a passage found by one side only
+then scored on BOTH sides exactly: its cosine from the stored vectors (the
+approximate index's rescoring already gave those of its own candidates) and its
+normalised BM25 from the question's scores, so a passage found by one side only
 is not penalised for a missing score. `index.search.ranking` does the rest.
 """
 
@@ -19,7 +20,7 @@ import numpy as np
 from index.search.ranking import (RetrievalConfig, confidence, diversify, focus_prior, fuse, rank_articles,
                                   recency_prior)
 from index.store.lexical import LexicalIndex
-from index.store.vectors import VectorIndex
+from index.store.vectors import Neighbours, VectorIndex
 
 log = logging.getLogger(__name__)
 
@@ -105,15 +106,19 @@ class HybridRetriever:
         """
         config = self.effective(config)
         found: list[np.ndarray] = []
-        lexical_all = None
+        lexical = None
+        nearest = None
         if config.mode != "lexical":
-            found.append(self.index.search(query, config.depth, allowed, exact=config.exact,
-                                           candidates=config.ann_candidates).rows.astype(np.int64))
+            nearest = self.index.search(query, config.depth, allowed, exact=config.exact,
+                                        candidates=config.ann_candidates)
+            found.append(nearest.rows.astype(np.int64))
         if config.mode != "dense":
-            lexical_all = self.lexical.normalised(question)
-            found.append(_top_rows(lexical_all, config.depth, allowed))
+            lexical = self.lexical.question(question)
+            found.append(lexical.top(config.depth, allowed))
         rows = np.unique(np.concatenate(found)) if found else np.zeros(0, dtype=np.int64)
-        scored = self._score_rows(rows, query, lexical_all, config, reference_day)
+        rescored = nearest if self.index.approximate and not config.exact else None  # cosines as `_cosines` gives
+        scored = self._score_rows(rows, query, lexical.of(rows) if lexical is not None else None, config,
+                                  reference_day, known=rescored)
         return Candidates(rows, scored, self.article_of_row[rows], len(self.passages_in_article))
 
     def rank(self, question: str, query: np.ndarray, config: RetrievalConfig, k: int, per_article: int,
@@ -129,14 +134,19 @@ class HybridRetriever:
                reference_day: float | None = None) -> np.ndarray:
         """Ranking scores of these rows, as `rank` gives them (with rank fusion: the rows ranked among themselves)."""
         config = self.effective(config)
-        lexical_all = self.lexical.normalised(question) if config.mode != "dense" else None
-        return self._score_rows(np.asarray(rows, dtype=np.int64), query, lexical_all, config, reference_day).ranking
+        rows = np.asarray(rows, dtype=np.int64)
+        lexical = self.lexical.normalised_rows(question, rows) if config.mode != "dense" else None
+        return self._score_rows(rows, query, lexical, config, reference_day).ranking
 
-    def _score_rows(self, rows: np.ndarray, query: np.ndarray, lexical_all: np.ndarray | None,
-                    config: RetrievalConfig, reference_day: float | None) -> RowScores:
-        """Cosine, lexical, focus prior, relevance and ranking score (relevance less the recency prior) of rows."""
-        dense = np.asarray(self.vectors[rows] @ query, dtype=np.float32)
-        lexical = lexical_all[rows] if lexical_all is not None else np.zeros(len(rows), dtype=np.float32)
+    def _score_rows(self, rows: np.ndarray, query: np.ndarray, lexical: np.ndarray | None,
+                    config: RetrievalConfig, reference_day: float | None,
+                    known: Neighbours | None = None) -> RowScores:
+        """Cosine, lexical, focus prior, relevance and ranking score (relevance less the recency prior) of rows.
+
+        `lexical`: the rows' normalised BM25 scores (None: zeros, no lexical side). `known`: rows whose
+        exact cosines the dense search already gave (their vectors are not read again)."""
+        dense = self._cosines(rows, query, known)
+        lexical = lexical if lexical is not None else np.zeros(len(rows), dtype=np.float32)
         owners = self.article_of_row[rows]
         prior = focus_prior(self.passages_in_article[owners], config.focus)
         relevance = fuse(dense, lexical, config) - prior
@@ -144,6 +154,21 @@ class HybridRetriever:
             return RowScores(dense, lexical, prior, relevance, relevance)
         recent = recency_prior(reference_day - self.article_day[owners], config.recency, config.recency_days)
         return RowScores(dense, lexical, prior, relevance, relevance - recent)
+
+
+    def _cosines(self, rows: np.ndarray, query: np.ndarray, known: Neighbours | None) -> np.ndarray:
+        """Exact cosines of `rows` (float32, aligned), reading only the vectors `known` does not score."""
+        if known is None or not len(known.rows):
+            return self.index.rows_dot(rows, query)
+        order = np.argsort(known.rows)
+        known_rows, known_scores = known.rows[order], known.scores[order]
+        at = np.minimum(np.searchsorted(known_rows, rows), len(known_rows) - 1)
+        hit = known_rows[at] == rows
+        dense = np.empty(len(rows), dtype=np.float32)
+        dense[hit] = known_scores[at[hit]]
+        if not hit.all():
+            dense[~hit] = self.index.rows_dot(rows[~hit], query)
+        return dense
 
 
 def rank_candidates(parts: Sequence[Candidates], config: RetrievalConfig, k: int, per_article: int,
@@ -183,17 +208,3 @@ def rank_candidates(parts: Sequence[Candidates], config: RetrievalConfig, k: int
 def _uses_recency(config: RetrievalConfig, reference_day: float | None) -> bool:
     """Whether the recency prior takes part: it needs a day to count from and a positive weight."""
     return reference_day is not None and config.recency > 0
-
-
-def _top_rows(scores: np.ndarray, depth: int, allowed: np.ndarray | None) -> np.ndarray:
-    """Rows of the `depth` best positive scores, among `allowed` rows when given."""
-    if allowed is not None:
-        pool = allowed[scores[allowed] > 0]
-        values = scores[pool]
-    else:
-        pool = np.flatnonzero(scores > 0)
-        values = scores[pool]
-    if len(pool) > depth:
-        keep = np.argpartition(-values, depth - 1)[:depth]
-        pool = pool[keep]
-    return pool.astype(np.int64)

@@ -178,17 +178,121 @@ class LexicalIndex:
         so 0.3 means the same in every query and can be fused with cosine
         similarities and compared with a fixed confidence threshold.
         """
+        return self.question(question).dense()
+
+    def question(self, question: str) -> QuestionScores:
+        """The question's BM25 scores over every passage, normalised only where they are read
+        (`QuestionScores`: the search reads a few hundred rows of a million)."""
+        ids, ceiling = self._terms_and_ceiling(question)
+        if not ids:
+            return QuestionScores(None, 0.0, self.count)
+        raw = np.zeros(self.count, dtype=np.float32)
+        data, indices, indptr = (self._bm25.scores[name] for name in ("data", "indices", "indptr"))
+        for term in ids:  # repeated terms count again, as bm25s scores them; add.at: one unbuffered pass
+            start, end = int(indptr[term]), int(indptr[term + 1])
+            np.add.at(raw, indices[start:end], data[start:end])
+        return QuestionScores(raw, ceiling, self.count)
+
+    def normalised_rows(self, question: str, rows: Sequence[int]) -> np.ndarray:
+        """`normalised(question)[rows]` without scoring every passage: each term's postings are searched
+        for the rows (float32, aligned with `rows`)."""
+        rows = np.asarray(rows, dtype=np.int64)
+        ids, ceiling = self._terms_and_ceiling(question)
+        out = np.zeros(len(rows), dtype=np.float32)
+        if not ids or not len(rows):
+            return out
+        data, indices, indptr = (self._bm25.scores[name] for name in ("data", "indices", "indptr"))
+        wanted = rows.astype(indices.dtype)
+        for term in ids:
+            start, end = int(indptr[term]), int(indptr[term + 1])
+            postings = indices[start:end]  # this term's rows, ascending
+            at = np.minimum(np.searchsorted(postings, wanted), max(end - start - 1, 0))
+            found = postings[at] == wanted
+            out[found] += data[start + at[found]]
+        return np.minimum(out / ceiling, 1.0).astype(np.float32)
+
+    def _terms_and_ceiling(self, question: str) -> tuple[list[int], float]:
+        """The question's known term ids (repeats kept) and its yardstick (see `normalised`); no ids when
+        nothing can score."""
         vocab = self._vocab
         terms = [t for t in analyze(question) if t]
         if not terms:
-            return np.zeros(self.count, dtype=np.float32)
+            return [], 0.0
         ids = [vocab[t] for t in terms if t in vocab]
         dfs = np.array([self._df[vocab[t]] if t in vocab else 0.0 for t in terms])
         ceiling = float((self.config.k1 + 1.0) * self.idf(dfs).sum())
         if not ids or ceiling <= 0:
-            return np.zeros(self.count, dtype=np.float32)
-        raw = np.asarray(self._bm25.get_scores_from_ids(ids), dtype=np.float32)
-        return np.minimum(raw / ceiling, 1.0).astype(np.float32)
+            return [], 0.0
+        return ids, ceiling
+
+
+class QuestionScores:
+    """One question's raw BM25 scores over every passage row and its yardstick (`LexicalIndex.normalised`).
+
+    Normalising a million scores costs more than the few hundred the search reads: `of` normalises only
+    the rows asked for, and `top` ranks raw scores (the same order).
+    """
+
+    def __init__(self, raw: np.ndarray | None, ceiling: float, count: int) -> None:
+        """`raw`: float32 (count,), None when the question has no known term (every score 0)."""
+        self.raw = raw
+        self.ceiling = ceiling
+        self.count = count
+
+    def of(self, rows: np.ndarray) -> np.ndarray:
+        """Normalised scores of `rows` (float32 in [0, 1], aligned with `rows`)."""
+        if self.raw is None:
+            return np.zeros(len(rows), dtype=np.float32)
+        return np.minimum(self.raw[rows] / self.ceiling, 1.0).astype(np.float32)
+
+    def dense(self) -> np.ndarray:
+        """Every row's normalised score (float32, shape (count,))."""
+        return self.of(slice(None)) if self.raw is not None else np.zeros(self.count, dtype=np.float32)
+
+    def top(self, depth: int, allowed: np.ndarray | None = None) -> np.ndarray:
+        """Rows of the `depth` best positive scores (among `allowed` rows when given), int64, ascending;
+        ties at the cut go to the lower rows (see `top_positive`)."""
+        if self.raw is None:
+            return np.zeros(0, dtype=np.int64)
+        return top_positive(self.raw, depth, allowed)
+
+
+SAMPLE_STRIDE = 64  # `top_positive` finds its cut from every 64th score
+
+
+def top_positive(scores: np.ndarray, depth: int, allowed: np.ndarray | None = None) -> np.ndarray:
+    """Rows of the `depth` largest positive `scores` (among the `allowed` rows, int array, when given).
+
+    Returns int64 rows, ascending; where several rows tie at the cut, the lower rows are kept, so the
+    answer does not depend on how a selection algorithm breaks ties.
+
+    Without `allowed`, every `SAMPLE_STRIDE`-th score gives a cut that at least `depth` scores pass
+    (checked; else every positive score is the pool), so the exact selection runs over a few thousand
+    rows instead of every matching one (~570,000 of a million for a common-worded question).
+    """
+    if depth <= 0:
+        return np.zeros(0, dtype=np.int64)
+    pool = None
+    if allowed is not None:
+        allowed = np.asarray(allowed, dtype=np.int64)
+        pool = np.sort(allowed[scores[allowed] > 0])
+    elif len(scores) > depth * SAMPLE_STRIDE:
+        sample = scores[::SAMPLE_STRIDE]
+        keep = min(len(sample), 2 * (depth // SAMPLE_STRIDE) + 8)  # twice the expected share, and some
+        cut = float(np.partition(sample, len(sample) - keep)[len(sample) - keep])
+        if cut > 0:
+            pool = np.flatnonzero(scores >= cut)
+            if len(pool) < depth:
+                pool = None
+    if pool is None:
+        pool = np.flatnonzero(scores > 0)
+    if len(pool) <= depth:
+        return pool.astype(np.int64)
+    values = scores[pool]
+    kth = np.partition(values, len(values) - depth)[len(values) - depth]
+    above = pool[values > kth]
+    tied = pool[values == kth][: depth - len(above)]  # pool is ascending: the lowest tied rows
+    return np.sort(np.concatenate([above, tied])).astype(np.int64)
 
 
 class LexicalWriter:

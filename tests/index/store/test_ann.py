@@ -203,3 +203,40 @@ def test_queries_use_one_thread_of_numpys_blas_and_faiss(tmp_path: Path) -> None
     worker.start()
     worker.join()
     assert seen == [1]
+
+
+def test_rescoring_reads_rows_from_the_file_not_the_mapping(tmp_path: Path) -> None:
+    """An approximate version reads the rows it rescores with positioned reads (`RowReader`): the same
+    values as the mapped array's rows, in the order asked, repeats and runs of neighbours included, and a
+    search leaves the memory map untouched (its pages would count as the serving process's memory)."""
+    vectors = clustered(25_000, dim=48)
+    index = approximate_index(vectors, tmp_path)
+    rows = np.array([7, 3, 4, 5, 24_999, 3, 0, 12_000, 12_001, 12_002, 6])
+    np.testing.assert_array_equal(index.rows(rows), vectors[rows])
+    query = vectors[123]
+    np.testing.assert_allclose(index.rows_dot(rows, query), vectors[rows] @ query, rtol=1e-6)
+    assert index.rows(np.zeros(0, dtype=np.int64)).shape == (0, 48)
+    with pytest.raises(IndexError):
+        index.rows(np.array([25_000]))
+    touched = []
+    original = index.vectors.__class__.__getitem__
+
+    class Watched(np.memmap):
+        def __getitem__(self, key):  # noqa: ANN001, ANN204
+            touched.append(key)
+            return original(self, key)
+
+    index.vectors = index.vectors.view(Watched)
+    found = index.search(query, DEPTH)
+    assert found.rows[0] == 123 and not touched
+
+
+def test_a_truncated_vectors_file_is_reported_not_misread(tmp_path: Path) -> None:
+    vectors = clustered(25_000, dim=48)
+    index = approximate_index(vectors, tmp_path)
+    with open(tmp_path / "vectors.npy", "r+b") as f:
+        f.truncate(f.seek(0, 2) - 48 * 4 * 10)  # the last ten rows gone, as a disk fault would leave it
+    from index.errors import IndexCorrupt
+
+    with pytest.raises(IndexCorrupt, match="newsbot build"):
+        index.rows(np.array([24_995]))

@@ -78,3 +78,46 @@ def test_an_empty_corpus_gets_an_empty_lexical_index(tmp_path: Path) -> None:
     index.save(tmp_path)
     again = LexicalIndex.load(tmp_path, expected_count=0)
     assert again.count == 0 and len(again.normalised("anything at all")) == 0
+
+
+def _random_corpus(seed: int, n: int = 3000) -> list[str]:
+    rng = np.random.default_rng(seed)
+    words = [f"word{i}" for i in range(400)] + ["common"] * 50  # one term in most passages
+    return [" ".join(rng.choice(words, size=int(rng.integers(3, 25)))) for _ in range(n)]
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_scores_read_where_needed_equal_the_full_array(seed: int) -> None:
+    """`question(...).of(rows)`, `normalised_rows` (postings searched per row) and `top` (a sampled cut)
+    give what the full normalised array gives, for questions of rare, common and repeated terms."""
+    from index.store.lexical import top_positive
+
+    index = LexicalIndex.build(_random_corpus(seed))
+    rng = np.random.default_rng(seed)
+    for question in ["word1 word2", "common", "common word7 word7 word399", "zebra", "word5 zebra common"]:
+        full = index.normalised(question)
+        rows = rng.integers(0, index.count, 200)
+        np.testing.assert_allclose(index.question(question).of(rows), full[rows], rtol=1e-6)
+        np.testing.assert_allclose(index.normalised_rows(question, rows), full[rows], rtol=1e-5, atol=1e-7)
+        for depth in (1, 10, 40, 300):
+            top = index.question(question).top(depth)
+            positive = np.flatnonzero(full > 0)
+            assert len(top) == min(depth, len(positive))
+            if len(top):  # the depth best: nothing left out scores above what was kept
+                left = np.setdiff1d(positive, top)
+                assert not len(left) or full[left].max() <= full[top].min()
+            assert np.array_equal(top, top_positive(index.question(question).raw, depth)) if len(top) else True
+
+
+def test_top_keeps_the_lower_rows_among_ties_and_honours_allowed_rows() -> None:
+    from index.store.lexical import top_positive
+
+    scores = np.zeros(100_000, dtype=np.float32)
+    scores[[5, 17, 40_000, 99_999]] = 3.0  # four tied at the top
+    scores[::7] += 0.5  # many small positives, so the sampled cut path runs
+    scores[[5, 17, 40_000, 99_999]] = 3.0
+    assert top_positive(scores, 2).tolist() == [5, 17]
+    assert top_positive(scores, 4).tolist() == [5, 17, 40_000, 99_999]
+    assert top_positive(scores, 2, allowed=np.array([99_999, 40_000, 3])).tolist() == [40_000, 99_999]
+    assert top_positive(np.zeros(10, dtype=np.float32), 3).tolist() == []
+    np.testing.assert_array_equal(top_positive(scores, 5000), np.sort(top_positive(scores, 5000)))
