@@ -190,6 +190,7 @@ def measure_memory(index_dir: Path, corpus_dir: Path, exact: bool, questions: li
     loaded = memory_now()
     for i in range(asked):
         search_parts([Part(service)], questions[i % len(questions)], k=K, retrieval=config)
+    service.vectors.warm()  # whatever loads in the background is counted
     return {"started": started, "loaded": loaded, "end": memory_now(), "questions": asked}
 
 
@@ -241,6 +242,7 @@ def bench_size(args: argparse.Namespace, root: Path, name: str, records: list[di
     exact = replace(bot, exact=True)
     for q in questions:
         service.embed_query(q)  # the question's vector is not part of the figures
+    service.vectors.warm()  # a serving bot has its half-precision copy seconds after loading (large versions)
     n = service.manifest.passages
     print(f"{name}: {n:,} passages, {'approximate' if service.vectors.approximate else 'exact'} dense index",
           file=out, flush=True)

@@ -38,6 +38,7 @@ passages keep their code and change row. Once more than
 
 from __future__ import annotations
 
+import logging
 import mmap
 import os
 import threading
@@ -50,6 +51,8 @@ import numpy as np
 
 from index.errors import IndexCorrupt
 from index.store.dense import DenseConfig
+
+log = logging.getLogger(__name__)
 
 FAISS_FILE = "faiss.index"
 VECTORS_FILE = "vectors.npy"
@@ -101,6 +104,86 @@ def _one_openmp_thread() -> None:
         _query_threads.set = True
 
 
+class _Scan:
+    """One question's place in a `BatchedScan` queue."""
+
+    __slots__ = ("query", "want", "nodes", "error", "done")
+
+    def __init__(self, query: np.ndarray, want: int) -> None:
+        self.query = query
+        self.want = want
+        self.nodes: np.ndarray | None = None
+        self.error: BaseException | None = None
+        self.done = False
+
+
+class BatchedScan:
+    """Fast scans of questions asked at the same time, run as batches (dynamic batching).
+
+    A fast scan reads every code once per call whatever the number of questions in it, so 8 questions in
+    one call cost ~half of 8 calls (measured at 1M: 8.5 vs 16.8 ms a question) and give the same
+    candidates. A question arriving while the scans are busy waits for a free slot and takes the oldest
+    waiting questions with it; a lone question scans at once, with no added wait.
+
+    Args:
+        index: the FAISS index (its `search` takes several queries).
+        slots: scans running at once (default: the CPU count, each on one thread); a waiting question
+            takes its share of the queue (queue length / slots, rounded up) so that the slots share the work.
+        max_batch: most questions in one scan.
+    """
+
+    def __init__(self, index: faiss.Index, slots: int | None = None, max_batch: int = 16) -> None:
+        self.index = index
+        self.slots = max(1, slots or os.cpu_count() or 1)
+        self.max_batch = max_batch
+        self._free = self.slots
+        self._queue: list[_Scan] = []
+        self._ready = threading.Condition()
+        self.batches = 0  # scans run (for tests and benchmarks)
+
+    def search(self, query: np.ndarray, want: int) -> np.ndarray:
+        """Node ids of the `want` codes nearest `query` (float32, shape (dim,)), best first (-1: none).
+
+        Raises:
+            whatever the FAISS search raised for the batch holding this question.
+        """
+        mine = _Scan(np.ascontiguousarray(query.reshape(-1), dtype=np.float32), want)
+        with self._ready:
+            self._queue.append(mine)
+            while not mine.done:
+                if self._free and mine in self._queue:
+                    self._free -= 1
+                    share = min(self.max_batch, -(-len(self._queue) // self.slots))
+                    batch = [mine] + [s for s in self._queue if s is not mine][: share - 1]
+                    self._queue = [s for s in self._queue if s not in batch]
+                    break
+                self._ready.wait()
+            else:
+                return self._result(mine)
+        try:
+            _one_openmp_thread()
+            _, nodes = self.index.search(np.stack([s.query for s in batch]), max(s.want for s in batch))
+            for s, row in zip(batch, nodes):
+                s.nodes = row[: s.want]
+        except BaseException as exc:  # noqa: BLE001 - handed to every question of the batch
+            for s in batch:
+                s.error = exc
+        finally:
+            with self._ready:
+                self._free += 1
+                self.batches += 1
+                for s in batch:
+                    s.done = True
+                self._ready.notify_all()
+        return self._result(mine)
+
+    @staticmethod
+    def _result(scan: _Scan) -> np.ndarray:
+        if scan.error is not None:
+            raise scan.error
+        return scan.nodes
+
+
 class ApproximateIndex:
     """The approximate index: 4-bit product-quantised codes (fast scan), and the passage row of each code."""
 
@@ -109,6 +192,7 @@ class ApproximateIndex:
         self.index = index
         self.node_rows = np.asarray(node_rows, dtype=np.int64)
         self.dead = int((self.node_rows < 0).sum())
+        self.scans = BatchedScan(index)
 
     @classmethod
     def build(cls, vectors: np.ndarray, config: DenseConfig = DenseConfig()) -> ApproximateIndex:
@@ -166,8 +250,8 @@ class ApproximateIndex:
         want = min(want, self.nodes)
         if want <= 0:
             return np.zeros(0, dtype=np.int64)
-        _, nodes = self.index.search(query.reshape(1, -1), want)
-        nodes = nodes[0][nodes[0] >= 0]
+        nodes = self.scans.search(query, want)
+        nodes = nodes[nodes >= 0]
         rows = self.node_rows[nodes]
         rows = rows[rows >= 0]
         if row_mask is not None:
@@ -179,10 +263,10 @@ class VectorIndex:
     """Nearest-neighbour search over a version's vectors: exact, or approximate with exact rescoring."""
 
     def __init__(self, vectors: np.ndarray, flat: faiss.Index | None = None, ann: ApproximateIndex | None = None,
-                 config: DenseConfig = DenseConfig(), reader: RowReader | None = None) -> None:
+                 config: DenseConfig = DenseConfig(), reader: HalfCopy | None = None) -> None:
         """`vectors`: float32 (n, dim), usually memory-mapped; `flat`: a flat FAISS index over the same
         vectors (small versions); `ann`: the approximate index (large versions). Neither: exact scans of `vectors`.
-        `reader`: reads chosen rows of the same vectors from their file (large versions; default: `vectors[rows]`)."""
+        `reader`: the same vectors' rows for rescoring (`HalfCopy`, large versions; default: `vectors[rows]`)."""
         self.vectors = vectors
         self._flat = flat
         self.ann = ann
@@ -255,6 +339,11 @@ class VectorIndex:
         keep = ids[0] >= 0
         return Neighbours(scores[0][keep], ids[0][keep].astype(np.int64))
 
+    def warm(self, timeout: float | None = None) -> bool:
+        """Finish loading what the version loads in the background (a large version's `HalfCopy`); True when
+        nothing is left loading (benchmarks call it so that figures are those of a settled process)."""
+        return self._reader.wait(timeout) if self._reader is not None else True
+
     def rows(self, rows: np.ndarray) -> np.ndarray:
         """The stored vectors of `rows` (int array, any order): float32, shape (len(rows), dim)."""
         rows = np.asarray(rows, dtype=np.int64)
@@ -305,8 +394,9 @@ class VectorIndex:
             raise IndexCorrupt(f"{folder / VECTORS_FILE} holds {vectors.shape[0]} vectors of {vectors.shape[1]} "
                                f"dims, the manifest says {expected_count} of {dim} — run `newsbot build`")
         if (folder / ANN_FILE).exists():
-            return cls(vectors, ann=ApproximateIndex.load(folder, expected_count, dim), config=config,
-                       reader=RowReader(folder / VECTORS_FILE, vectors))
+            ann = ApproximateIndex.load(folder, expected_count, dim)
+            big = vectors.nbytes > MAPPED_RESCORING_MAX_BYTES
+            return cls(vectors, ann=ann, config=config, reader=HalfCopy(folder / VECTORS_FILE, vectors) if big else None)
         path = folder / FAISS_FILE
         if not path.exists():
             raise IndexCorrupt(f"{path} is missing — run `newsbot build` to rebuild the index")
@@ -320,46 +410,108 @@ class VectorIndex:
         return cls(vectors, flat=index, config=config)
 
 
-class RowReader:
-    """Reads chosen rows of a version's `vectors.npy` with positioned reads (`os.preadv`), not through the mapping.
+MAPPED_RESCORING_MAX_BYTES = 512 << 20  # larger vector files are rescored from a half-precision copy
+
+
+class HalfCopy:
+    """A large version's vectors in half precision, in memory: what its approximate index rescores from.
 
     Why: the approximate index rescores 1,000 candidate rows a question, scattered over the file. Read
-    through the memory map, every page touched stays mapped into the serving process, so after a few
-    hundred questions nearly all of a million passages' 1.5 GB of vectors counts as its resident memory
-    (issue 15 measured 2,062 MB of mapped file pages at 1M). Read with `preadv`, the same pages live in the
-    kernel's page cache, shared by every process serving the version and given back under memory pressure,
-    and the process holds only the rows it copied. A question's 1,000 reads cost ~1.4 ms at 1M (hot cache),
-    about 1 ms more than through the map; runs of neighbouring rows are read at once. (Reading through the
-    map and dropping its pages with `madvise(MADV_DONTNEED)` every so often was tried: the kernel maps 16
-    pages around each faulting row, so a question maps ~64 MB and the drops, ~2 ms each, come every few
-    questions; resident memory at 1M stayed at 1.8 GB with drops every 64 questions.)
+    through the memory map, every page touched stays mapped into the serving process: after a few hundred
+    questions at a million passages nearly all 1.5 GB of float32 vectors counted as its resident memory
+    (issue 15 measured 2,062 MB of mapped file pages). Below `MAPPED_RESCORING_MAX_BYTES` of vectors
+    (~350,000 passages) that is fine and the map is used; above it, a float16 copy holds half as much
+    (768 MB at 1M). The copy is read from the file (ordinary reads, the map's pages never touched) by a
+    background thread started by the first read (~2-3 s at 1M, so a version is serving at once after a
+    switch and a one-question process never pays for it); until it is complete, rows are read with
+    positioned reads (`os.preadv`) and rounded to half precision, so a version's scores never depend on
+    when they were asked.
 
-    Thread-safe: positioned reads share no file offset. The file stays open while the reader lives.
+    Tried instead: positioned reads alone (resident memory 710 MB at 1M, 1.4 ms a question alone), but a
+    thousand system calls a question, each giving up and taking back the GIL, cost ~44 ms a question with
+    8 questions at once (3 ms from this copy); the map with its pages dropped every so often
+    (`madvise(MADV_DONTNEED)`): the kernel maps 16 pages around each faulting row, so drops (~2 ms each)
+    came every few questions. Half precision changes a cosine by at most ~1e-3 (rounding of 384 products).
+
+    Thread-safe. A copy that cannot be read is logged and the positioned reads go on.
     """
 
+    CHUNK_ROWS = 65_536  # rows the background thread reads at once (~100 MB of float32 at 384 dims)
+
     def __init__(self, path: Path, mapped: np.ndarray) -> None:
-        """`mapped`: the same file memory-mapped by numpy (its shape, dtype and data offset are used).
+        """`mapped`: the same .npy memory-mapped by numpy (its shape, dtype and data offset are used).
 
         Raises:
             IndexCorrupt: the file cannot be opened.
         """
+        self.path = path
         self.shape = mapped.shape
         self.dtype = mapped.dtype
-        self.row_bytes = int(mapped.dtype.itemsize * (mapped.shape[1] if mapped.ndim > 1 else 1))
+        self.row_bytes = int(mapped.dtype.itemsize * int(np.prod(mapped.shape[1:], dtype=np.int64)))
         self.offset = int(getattr(mapped, "offset", 0))
         try:
-            self._file = open(path, "rb", buffering=0)  # noqa: SIM115 - closed with the reader
+            self._file = open(path, "rb", buffering=0)  # noqa: SIM115 - closed with the copy
         except OSError as exc:
             raise IndexCorrupt(f"{path} is unreadable ({exc}) — run `newsbot build` to rebuild the index") from None
+        self.half: np.ndarray | None = None
+        self._loader: threading.Thread | None = None
+        self._lock = threading.Lock()
 
     def read(self, rows: np.ndarray) -> np.ndarray:
-        """Rows `rows` (int64 array, any order, repeats allowed), shape (len(rows), dim).
+        """Rows `rows` (int64 array, any order, repeats allowed) in half precision, as float32, shape
+        (len(rows), dim).
 
         Raises:
-            IndexError: a row is outside the file.
+            IndexError: a row is outside the vectors.
             IndexCorrupt: the file is shorter than its header says (it changed under the version).
         """
         rows = np.asarray(rows, dtype=np.int64)
+        half = self.half
+        if half is not None:
+            return half[rows].astype(np.float32)
+        self._start_loading()
+        return self._pread(rows).astype(np.float16).astype(np.float32)
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Start the copy if needed and wait for it; True once it serves reads (for tests and benchmarks)."""
+        self._start_loading()
+        loader = self._loader
+        if loader is not None:
+            loader.join(timeout)
+        return self.half is not None
+
+    def _start_loading(self) -> None:
+        with self._lock:
+            if self._loader is None:
+                self._loader = threading.Thread(target=self._load, name="newsbot-half-copy", daemon=True)
+                self._loader.start()
+
+    def _load(self) -> None:
+        rows, dim = self.shape
+        try:
+            half = np.empty((rows, dim), dtype=np.float16)
+            buffer = np.empty((min(self.CHUNK_ROWS, max(rows, 1)), dim), dtype=self.dtype)
+            for start in range(0, rows, self.CHUNK_ROWS):
+                part = buffer[: min(self.CHUNK_ROWS, rows - start)]
+                self._read_into(part, start)
+                half[start:start + len(part)] = part
+        except (OSError, IndexCorrupt, MemoryError) as exc:
+            log.warning("vectors of %s stay read from the file, not from memory: %s", self.path.parent.name, exc)
+            return
+        self.half = half
+
+    def _read_into(self, out: np.ndarray, row: int) -> None:
+        """Fill `out` (contiguous rows of `self.dtype`) with the file's rows from `row` on."""
+        view = memoryview(out.reshape(-1).view(np.uint8))
+        got = 0
+        while got < len(view):
+            n = os.preadv(self._file.fileno(), [view[got:]], self.offset + row * self.row_bytes + got)
+            if n <= 0:
+                raise IndexCorrupt(f"{self.path} is shorter than its header says — run `newsbot build`")
+            got += n
+
+    def _pread(self, rows: np.ndarray) -> np.ndarray:
+        """Rows read with positioned reads, one a run of consecutive rows (float32, in the order asked)."""
         out = np.empty((len(rows),) + tuple(self.shape[1:]), dtype=self.dtype)
         if not len(rows):
             return out
@@ -368,17 +520,11 @@ class RowReader:
         order = np.argsort(rows, kind="stable")
         ordered = rows[order]
         fetched = np.empty_like(out)
-        view = memoryview(fetched.reshape(-1).view(np.uint8))
         breaks = np.flatnonzero(np.diff(ordered) != 1) + 1  # runs of consecutive rows (repeats break runs)
         starts = np.concatenate([[0], breaks]).tolist()
         ends = np.concatenate([breaks, [len(ordered)]]).tolist()
-        fd, size, base = self._file.fileno(), self.row_bytes, self.offset
-        first_rows = ordered[starts].tolist()
-        for start, end, row in zip(starts, ends, first_rows):
-            want = (end - start) * size
-            got = os.preadv(fd, [view[start * size:end * size]], base + row * size)
-            if got != want:
-                raise IndexCorrupt(f"{self._file.name} is shorter than its header says — run `newsbot build`")
+        for start, end, row in zip(starts, ends, ordered[starts].tolist()):
+            self._read_into(fetched[start:end], row)
         out[order] = fetched
         return out
 

@@ -205,38 +205,125 @@ def test_queries_use_one_thread_of_numpys_blas_and_faiss(tmp_path: Path) -> None
     assert seen == [1]
 
 
-def test_rescoring_reads_rows_from_the_file_not_the_mapping(tmp_path: Path) -> None:
-    """An approximate version reads the rows it rescores with positioned reads (`RowReader`): the same
-    values as the mapped array's rows, in the order asked, repeats and runs of neighbours included, and a
-    search leaves the memory map untouched (its pages would count as the serving process's memory)."""
+def test_large_versions_rescore_from_a_half_precision_copy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Above `MAPPED_RESCORING_MAX_BYTES` of vectors, rows come from a float16 copy read in the background
+    (positioned reads until then, rounded alike): the stored rows rounded to half precision, in the order
+    asked, repeats included; cosines within 1e-3; the map's pages untouched; scores the same however the
+    rows were read; a file shorter than its header is reported at load."""
     vectors = clustered(25_000, dim=48)
-    index = approximate_index(vectors, tmp_path)
-    rows = np.array([7, 3, 4, 5, 24_999, 3, 0, 12_000, 12_001, 12_002, 6])
-    np.testing.assert_array_equal(index.rows(rows), vectors[rows])
-    query = vectors[123]
-    np.testing.assert_allclose(index.rows_dot(rows, query), vectors[rows] @ query, rtol=1e-6)
-    assert index.rows(np.zeros(0, dtype=np.int64)).shape == (0, 48)
-    with pytest.raises(IndexError):
-        index.rows(np.array([25_000]))
+    small = approximate_index(vectors, tmp_path)
+    assert small._reader is None  # 4.8 MB: rescored through the map, exactly
+    monkeypatch.setattr(dense, "MAPPED_RESCORING_MAX_BYTES", 1 << 20)
     touched = []
-    original = index.vectors.__class__.__getitem__
 
     class Watched(np.memmap):
         def __getitem__(self, key):  # noqa: ANN001, ANN204
             touched.append(key)
-            return original(self, key)
+            return super().__getitem__(key)
 
-    index.vectors = index.vectors.view(Watched)
+    real_load = dense.load_vectors
+    monkeypatch.setattr(dense, "load_vectors", lambda folder: real_load(folder).view(Watched))
+    index = VectorIndex.load(tmp_path, len(vectors), 48)
+    assert isinstance(index._reader, dense.HalfCopy) and index._reader.half is None  # nothing read at load
+    rows = np.array([7, 3, 4, 5, 24_999, 3, 0, 12_000, 12_001, 12_002, 6])
+    rounded = vectors[rows].astype(np.float16).astype(np.float32)
+    np.testing.assert_array_equal(index._reader._pread(rows), vectors[rows])  # positioned reads, until the copy
+    np.testing.assert_array_equal(index.rows(rows), rounded)  # is complete: rounded the same way
+    assert index._reader.wait(30) and index._reader.half is not None
+    np.testing.assert_array_equal(index.rows(rows), rounded)
+    query = vectors[123]
+    np.testing.assert_allclose(index.rows_dot(rows, query), vectors[rows] @ query, atol=1e-3)
+    with pytest.raises(IndexError):
+        index.rows(np.array([25_000]))
     found = index.search(query, DEPTH)
     assert found.rows[0] == 123 and not touched
-
-
-def test_a_truncated_vectors_file_is_reported_not_misread(tmp_path: Path) -> None:
-    vectors = clustered(25_000, dim=48)
-    index = approximate_index(vectors, tmp_path)
+    fresh = VectorIndex.load(tmp_path, len(vectors), 48)  # its copy complete or not: the same scores
+    again = fresh.search(query, DEPTH)
+    assert np.array_equal(again.rows, found.rows) and np.array_equal(again.scores, found.scores)
+    fresh._reader.wait(30)
     with open(tmp_path / "vectors.npy", "r+b") as f:
         f.truncate(f.seek(0, 2) - 48 * 4 * 10)  # the last ten rows gone, as a disk fault would leave it
     from index.errors import IndexCorrupt
 
     with pytest.raises(IndexCorrupt, match="newsbot build"):
-        index.rows(np.array([24_995]))
+        VectorIndex.load(tmp_path, len(vectors), 48)
+
+
+def test_questions_asked_together_are_scanned_together_with_the_same_candidates() -> None:
+    """While a scan runs, arriving questions queue and go as one batch (`BatchedScan`); each gets exactly
+    the candidates it gets alone; an error reaches every question of its batch, and the slot is freed."""
+    import threading
+
+    import faiss
+
+    vectors = clustered(3000, dim=64)
+    flat = faiss.IndexFlatIP(64)
+    flat.add(vectors)
+    queries = clustered(8, dim=64, seed=5)
+    release = threading.Event()
+    calls: list[int] = []
+
+    class Slow:
+        """The first scan waits until every other question has queued."""
+
+        def search(self, x: np.ndarray, k: int):  # noqa: ANN201
+            calls.append(len(x))
+            if len(calls) == 1:
+                release.wait(10)
+            return flat.search(x, k)
+
+    scans = dense.BatchedScan(Slow(), slots=1)
+    got: dict[int, np.ndarray] = {}
+
+    def ask(i: int) -> None:
+        got[i] = scans.search(queries[i], 5 + i)
+
+    threads = [threading.Thread(target=ask, args=(i,)) for i in range(8)]
+    threads[0].start()
+    while not calls:
+        pass
+    for t in threads[1:]:
+        t.start()
+    while len(scans._queue) < 7:
+        pass
+    release.set()
+    for t in threads:
+        t.join(10)
+    assert calls == [1, 7] and scans.batches == 2
+    for i in range(8):
+        assert np.array_equal(got[i], flat.search(queries[i:i + 1], 5 + i)[1][0])
+    # a failing batch: each of its questions sees the error, and later questions still scan
+    errors = []
+    blocker = threading.Event()
+
+    def failing(i: int) -> None:
+        try:
+            scans.search(queries[i], 4)
+        except RuntimeError as exc:
+            errors.append(str(exc))
+
+    class Gate:
+        """The first scan waits for the others to queue; the batch of three fails."""
+
+        def search(self, x: np.ndarray, k: int):  # noqa: ANN201
+            if len(x) == 1 and not blocker.is_set():
+                blocker.wait(10)
+            if len(x) == 3:
+                raise RuntimeError("scan failed")
+            return flat.search(x, k)
+
+    scans = dense.BatchedScan(Gate(), slots=1)
+    first = threading.Thread(target=lambda: scans.search(queries[0], 4))
+    first.start()
+    while scans._free:
+        pass
+    rest = [threading.Thread(target=failing, args=(i,)) for i in (1, 2, 3)]
+    for t in rest:
+        t.start()
+    while len(scans._queue) < 3:
+        pass
+    blocker.set()
+    for t in [first, *rest]:
+        t.join(10)
+    assert errors == ["scan failed"] * 3 and scans._free == 1
+    assert np.array_equal(scans.search(queries[4], 4), flat.search(queries[4:5], 4)[1][0])
