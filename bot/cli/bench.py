@@ -35,7 +35,8 @@ import numpy as np
 from bot.settings import Settings
 from corpus.chunking import ChunkConfig, chunk_article, embedding_text
 from corpus.readers.loader import load_corpus, read_file
-from index.encoder import ModelInfo, SentenceTransformerEncoder, default_model_path, token_counter
+from index.encoder import ModelInfo, default_model_path, token_counter
+from index.encoder_choice import make_encoder
 from index.store.durability import wait_for_flushes
 from index.library import Library
 
@@ -289,13 +290,15 @@ def _time(fn) -> float:  # noqa: ANN001
 
 
 def _real_embedding(path: Path) -> dict:
-    encoder = SentenceTransformerEncoder()
+    """Seconds the real model (the encoder `newsbot build` would choose, `NEWSBOT_ENCODER`) takes to embed
+    one article's passages, model loaded beforehand."""
+    encoder = make_encoder(Settings.from_env().encoder)
     encoder.load()
     [article] = [a for a in read_file(path) if not hasattr(a, "message")]
     passages = chunk_article(article, encoder.count_tokens, ChunkConfig())
     texts = [embedding_text(article, p, ChunkConfig()) for p in passages]
     seconds = _time(lambda: encoder.encode(texts))
-    return {"passages": len(texts), "seconds": seconds}
+    return {"passages": len(texts), "seconds": seconds, "encoder": encoder.info.name}
 
 
 def _print_summary(r: dict, out: TextIO) -> None:

@@ -36,7 +36,7 @@ from pathlib import Path
 from bot.settings import Settings
 from corpus.sources.feeds import FeedConfig
 from corpus.sources.fetch import Fetcher, FetchPolicy
-from index.encoder import SentenceTransformerEncoder
+from index.encoder_choice import make_encoder
 from index.feeds.polling import poll_library
 from index.feeds.store import FeedStore
 from index.library import Library
@@ -92,7 +92,7 @@ def cmd_bench_feeds(args: argparse.Namespace, settings: Settings) -> int:
             policy = FetchPolicy(allow_private=True, host_delay=0.0)
             urls = tuple(f"{base}/feed/{n}.xml" for n in range(args.feeds))
             # the model is never loaded: an idle poll embeds nothing
-            library = Library(corpus, Path(work) / "index", SentenceTransformerEncoder(settings.model_path),
+            library = Library(corpus, Path(work) / "index", make_encoder(settings.encoder, settings.model_path),
                               feeds=FeedConfig(urls=urls, policy=policy, interval_minutes=args.minutes, max_entries=0))
             fetcher = Fetcher(policy)
             now = datetime(2026, 1, 1, tzinfo=timezone.utc)

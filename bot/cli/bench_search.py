@@ -208,17 +208,16 @@ def _memory_in_subprocess(library: Library, exact: bool, questions: list[str], a
 
 def real_recall(cache: Path, depth: int, candidates: int) -> dict:
     """Candidate recall on rtqa-dev's real vectors: each approximate benchmark index in an eval cache
-    (`newsbot eval --cache`), asked the benchmark's questions embedded by the real model."""
-    from index.encoder import SentenceTransformerEncoder
+    (`newsbot eval --cache`), asked the benchmark's questions embedded by the real model (the encoder that
+    serves that index, `index.encoder_choice.encoder_for_index`)."""
+    from index.encoder_choice import encoder_for_index
     from index.store.layout import CURRENT
 
-    encoder = None
     out = {}
     for index_dir in sorted((cache / "indexes").glob("*")):
         if not (index_dir / CURRENT).exists():
             continue
-        if encoder is None:
-            encoder = SentenceTransformerEncoder()
+        encoder = encoder_for_index(index_dir)  # the index's own variant (ONNX Runtime for a torch-built one)
         try:
             service = SearchService.open(index_dir, encoder, sentence_root=cache)
         except Exception as exc:  # noqa: BLE001 - another model's or an unreadable cached index: not measured
