@@ -13,11 +13,16 @@ Two kinds of version, chosen when a version is written (`DenseConfig.ann_min_pas
   FAISS's fast scan compares with the question in SIMD registers, and
   `ann.rows.npy`, the passage row of each code (-1: the code's passage left in a
   refresh). The scan proposes `RetrievalConfig.ann_candidates` candidates (1,000);
-  they are rescored exactly from the memory-mapped float vectors and the best `k`
-  returned. A flat scan reads every vector per question (188 MB at 122,735
-  passages, bound by memory bandwidth: ~20 ms here, linear in size); the fast
-  scan reads a sixteenth of that, and the rescoring 1,000 rows. The float vectors
-  are held once, memory-mapped (`vectors.npy`); no flat copy is written.
+  they are rescored from the stored vectors and the best `k` returned: exactly,
+  through the memory map, up to `MAPPED_RESCORING_MAX_BYTES` of vectors; above
+  it from a half-precision copy in memory (`HalfCopy`: the map's touched pages
+  would otherwise count as the serving process's memory, 2 GB at 1M). A flat
+  scan reads every vector per question (188 MB at 122,735 passages, bound by
+  memory bandwidth: ~20 ms here, linear in size); the fast scan reads a
+  sixteenth of that, and the rescoring 1,000 rows. Questions asked at the same
+  time are scanned as one batch (`BatchedScan`: the codes are read once for all
+  of them). The float vectors are held once on disk, memory-mapped
+  (`vectors.npy`); no flat copy is written.
 
 Why not a graph (HNSW): on the benchmarks' hashed vectors (random directions, the
 hardest case for any approximate index) an HNSW graph over 8-bit codes took 205 s
