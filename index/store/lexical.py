@@ -95,6 +95,7 @@ class LexicalIndex:
         self._df = (np.diff(np.asarray(retriever.scores["indptr"])).astype(np.float64)
                     if retriever is not None else np.zeros(0))
         self._vocab: dict[str, int] = retriever.vocab_dict if retriever is not None else {}
+        self._in_order: dict[int, bool] = {}  # term id → its postings are in row order (`normalised_rows`)
 
     @classmethod
     def build(cls, texts: Sequence[str], config: LexicalConfig = LexicalConfig()) -> LexicalIndex:
@@ -205,11 +206,25 @@ class LexicalIndex:
         wanted = rows.astype(indices.dtype)
         for term in ids:
             start, end = int(indptr[term]), int(indptr[term + 1])
-            postings = indices[start:end]  # this term's rows, ascending
-            at = np.minimum(np.searchsorted(postings, wanted), max(end - start - 1, 0))
+            postings, scores = indices[start:end], data[start:end]  # this term's rows and their scores
+            if not self._ascending(term, postings):  # a version patched before postings were kept in order
+                hit = np.flatnonzero(np.isin(postings, wanted))
+                order = np.argsort(postings[hit])
+                postings, scores = postings[hit][order], scores[hit][order]
+            if not len(postings):
+                continue
+            at = np.minimum(np.searchsorted(postings, wanted), len(postings) - 1)
             found = postings[at] == wanted
-            out[found] += data[start + at[found]]
+            out[found] += scores[at[found]]
         return np.minimum(out / ceiling, 1.0).astype(np.float32)
+
+    def _ascending(self, term: int, postings: np.ndarray) -> bool:
+        """Whether a term's postings are in row order (checked once a term, then remembered)."""
+        known = self._in_order.get(term)
+        if known is None:
+            known = bool(np.all(postings[1:] > postings[:-1]))
+            self._in_order[term] = known
+        return known
 
     def _terms_and_ceiling(self, question: str) -> tuple[list[int], float]:
         """The question's known term ids (repeats kept) and its yardstick (see `normalised`); no ids when

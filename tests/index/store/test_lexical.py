@@ -121,3 +121,20 @@ def test_top_keeps_the_lower_rows_among_ties_and_honours_allowed_rows() -> None:
     assert top_positive(scores, 2, allowed=np.array([99_999, 40_000, 3])).tolist() == [40_000, 99_999]
     assert top_positive(np.zeros(10, dtype=np.float32), 3).tolist() == []
     np.testing.assert_array_equal(top_positive(scores, 5000), np.sort(top_positive(scores, 5000)))
+
+
+def test_rows_are_scored_right_when_a_terms_postings_are_out_of_order() -> None:
+    """Versions patched before postings were kept in row order hold some terms' postings out of order:
+    scoring chosen rows must not assume the order (it falls back to a scan of that term's postings)."""
+    index = LexicalIndex.build(_random_corpus(7))
+    question = "common word3 word9"
+    rows = np.arange(0, index.count, 7)
+    expected = index.normalised(question)[rows]
+    scores = index._bm25.scores
+    for term in index.term_ids(question):  # shuffle each term's postings, keeping (row, score) pairs
+        start, end = int(scores["indptr"][term]), int(scores["indptr"][term + 1])
+        shuffle = np.random.default_rng(term).permutation(end - start)
+        scores["indices"][start:end] = scores["indices"][start:end][shuffle]
+        scores["data"][start:end] = scores["data"][start:end][shuffle]
+    np.testing.assert_allclose(index.normalised(question)[rows], expected, rtol=1e-6)
+    np.testing.assert_allclose(index.normalised_rows(question, rows), expected, rtol=1e-5, atol=1e-7)
