@@ -134,6 +134,11 @@ def choose_outlet(*named: str | None, url: str | None = None) -> str:
     return outlet_from_url(url) if url else UNKNOWN_OUTLET
 
 
+@functools.lru_cache(maxsize=8192)
 def outlet_key(name: str) -> str:
-    """Case- and punctuation-insensitive key, for filtering by outlet."""
+    """Case- and punctuation-insensitive key, for filtering by outlet.
+
+    Cached: a refresh's plan keys every article's outlet (1.6 s for 87,000 articles at a million passages),
+    and a corpus has few distinct outlet spellings.
+    """
     return _key(normalise_outlet(name))

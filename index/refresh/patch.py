@@ -38,7 +38,8 @@ from index.encoder import Encoder
 from index.refresh.build import BuildStats
 from index.refresh.steps import (Chunked, Pair, Written, chunk_and_hash, embedded_texts, publish, run_writers,
                                  scratch_version, seal_version, vectors_for, version_manifest, with_kept_versions)
-from index.store.manifest import FORMAT_VERSION, Manifest, corpus_fingerprint, sha256_file
+from index.store.manifest import (FORMAT_VERSION, ByteRange, Manifest, block_sha256, corpus_fingerprint,
+                                  patched_block_sha256)
 from index.store.metadata import META_FILE, MetadataPatch, MetadataStore
 from index.store.rowfiles import RowPlan, assign_rows, patch_flat_index, patch_npy
 from index.store.vectors import (ANN_FILE, ANN_ROWS_FILE, FAISS_FILE, VECTORS_FILE, DenseConfig, load_vectors,
@@ -79,6 +80,7 @@ class PatchedRows(NamedTuple):
     embedded: int  # incoming passages whose text went to the encoder
     embed_seconds: float
     fingerprints: list[str]  # every article's content fingerprint, sorted
+    meta_written: list[ByteRange]  # byte ranges of the metadata file the patch wrote after copying it
 
 
 def patch_version(index_dir: Path, base: Path, encoder: Encoder, config: ChunkConfig,
@@ -116,7 +118,7 @@ def patch_version(index_dir: Path, base: Path, encoder: Encoder, config: ChunkCo
             kept.close()
         rows = _patch_metadata(tmp, base, encoder, chunked, drop, add, relabel, progress)
         written, checksums = _write_files(tmp, base, config, rows, chunked.pairs, encoder.info.dim, extra_writers,
-                                          progress, dense)
+                                          progress, dense, Manifest.load(base).files)
         extra = {**dict(extra_manifest or {}), **written.extra}
         articles, n_new = len(rows.fingerprints), rows.plan.n_new
         manifest = version_manifest(encoder, config, articles, n_new, corpus_fingerprint(rows.fingerprints), extra)
@@ -175,17 +177,24 @@ def _patch_metadata(tmp: Path, base: Path, encoder: Encoder, chunked: Chunked, d
         fingerprints = meta.fingerprints()
     if progress:
         progress("writing", 1, 3)
-    return PatchedRows(plan, base_vectors, vectors.vectors, vectors.embedded, vectors.seconds, fingerprints)
+    return PatchedRows(plan, base_vectors, vectors.vectors, vectors.embedded, vectors.seconds, fingerprints,
+                       meta.written)
 
 
 def _write_files(tmp: Path, base: Path, config: ChunkConfig, rows: PatchedRows, incoming: Sequence[Pair], dim: int,
                  extra_writers: Mapping[str, IndexWriter] | None,
-                 progress: Progress | None, dense: DenseConfig = DenseConfig()) -> tuple[Written, dict[str, str]]:
-    """The vector files and the extra writers' files, and every file's checksum but the manifest's.
+                 progress: Progress | None, dense: DenseConfig = DenseConfig(),
+                 base_files: Mapping[str, dict] | None = None) -> tuple[Written, dict[str, list[str]]]:
+    """The vector files and the extra writers' files, and every file's block checksums but the manifest's.
 
     The extra writers run beside the vector files' patching (both mostly wait on numpy and the
     disk), and each finished file is checksummed in the background while the next is written.
+    The metadata and `vectors.npy`, copied from the base and edited in a few places, re-hash only
+    the blocks the patch wrote; the base's other block digests come from `base_files` (the base
+    manifest's `files`; see `index.store.manifest.patched_block_sha256`).
     """
+    known = base_files or {}
+    vector_ranges: list[ByteRange] = []
     def patch_or_write(writer: IndexWriter) -> dict:
         patch = getattr(writer, "patch", None)
         result = patch(tmp, base, rows.plan, incoming, progress=progress) if patch is not None else None
@@ -196,27 +205,35 @@ def _write_files(tmp: Path, base: Path, config: ChunkConfig, rows: PatchedRows, 
 
     with ThreadPoolExecutor(max_workers=2) as pool, ThreadPoolExecutor(max_workers=1) as writers_pool:
         writers_done = writers_pool.submit(run_writers, extra_writers, patch_or_write)
-        checks: dict[str, Future[str]] = {META_FILE: pool.submit(sha256_file, tmp / META_FILE)}
-        _patch_row_files(tmp, base, rows, dim, lambda name: checks.update({name: pool.submit(sha256_file, tmp / name)}),
-                         dense)
+        checks: dict[str, Future[list[str]]] = {
+            META_FILE: pool.submit(patched_block_sha256, tmp / META_FILE, known.get(META_FILE), rows.meta_written)}
+
+        def done(name: str) -> None:
+            if name == VECTORS_FILE and vector_ranges:  # patched in place (else written in full)
+                checks[name] = pool.submit(patched_block_sha256, tmp / name, known.get(name), vector_ranges)
+            else:
+                checks[name] = pool.submit(block_sha256, tmp / name)
+
+        _patch_row_files(tmp, base, rows, dim, done, dense, vector_ranges)
         if progress:
             progress("writing", 2, 3)
         written = writers_done.result()
         for path in tmp.iterdir():
             if path.name not in checks:
-                checks[path.name] = pool.submit(sha256_file, path)
+                checks[path.name] = pool.submit(block_sha256, path)
         return written, {name: future.result() for name, future in checks.items()}
 
 
 def _patch_row_files(tmp: Path, base: Path, rows: PatchedRows, dim: int, done: Callable[[str], None],
-                     dense: DenseConfig = DenseConfig()) -> None:
+                     dense: DenseConfig = DenseConfig(), vector_ranges: list[ByteRange] | None = None) -> None:
     """`vectors.npy` and the dense index: the base's with the moved and incoming rows rewritten.
 
     A flat base's `faiss.index` has its rows rewritten; an approximate base's index gets the incoming
     passages as new nodes and masks the ones that left (`index.store.vectors.patch_ann`). Falls back to
     writing the dense index in full when the base's layout rules out patching it, when the version
     crosses `dense.ann_min_passages` either way, or when it has too many masked codes;
-    `done(file name)` is called as each file is complete.
+    `done(file name)` is called as each file is complete; `vector_ranges` receives the byte ranges of
+    `vectors.npy` written after copying the base's (left empty when it is written in full).
     """
     plan, base_vectors = rows.plan, rows.base_vectors
     updates = {to: np.asarray(base_vectors[frm]) for frm, to in plan.moves}
@@ -234,7 +251,10 @@ def _patch_row_files(tmp: Path, base: Path, rows: PatchedRows, dim: int, done: C
             full.append(out)
         return full[0]
 
-    if not patch_npy(base / VECTORS_FILE, tmp / VECTORS_FILE, plan.n_old, plan.n_new, dim, updates):
+    if not patch_npy(base / VECTORS_FILE, tmp / VECTORS_FILE, plan.n_old, plan.n_new, dim, updates,
+                     vector_ranges):
+        if vector_ranges is not None:
+            vector_ranges.clear()
         save_vectors(tmp, all_vectors())
     done(VECTORS_FILE)
     if plan.n_new >= dense.ann_min_passages:

@@ -236,12 +236,13 @@ def version_manifest(encoder: Encoder, config: ChunkConfig, articles: int, passa
                     articles=articles, passages=passages, corpus_fingerprint=corpus_fp, extra=extra)
 
 
-def seal_version(folder: Path, manifest: Manifest, checksums: Mapping[str, str] | None = None,
+def seal_version(folder: Path, manifest: Manifest, checksums: Mapping[str, Sequence[str]] | None = None,
                  flush: bool = False) -> None:
     """Write the manifest last, with every file's size and checksum, making the folder a complete version.
 
     Args:
-        checksums: file name → sha256 already computed (others are computed here).
+        checksums: file name → its block digests already computed (`index.store.manifest.block_sha256`;
+            others are computed here).
         flush: fsync every file and the folder before returning (a full build); a patch
             leaves the flush to `index.store.durability`, after the switch.
     """

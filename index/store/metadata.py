@@ -308,8 +308,17 @@ class MetadataPatch:
     """A patched version's metadata: a copy of the base version's, edited in place. Not thread-safe.
 
     Used as a context manager (closes the database). The copy is written with
-    the journal in memory and no syncs: the version is checksummed and flushed
-    as a whole before it counts (see `index.store.durability`).
+    no syncs: the version is checksummed and flushed as a whole before it counts
+    (see `index.store.durability`).
+
+    Why a write-ahead log while editing: every page SQLite changes goes to the
+    log first (the log's frame headers name the page, a documented part of
+    SQLite's file format: https://www.sqlite.org/fileformat2.html#walformat),
+    so on `close` the patch knows exactly which pages of the 1.5 GB copy it
+    wrote (`written`) before copying them back into the file, and the manifest
+    re-hashes only those blocks (`index.store.manifest.patched_block_sha256`).
+    Exclusive locking keeps the log's index in memory (no `-shm` file); the file
+    is back in rollback-journal mode, with no log beside it, once `close` returns.
     """
 
     def __init__(self, base: Path, folder: Path) -> None:
@@ -320,9 +329,13 @@ class MetadataPatch:
         """
         self.path = folder / META_FILE
         shutil.copyfile(base / META_FILE, self.path)
+        self.written: list[tuple[int, int]] = []  # byte ranges of the file the edit wrote, known after `close`
         self._db = sqlite3.connect(self.path, isolation_level=None)
-        self._db.execute("PRAGMA journal_mode=MEMORY")
+        self._db.execute("PRAGMA locking_mode=EXCLUSIVE")
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA wal_autocheckpoint=0")  # every changed page stays in the log until `close`
         self._db.execute("PRAGMA synchronous=OFF")
+        self._closed = False
 
     def __enter__(self) -> MetadataPatch:
         return self
@@ -331,8 +344,17 @@ class MetadataPatch:
         self.close()
 
     def close(self) -> None:
-        """Release the database (the file is complete once this returns)."""
-        self._db.close()
+        """Copy the edited pages into the file and release the database (the file is complete once this
+        returns, and `written` holds every byte range of it the edit changed)."""
+        if self._closed:
+            return
+        self._closed = True
+        try:
+            self.written = _pages_in_log(self.path.with_name(self.path.name + "-wal"))
+            self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            self._db.execute("PRAGMA journal_mode=DELETE")  # rewrites the header (page 1) and removes the log
+        finally:
+            self._db.close()
 
     def passage_count(self) -> int:
         """Rows of the base version."""
@@ -401,3 +423,30 @@ class MetadataPatch:
     def fingerprints(self) -> list[str]:
         """Every article's content fingerprint, sorted (see `index.store.manifest.corpus_fingerprint`)."""
         return sorted(fp for (fp,) in self._db.execute("SELECT fingerprint FROM articles"))
+
+
+_WAL_HEADER = 32  # bytes of a write-ahead log's header; each frame is a 24-byte header and one page
+_WAL_FRAME_HEADER = 24
+
+
+def _pages_in_log(wal: Path) -> list[tuple[int, int]]:
+    """Byte ranges of the database file that the pages in write-ahead log `wal` will overwrite, plus the
+    first page (its header changes with the journal mode); SQLite's WAL format: big-endian page size at
+    header offset 8, each frame's page number (1-based) at its offset 0. Every frame is counted, committed
+    or not, so the ranges are a superset of what a checkpoint writes."""
+    try:
+        f = wal.open("rb")
+    except FileNotFoundError:
+        return [(0, 65536)]  # nothing logged: only the header page can change (the largest page size)
+    with f:
+        header = f.read(_WAL_HEADER)
+        if len(header) < _WAL_HEADER:
+            return [(0, 65536)]
+        page_size = int.from_bytes(header[8:12], "big")
+        page_size = 65536 if page_size == 1 else page_size  # the format stores 64 KiB as 1
+        size = wal.stat().st_size
+        pages = {1}
+        for at in range(_WAL_HEADER, size - _WAL_FRAME_HEADER - page_size + 1, _WAL_FRAME_HEADER + page_size):
+            f.seek(at)
+            pages.add(int.from_bytes(f.read(4), "big"))
+    return [((p - 1) * page_size, p * page_size) for p in sorted(pages)]

@@ -86,18 +86,27 @@ def assign_rows(n_old: int, freed: Sequence[int], incoming: int) -> RowPlan:
     return RowPlan(n_old, n_new, tuple(freed), tuple(moves), tuple(targets))
 
 
-def _apply(dest: Path, header: bytes, header_len: int, n_new: int, dim: int, rows: RowUpdates) -> None:
+def _apply(dest: Path, header: bytes, header_len: int, n_new: int, dim: int, rows: RowUpdates,
+           written: list[tuple[int, int]] | None) -> None:
     row_bytes = dim * 4
+    spans = [(0, len(header))]
     with dest.open("r+b") as f:
         f.write(header)
         for row in sorted(rows):
             f.seek(header_len + row * row_bytes)
             f.write(np.ascontiguousarray(rows[row], dtype="<f4").tobytes())
+            spans.append((header_len + row * row_bytes, header_len + (row + 1) * row_bytes))
         f.truncate(header_len + n_new * row_bytes)
+    if written is not None:
+        written.extend(spans)
 
 
-def patch_npy(base: Path, dest: Path, n_old: int, n_new: int, dim: int, rows: RowUpdates) -> bool:
+def patch_npy(base: Path, dest: Path, n_old: int, n_new: int, dim: int, rows: RowUpdates,
+              written: list[tuple[int, int]] | None = None) -> bool:
     """`dest` = `base` (a (n_old, dim) float32 .npy) with `rows` set and n_new rows; False if not applicable.
+
+    `written`, when given, receives the byte ranges [start, end) of `dest` written after the copy (the
+    header and each row), so its checksum re-hashes only them (`index.store.manifest.patched_block_sha256`).
 
     The base's header is compared byte for byte with the one numpy writes for (n_old, dim) float32 rather
     than parsed: numpy parses headers with `ast.literal_eval`, and on CPython 3.11 two threads building
@@ -117,7 +126,7 @@ def patch_npy(base: Path, dest: Path, n_old: int, n_new: int, dim: int, rows: Ro
     if len(header) != header_len:
         return False  # the row count's digits no longer fit the header's padding
     shutil.copyfile(base, dest)
-    _apply(dest, header, header_len, n_new, dim, rows)
+    _apply(dest, header, header_len, n_new, dim, rows, written)
     return True
 
 
@@ -185,5 +194,5 @@ def patch_flat_index(base: Path, dest: Path, n_old: int, n_new: int, dim: int, r
     if base.stat().st_size != len(old_header) + n_old * dim * 4:
         return False
     shutil.copyfile(base, dest)
-    _apply(dest, new_header, len(new_header), n_new, dim, rows)
+    _apply(dest, new_header, len(new_header), n_new, dim, rows, None)
     return True
