@@ -62,7 +62,7 @@ class Manifest:
             if p.is_file() and p.name != MANIFEST:
                 blocks = known.get(p.name)
                 self.files[p.name] = {"size": p.stat().st_size, "block_size": BLOCK_SIZE,
-                                      "blocks": list(blocks) if blocks is not None else block_sha256(p),
+                                      "blocks": list(blocks) if blocks is not None else block_sha256(p, BLOCK_SIZE),
                                       "sample": sampled_sha256(p)}
         (folder / MANIFEST).write_text(json.dumps(asdict(self), indent=2, sort_keys=True))
 
@@ -191,13 +191,15 @@ BLOCK_SIZE = 8 << 20  # bytes per checksummed block: a one-row edit re-hashes 8 
 ByteRange = tuple[int, int]
 
 
-def block_sha256(path: Path, block_size: int = BLOCK_SIZE, reuse: Sequence[str | None] = ()) -> list[str]:
+def block_sha256(path: Path, block_size: int | None = None, reuse: Sequence[str | None] = ()) -> list[str]:
     """sha256 (hex) of each `block_size` bytes of a file, in order (the last block may be shorter; an empty
     file has one block, of no bytes).
 
     Args:
+        block_size: bytes per block (default `BLOCK_SIZE`).
         reuse: known digests by block number (None: not known); a known block is skipped, not read.
     """
+    block_size = block_size or BLOCK_SIZE
     size = path.stat().st_size
     count = max(1, -(-size // block_size))
     out: list[str] = []
@@ -234,7 +236,7 @@ def patched_block_sha256(path: Path, base: Mapping | None, written: Iterable[Byt
         written: every byte range written after the copy (a superset is fine, a missing range is not).
     """
     if not base or "blocks" not in base or int(base.get("block_size", 0)) != BLOCK_SIZE:
-        return block_sha256(path)
+        return block_sha256(path, BLOCK_SIZE)
     old_size, new_size = int(base["size"]), path.stat().st_size
     old_blocks: list[str] = list(base["blocks"])
     dirty: set[int] = set()

@@ -331,10 +331,11 @@ class MetadataPatch:
         shutil.copyfile(base / META_FILE, self.path)
         self.written: list[tuple[int, int]] = []  # byte ranges of the file the edit wrote, known after `close`
         self._db = sqlite3.connect(self.path, isolation_level=None)
+        # no syncs first: switching the journal mode with syncs on fsyncs the fresh 1.5 GB copy (0.7 s at 1M)
+        self._db.execute("PRAGMA synchronous=OFF")
         self._db.execute("PRAGMA locking_mode=EXCLUSIVE")
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA wal_autocheckpoint=0")  # every changed page stays in the log until `close`
-        self._db.execute("PRAGMA synchronous=OFF")
         self._closed = False
 
     def __enter__(self) -> MetadataPatch:

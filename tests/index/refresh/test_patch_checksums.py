@@ -1,0 +1,147 @@
+"""A patched version's block checksums: only the blocks it wrote are hashed, yet they equal a from-scratch
+hash of its files; damage in any block is still found; earlier versions are never touched."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import index.store.manifest as manifest_module
+from index.errors import IndexCorrupt
+from index.library import Library
+from index.store.durability import wait_for_flushes
+from index.store.layout import list_versions, version_path
+from index.store.manifest import Manifest, block_sha256, patched_block_sha256
+from index.store.metadata import META_FILE
+from index.store.vectors import VECTORS_FILE
+from tests.support.fakes import HashEncoder
+from tests.support.refresh import age, bench_records, edit, version_content, write_records
+
+SMALL_BLOCK = 4096  # one SQLite page: every version of the test corpus spans many blocks
+
+
+@pytest.fixture()
+def small_blocks(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(manifest_module, "BLOCK_SIZE", SMALL_BLOCK)
+
+
+def _files_of(folder: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir()) if p.is_file()}
+
+
+def test_block_digests_of_a_patch_equal_a_fresh_hash_and_reuse_the_base(tmp_path: Path, small_blocks: None,
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    corpus = tmp_path / "corpus"
+    paths = write_records(corpus, bench_records(40))
+    age(corpus)
+    library = Library(corpus, tmp_path / "idx", HashEncoder())
+    library.refresh(fetch_feeds=False)
+    hashed: list[tuple[str, int]] = []  # (file, blocks read) of every patched_block_sha256 call
+    real = manifest_module.block_sha256
+
+    def counting(path: Path, block_size: int | None = None, reuse=()) -> list[str]:  # noqa: ANN001
+        hashed.append((path.name, sum(1 for r in reuse if r is None) if reuse else -1))
+        return real(path, block_size, reuse)
+
+    monkeypatch.setattr(manifest_module, "block_sha256", counting)
+    for step in range(4):  # edits, a removal and an addition: rows rewritten, moved and appended
+        edit(paths[5 + step], f"Revision {step}: a closing paragraph about lighthouse keepers and their logs.")
+        if step == 1:
+            paths[20].unlink()
+        if step == 2:
+            write_records(corpus / "more", bench_records(3, offset=100))
+        hashed.clear()
+        report = library.refresh(fetch_feeds=False)
+        read = {name: n for name, n in hashed if name in (META_FILE, VECTORS_FILE)}  # by the patch itself
+        assert report.full_build_reason is None and report.stats is not None
+        folder = version_path(tmp_path / "idx")
+        manifest = Manifest.load(folder)
+        for name, record in manifest.files.items():
+            assert record["block_size"] == SMALL_BLOCK
+            assert record["blocks"] == real(folder / name, SMALL_BLOCK), (step, name)
+        manifest.verify(folder)
+        total = {name: len(manifest.files[name]["blocks"]) for name in read}
+        # the metadata and the vectors re-hash only the blocks the patch wrote
+        assert 0 <= read[META_FILE] < total[META_FILE] // 2, (step, read, total)
+        assert 0 <= read[VECTORS_FILE] < total[VECTORS_FILE] // 2, (step, read, total)
+    wait_for_flushes()
+
+
+def test_damage_in_any_block_of_a_patched_version_is_found(tmp_path: Path, small_blocks: None) -> None:
+    corpus = tmp_path / "corpus"
+    paths = write_records(corpus, bench_records(30))
+    age(corpus)
+    library = Library(corpus, tmp_path / "idx", HashEncoder())
+    library.refresh(fetch_feeds=False)
+    edit(paths[3], "A new paragraph on harbour walls.")
+    library.refresh(fetch_feeds=False)
+    wait_for_flushes()
+    folder = version_path(tmp_path / "idx")
+    manifest = Manifest.load(folder)
+    for name in (META_FILE, VECTORS_FILE):
+        path = folder / name
+        data = path.read_bytes()
+        blocks = len(manifest.files[name]["blocks"])
+        for block in (0, blocks // 2, blocks - 1):  # an untouched block (reused digest) among them
+            offset = min(block * SMALL_BLOCK + 100, len(data) - 1)
+            damaged = bytearray(data)
+            damaged[offset] ^= 0x01
+            path.write_bytes(bytes(damaged))
+            with pytest.raises(IndexCorrupt, match=f"block {block} "):
+                manifest.verify(folder)
+        path.write_bytes(data)
+    manifest.verify(folder)
+
+
+def test_patched_block_sha256_reuses_only_untouched_blocks_of_the_same_span(tmp_path: Path,
+                                                                             small_blocks: None) -> None:
+    rng = np.random.default_rng(7)
+    base = tmp_path / "base.bin"
+    base.write_bytes(rng.bytes(10 * SMALL_BLOCK + 123))
+    record = {"size": base.stat().st_size, "block_size": SMALL_BLOCK, "blocks": block_sha256(base)}
+    for new_size in (10 * SMALL_BLOCK + 123, 10 * SMALL_BLOCK + 500, 7 * SMALL_BLOCK, 12 * SMALL_BLOCK + 1):
+        data = bytearray(base.read_bytes())
+        data[3 * SMALL_BLOCK + 5: 3 * SMALL_BLOCK + 9] = b"XXXX"
+        data = (data + rng.bytes(max(0, new_size - len(data))))[:new_size]
+        patched = tmp_path / "patched.bin"
+        patched.write_bytes(bytes(data))
+        written = [(3 * SMALL_BLOCK + 5, 3 * SMALL_BLOCK + 9), (record["size"], max(record["size"], new_size))]
+        assert patched_block_sha256(patched, record, written) == block_sha256(patched), new_size
+    # a manifest written before block digests (one sha256 per file): every block is hashed
+    assert patched_block_sha256(base, {"size": record["size"], "sha256": "0" * 64}, []) == record["blocks"]
+
+
+def test_patches_never_change_earlier_versions_and_rollback_serves_each(tmp_path: Path, small_blocks: None) -> None:
+    corpus = tmp_path / "corpus"
+    paths = write_records(corpus, bench_records(25))
+    age(corpus)
+    library = Library(corpus, tmp_path / "idx", HashEncoder(), keep_versions=5)
+    names = [library.refresh(fetch_feeds=False).version]
+    snapshots = {names[0]: _files_of(version_path(tmp_path / "idx", names[0]))}
+    contents = {names[0]: version_content(version_path(tmp_path / "idx", names[0]))}
+    for step in range(3):
+        edit(paths[step], f"Update {step}: the ferry timetable changed again.")
+        name = library.refresh(fetch_feeds=False).version
+        names.append(name)
+        wait_for_flushes()
+        snapshots[name] = _files_of(version_path(tmp_path / "idx", name))
+        contents[name] = version_content(version_path(tmp_path / "idx", name))
+        for earlier in names[:-1]:  # no patch wrote into a version published before it
+            assert _files_of(version_path(tmp_path / "idx", earlier)) == snapshots[earlier], (step, earlier)
+            assert os.stat(version_path(tmp_path / "idx", earlier) / META_FILE).st_nlink == 1
+    assert list_versions(tmp_path / "idx") == names
+    for target in reversed(names[:-1]):
+        assert library.rollback(to=target) == target
+        library.reload()
+        assert library.service.version == target
+        assert version_content(version_path(tmp_path / "idx")) == contents[target]
+        ids = {json.loads(p.read_text())["id"] for p in paths[:3]}
+        for article_id in ids:  # each version answers with its own text of the edited articles
+            texts = " ".join(p.text for _, p in library.service.meta.passages_of(article_id))
+            step = names.index(target)
+            for k in range(3):
+                assert (f"Update {k}:" in texts) == (k < step and article_id == json.loads(paths[k].read_text())["id"])
