@@ -41,6 +41,13 @@ CREATE TABLE passages (
 CREATE INDEX passages_article ON passages(article_id, ordinal);
 CREATE INDEX articles_published ON articles(published);
 """
+# what a refresh's patch looks up: known vectors by embed hash (`MetadataPatch.known_vectors`) and every
+# article's fingerprint (`MetadataPatch.fingerprints`) without a pass over the passages' and articles' text
+# (0.8 s at a million passages); created after a build's inserts, and once in a patch of a version without them
+LOOKUP_INDEXES = """
+CREATE INDEX IF NOT EXISTS passages_embed_hash ON passages(embed_hash);
+CREATE INDEX IF NOT EXISTS articles_fingerprint ON articles(fingerprint);
+"""
 
 _ARTICLE_COLUMNS = ("id, title, title_derived, outlet, authors, published, url, source, text, fingerprint, indexed_at, "
                     "also_published_by")
@@ -68,6 +75,7 @@ def write_metadata(folder: Path, articles: Iterable[Article], passages: Iterable
         db.executemany(_INSERT_ARTICLE, (article_row(a, indexed_at[a.id]) for a in articles))
         db.executemany(_INSERT_PASSAGE, (_passage_row(row, p, h) for row, (p, h)
                                          in enumerate(zip(passages, embed_hashes, strict=True))))
+        db.executescript(LOOKUP_INDEXES)
         db.commit()
     finally:
         db.close()
@@ -230,6 +238,10 @@ class MetadataStore:
         Why not `iter_passage_rows`: building 100,000 row objects takes most of a second, and this
         runs each time a new version is swapped in.
         """
+        try:
+            return self._article_numbers_from_index()
+        except sqlite3.OperationalError:  # a version without the `passages_article` index
+            pass
         with self._lock:
             cursor = self._db.cursor()
             cursor.row_factory = None
@@ -241,6 +253,28 @@ class MetadataStore:
         names = sorted(set(ids))
         position = {name: n for n, name in enumerate(names)}
         return ArticleNumbers(np.fromiter((position[a] for a in ids), dtype=np.int64, count=len(ids)), names)
+
+    def _article_numbers_from_index(self) -> ArticleNumbers:
+        """`article_numbers` read from the `passages_article` index alone: each article's passage count,
+        then every row in (article, ordinal) order — integers, not a million id strings, and no pass over
+        the passages' text (0.8 s instead of 1.0-1.6 s at a million passages).
+
+        Raises:
+            sqlite3.OperationalError: the version has no such index.
+        """
+        with self._lock:
+            cursor = self._db.cursor()
+            cursor.row_factory = None
+            groups = cursor.execute("SELECT article_id, count(*) FROM passages INDEXED BY passages_article "
+                                    "GROUP BY article_id ORDER BY article_id").fetchall()
+            total = sum(c for _, c in groups)
+            rows = np.fromiter((r for (r,) in cursor.execute(
+                "SELECT row FROM passages INDEXED BY passages_article ORDER BY article_id, ordinal")),
+                dtype=np.int64, count=total)
+        numbers = np.empty(total, dtype=np.int64)
+        # article ids sort the same in SQLite (bytes of UTF-8) as in Python (code points)
+        numbers[rows] = np.repeat(np.arange(len(groups), dtype=np.int64), [c for _, c in groups])
+        return ArticleNumbers(numbers, [a for a, _ in groups])
 
     def publication_dates(self) -> dict[str, date | None]:
         """Every article's publication date (None when undated), by id."""
@@ -336,6 +370,7 @@ class MetadataPatch:
         self._db.execute("PRAGMA locking_mode=EXCLUSIVE")
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA wal_autocheckpoint=0")  # every changed page stays in the log until `close`
+        self._db.executescript(LOOKUP_INDEXES)  # a version written before them gets them, once
         self._closed = False
 
     def __enter__(self) -> MetadataPatch:
