@@ -77,3 +77,38 @@ def test_a_patch_holds_the_counts_of_the_patched_rows(seed: int) -> None:
     assert np.array_equal(patched.lengths, fresh.lengths)
     # within each term's column the scores come out the same as a fresh build's
     assert np.isclose(np.sort(bm25_scores(patched, 1.2, 0.9)).sum(), np.sort(bm25_scores(fresh, 1.2, 0.9)).sum())
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_the_one_copy_splice_equals_the_vectorised_patch(seed: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Small patches are spliced in one copy of the arrays, large ones compacted then inserted: the same
+    arrays either way (rows moved into holes, new terms, emptied columns included)."""
+    import index.store.termcounts as termcounts
+
+    rng = random.Random(100 + seed)
+    docs = _docs(rng, rng.randint(1, 60))
+    vocab: dict[str, int] = {}
+    base = count_terms(docs, vocab)
+    freed = sorted(rng.sample(range(len(docs)), rng.randint(0, len(docs))))
+    incoming = _docs(rng, rng.randint(0, 10)) + ([["neverseen", "storm"]] if seed % 2 else [])
+    plan = assign_rows(len(docs), freed, len(incoming))
+    added = count_terms(incoming, vocab)
+    args = (base, plan.old_to_new(), added, np.asarray(plan.targets), plan.n_new)
+    spliced = patch_counts(*args)
+    monkeypatch.setattr(termcounts, "_SPLICE_MAX_EDITS", -1)
+    vectorised = patch_counts(*args)
+    for name in ("tf", "indices", "indptr", "lengths"):
+        a, b = getattr(spliced, name), getattr(vectorised, name)
+        assert a.dtype == b.dtype and np.array_equal(a, b), (seed, name)
+
+
+def test_scores_in_slices_equal_scores_in_one_go(monkeypatch: pytest.MonkeyPatch) -> None:
+    import index.store.termcounts as termcounts
+
+    rng = random.Random(9)
+    vocab: dict[str, int] = {}
+    counts = count_terms(_docs(rng, 200) + [[]], vocab)  # an empty passage too
+    whole = bm25_scores(counts, 1.2, 0.9)
+    for size in (1, 7, 64):
+        monkeypatch.setattr(termcounts, "_SCORE_SLICE", size)
+        assert np.array_equal(bm25_scores(counts, 1.2, 0.9), whole), size
