@@ -23,6 +23,7 @@ builds (`index.refresh.steps`); only the version's own row files are patched her
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -114,11 +115,26 @@ def patch_version(index_dir: Path, base: Path, encoder: Encoder, config: ChunkCo
         kept = MetadataStore(base)
         try:
             chunked = chunk_and_hash(add, encoder, config, progress, taken=_kept_passage_ids(kept, drop))
+            incoming = _incoming_rows(index_dir, base, kept, encoder, chunked, drop, progress)
         finally:
             kept.close()
-        rows = _patch_metadata(tmp, base, encoder, chunked, drop, add, relabel, progress)
-        written, checksums = _write_files(tmp, base, config, rows, chunked.pairs, encoder.info.dim, extra_writers,
-                                          progress, dense, Manifest.load(base).files)
+        if progress:
+            progress("writing", 0, 3)
+        meta_done = threading.Event()  # set once the patched metadata is complete (or failed)
+        with ThreadPoolExecutor(max_workers=1) as writers_pool:
+            # the extra writers (the lexical index: the longest step at a million passages) start now, beside
+            # the metadata's copy and edit; one that cannot patch waits for the metadata to read every passage
+            writers_done = writers_pool.submit(run_writers, extra_writers,
+                                               _patch_or_write(tmp, base, config, incoming.plan, chunked.pairs,
+                                                               meta_done, progress))
+            try:
+                rows = _patch_metadata(tmp, base, chunked, drop, add, relabel, incoming)
+            finally:
+                meta_done.set()
+            if progress:
+                progress("writing", 1, 3)
+            written, checksums = _write_files(tmp, base, rows, encoder.info.dim, writers_done, progress, dense,
+                                              Manifest.load(base).files)
         extra = {**dict(extra_manifest or {}), **written.extra}
         articles, n_new = len(rows.fingerprints), rows.plan.n_new
         manifest = version_manifest(encoder, config, articles, n_new, corpus_fingerprint(rows.fingerprints), extra)
@@ -149,62 +165,85 @@ def _kept_passage_ids(base: MetadataStore, drop: Sequence[str]) -> Callable[[str
     return taken
 
 
-def _patch_metadata(tmp: Path, base: Path, encoder: Encoder, chunked: Chunked, drop: Sequence[str],
-                    add: Sequence[Article], relabel: Relabel, progress: Progress | None) -> PatchedRows:
-    """Plan the rows, get the incoming passages' vectors, and write the patched metadata.
+class IncomingRows(NamedTuple):
+    """Where the incoming passages go and their vectors, known before the metadata is copied."""
+
+    plan: RowPlan
+    base_vectors: np.ndarray  # the base's vectors, memory-mapped, shape (plan.n_old, dim)
+    vectors: np.ndarray  # float32, shape (len(plan.targets), dim): the incoming passages'
+    embedded: int  # incoming passages whose text went to the encoder
+    embed_seconds: float
+
+
+def _incoming_rows(index_dir: Path, base: Path, kept: MetadataStore, encoder: Encoder, chunked: Chunked,
+                   drop: Sequence[str], progress: Progress | None) -> IncomingRows:
+    """Plan the rows and get the incoming passages' vectors, from the base version as it is (read only).
 
     Raises:
         ValueError: the base's vectors and metadata disagree on the row count.
-        RuntimeError: the patched rows are not 0..n-1.
     """
+    n_old = kept.passage_count()
+    freed = kept.rows_of_articles(drop)
+    known = kept.known_vectors(chunked.hashes)
+    base_vectors = load_vectors(base)  # memory-mapped: only the rows that move or are reused are read
+    if len(base_vectors) != n_old:
+        raise ValueError(f"{base} has {len(base_vectors)} vectors for {n_old} passages")
+    lookup = with_kept_versions(lambda h: base_vectors[known[h]] if h in known else None, index_dir,
+                                encoder, chunked, skip={base.name})
+    vectors = vectors_for(encoder, chunked.texts, chunked.hashes, lookup, progress)
+    plan = assign_rows(n_old, freed, len(chunked.pairs))
+    return IncomingRows(plan, base_vectors, vectors.vectors, vectors.embedded, vectors.seconds)
+
+
+def _patch_metadata(tmp: Path, base: Path, chunked: Chunked, drop: Sequence[str], add: Sequence[Article],
+                    relabel: Relabel, incoming: IncomingRows) -> PatchedRows:
+    """Write the patched metadata: the base's copied, then edited by the plan.
+
+    Raises:
+        RuntimeError: the copy does not hold the rows the plan was made from, or the patched rows are not 0..n-1.
+    """
+    plan = incoming.plan
     with MetadataPatch(base, tmp) as meta:
-        n_old = meta.passage_count()
-        freed = meta.rows_of_articles(drop)
-        known = meta.known_vectors(chunked.hashes)
-        base_vectors = load_vectors(base)  # memory-mapped: only the rows that move or are reused are read
-        if len(base_vectors) != n_old:
-            raise ValueError(f"{base} has {len(base_vectors)} vectors for {n_old} passages")
-        lookup = with_kept_versions(lambda h: base_vectors[known[h]] if h in known else None, tmp.parent.parent,
-                                    encoder, chunked, skip={base.name})
-        vectors = vectors_for(encoder, chunked.texts, chunked.hashes, lookup, progress)
-        plan = assign_rows(n_old, freed, len(chunked.pairs))
-        if progress:
-            progress("writing", 0, 3)
+        if meta.passage_count() != plan.n_old or meta.rows_of_articles(drop) != list(plan.freed):
+            raise RuntimeError(f"the metadata copied from {base} differs from what the patch was planned on")
         now = datetime.now(timezone.utc).isoformat(timespec="seconds")
         meta.apply(drop, plan.moves, add, ((row, p, h) for row, (_, p), h in
                                            zip(plan.targets, chunked.pairs, chunked.hashes)), relabel, now)
         meta.verify_rows(plan.n_new)
         fingerprints = meta.fingerprints()
-    if progress:
-        progress("writing", 1, 3)
-    return PatchedRows(plan, base_vectors, vectors.vectors, vectors.embedded, vectors.seconds, fingerprints,
-                       meta.written)
+    return PatchedRows(plan, incoming.base_vectors, incoming.vectors, incoming.embedded, incoming.embed_seconds,
+                       fingerprints, meta.written)
 
 
-def _write_files(tmp: Path, base: Path, config: ChunkConfig, rows: PatchedRows, incoming: Sequence[Pair], dim: int,
-                 extra_writers: Mapping[str, IndexWriter] | None,
-                 progress: Progress | None, dense: DenseConfig = DenseConfig(),
-                 base_files: Mapping[str, dict] | None = None) -> tuple[Written, dict[str, list[str]]]:
-    """The vector files and the extra writers' files, and every file's block checksums but the manifest's.
-
-    The extra writers run beside the vector files' patching (both mostly wait on numpy and the
-    disk), and each finished file is checksummed in the background while the next is written.
-    The metadata and `vectors.npy`, copied from the base and edited in a few places, re-hash only
-    the blocks the patch wrote; the base's other block digests come from `base_files` (the base
-    manifest's `files`; see `index.store.manifest.patched_block_sha256`).
-    """
-    known = base_files or {}
-    vector_ranges: list[ByteRange] = []
-    def patch_or_write(writer: IndexWriter) -> dict:
+def _patch_or_write(tmp: Path, base: Path, config: ChunkConfig, plan: RowPlan, incoming: Sequence[Pair],
+                    meta_done: threading.Event, progress: Progress | None) -> Callable[[IndexWriter], dict]:
+    """How each extra writer gets its files: patched from the base's where it can, else written from every
+    passage of the patched metadata (once `meta_done` is set)."""
+    def run(writer: IndexWriter) -> dict:
         patch = getattr(writer, "patch", None)
-        result = patch(tmp, base, rows.plan, incoming, progress=progress) if patch is not None else None
+        result = patch(tmp, base, plan, incoming, progress=progress) if patch is not None else None
         if result is None:  # a writer that cannot patch its files writes them from every passage
+            meta_done.wait()
             pairs = _every_pair(tmp)
             result = writer(tmp, pairs, embedded_texts(pairs, config), progress=progress)
         return result
+    return run
 
-    with ThreadPoolExecutor(max_workers=2) as pool, ThreadPoolExecutor(max_workers=1) as writers_pool:
-        writers_done = writers_pool.submit(run_writers, extra_writers, patch_or_write)
+
+def _write_files(tmp: Path, base: Path, rows: PatchedRows, dim: int, writers_done: Future[Written],
+                 progress: Progress | None, dense: DenseConfig = DenseConfig(),
+                 base_files: Mapping[str, dict] | None = None) -> tuple[Written, dict[str, list[str]]]:
+    """The vector files, the extra writers' outcome (`writers_done`, running meanwhile), and every file's
+    block checksums but the manifest's.
+
+    Each finished file is checksummed in the background while the next is written. The metadata and
+    `vectors.npy`, copied from the base and edited in a few places, re-hash only the blocks the patch
+    wrote; the base's other block digests come from `base_files` (the base manifest's `files`; see
+    `index.store.manifest.patched_block_sha256`).
+    """
+    known = base_files or {}
+    vector_ranges: list[ByteRange] = []
+    with ThreadPoolExecutor(max_workers=2) as pool:
         checks: dict[str, Future[list[str]]] = {
             META_FILE: pool.submit(patched_block_sha256, tmp / META_FILE, known.get(META_FILE), rows.meta_written)}
 
