@@ -236,7 +236,8 @@ class StateStore:
         Returns:
             the records generation after the save.
         """
-        changed = [r for key, r in records.items() if previous.get(key) != r]
+        # the scan hands unchanged files' records back as the same objects: `is` spares comparing them all
+        changed = [r for key, r in records.items() if (old := previous.get(key)) is not r and old != r]
         gone = [key for key in previous if key not in records and _under(key, root)]
         if not changed and not gone:
             return self.records_generation()
