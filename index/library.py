@@ -106,9 +106,12 @@ class Library:
             except IndexBusy:
                 pass  # a refresh is running: it checks the serving version itself
 
-    def _open(self) -> SearchService:
+    def _open(self, previous: SearchService | None = None) -> SearchService:
         """The search service over the version `CURRENT` names, or the newest intact one when that one
         is missing or damaged (said in the log, with what to do); nothing is written.
+
+        `previous`: the service being replaced, whose rows' articles a patched successor reuses
+        (see `SearchService`).
 
         Raises:
             IndexMissing: nothing built yet.
@@ -116,7 +119,7 @@ class Library:
             ModelMismatch: the index was built with another model.
         """
         try:
-            service = SearchService.open(self.index_dir, self.encoder, retrieval=self.retrieval)
+            service = SearchService.open(self.index_dir, self.encoder, retrieval=self.retrieval, previous=previous)
         except IndexCorrupt as exc:
             named = pointed_version(self.index_dir) or ""
             name = newest_intact(self.index_dir, named, mark=False)
@@ -150,7 +153,9 @@ class Library:
 
     def reload(self) -> SearchService:
         """Load the current version again (after another process switched it) and swap it in."""
-        fresh = self._open()
+        with self._swap_lock:
+            serving = self._service
+        fresh = self._open(previous=serving)
         with self._swap_lock:
             old, self._service = self._service, fresh
         if old is not None and old.folder != fresh.folder:

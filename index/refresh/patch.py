@@ -39,8 +39,8 @@ from index.encoder import Encoder
 from index.refresh.build import BuildStats
 from index.refresh.steps import (Chunked, Pair, Written, chunk_and_hash, embedded_texts, publish, run_writers,
                                  scratch_version, seal_version, vectors_for, version_manifest, with_kept_versions)
-from index.store.manifest import (FORMAT_VERSION, ByteRange, Manifest, block_sha256, corpus_fingerprint,
-                                  patched_block_sha256)
+from index.store.manifest import (FORMAT_VERSION, PATCH_RECORD, PATCH_RECORD_MAX, ByteRange, Manifest, block_sha256,
+                                  corpus_fingerprint, patched_block_sha256)
 from index.store.metadata import META_FILE, MetadataPatch, MetadataStore
 from index.store.rowfiles import RowPlan, assign_rows, patch_flat_index, patch_npy
 from index.store.vectors import (ANN_FILE, ANN_ROWS_FILE, FAISS_FILE, VECTORS_FILE, DenseConfig, load_vectors,
@@ -135,7 +135,7 @@ def patch_version(index_dir: Path, base: Path, encoder: Encoder, config: ChunkCo
                 progress("writing", 1, 3)
             written, checksums = _write_files(tmp, base, rows, encoder.info.dim, writers_done, progress, dense,
                                               Manifest.load(base).files)
-        extra = {**dict(extra_manifest or {}), **written.extra}
+        extra = {**dict(extra_manifest or {}), **written.extra, **_patch_record(base, rows.plan, drop, add)}
         articles, n_new = len(rows.fingerprints), rows.plan.n_new
         manifest = version_manifest(encoder, config, articles, n_new, corpus_fingerprint(rows.fingerprints), extra)
         # no flush here: the caller flushes the version in the background once its own bookkeeping
@@ -151,6 +151,15 @@ def patch_version(index_dir: Path, base: Path, encoder: Encoder, config: ChunkCo
              "in %.2fs", base.name, name, len(drop), len(add), len(rows.plan.targets), len(rows.plan.moves),
              rows.embedded, stats.seconds)
     return stats
+
+
+def _patch_record(base: Path, plan: RowPlan, drop: Sequence[str], add: Sequence[Article]) -> dict:
+    """The manifest's `PATCH_RECORD` of this patch (empty when it is too big to be worth recording)."""
+    rows = sorted({*plan.targets, *(to for _, to in plan.moves)})
+    if len(rows) + len(drop) + len(add) > PATCH_RECORD_MAX:
+        return {}
+    return {PATCH_RECORD: {"base": base.name, "rows_before": plan.n_old, "drop": sorted(set(drop)),
+                           "add": sorted({a.id for a in add}), "rows": rows}}
 
 
 def _kept_passage_ids(base: MetadataStore, drop: Sequence[str]) -> Callable[[str], bool]:

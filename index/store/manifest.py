@@ -32,6 +32,11 @@ from index.errors import IndexCorrupt, ModelMismatch
 
 FORMAT_VERSION = 1
 MANIFEST = "manifest.json"
+# the `extra` entry of a patched version saying what the patch changed (`index.refresh.patch`): "base" (the
+# version patched), "rows_before" (its rows), "drop" and "add" (article ids), "rows" (the rows written);
+# a serving process swapping the version in reuses what it holds of the base for the other rows
+PATCH_RECORD = "patch"
+PATCH_RECORD_MAX = 20_000  # ids and rows at most in a patch record (a bigger patch has none)
 
 
 @dataclass

@@ -294,6 +294,25 @@ class MetadataStore:
         numbers[rows] = np.repeat(np.arange(len(groups), dtype=np.int64), [c for _, c in groups])
         return ArticleNumbers(numbers, [a for a, _ in groups])
 
+    def articles_of_rows(self, rows: Iterable[int]) -> dict[int, str]:
+        """row → the id of the article its passage belongs to, for these rows (rows not in the version: absent)."""
+        out: dict[int, str] = {}
+        wanted = [int(r) for r in rows]
+        with self._lock:
+            for part in _batches(wanted):
+                out.update((int(r), a) for r, a in self._db.execute(
+                    f"SELECT row, article_id FROM passages WHERE row IN ({_marks(part)})", part))
+        return out
+
+    def publication_dates_of(self, article_ids: Iterable[str]) -> dict[str, date | None]:
+        """`publication_dates` for these articles only (unknown ids: absent)."""
+        out: dict[str, date | None] = {}
+        with self._lock:
+            for part in _batches(list(article_ids)):
+                out.update((i, date.fromisoformat(p) if p else None) for i, p in self._db.execute(
+                    f"SELECT id, published FROM articles WHERE id IN ({_marks(part)})", part))
+        return out
+
     def publication_dates(self) -> dict[str, date | None]:
         """Every article's publication date (None when undated), by id."""
         return {r["id"]: date.fromisoformat(r["published"]) if r["published"] else None
