@@ -145,3 +145,36 @@ def test_patches_never_change_earlier_versions_and_rollback_serves_each(tmp_path
             step = names.index(target)
             for k in range(3):
                 assert (f"Update {k}:" in texts) == (k < step and article_id == json.loads(paths[k].read_text())["id"])
+
+
+def test_a_manifest_with_whole_file_checksums_still_verifies_and_is_patched(tmp_path: Path) -> None:
+    """Versions written before block checksums (one sha256 per file) verify, find damage, and patch."""
+    import hashlib
+
+    corpus = tmp_path / "corpus"
+    paths = write_records(corpus, bench_records(12))
+    age(corpus)
+    library = Library(corpus, tmp_path / "idx", HashEncoder())
+    library.refresh(fetch_feeds=False)
+    wait_for_flushes()
+    folder = version_path(tmp_path / "idx")
+    data = json.loads((folder / "manifest.json").read_text())
+    for name, record in data["files"].items():  # as an older newsbot wrote it
+        del record["blocks"], record["block_size"]
+        record["sha256"] = hashlib.sha256((folder / name).read_bytes()).hexdigest()
+    (folder / "manifest.json").write_text(json.dumps(data))
+    Manifest.load(folder).verify(folder)
+    vectors = folder / VECTORS_FILE
+    original = vectors.read_bytes()
+    vectors.write_bytes(original[:-1] + bytes([original[-1] ^ 1]))
+    with pytest.raises(IndexCorrupt, match="does not match its checksum"):
+        Manifest.load(folder).verify(folder)
+    vectors.write_bytes(original)
+    edit(paths[1], "A paragraph added after the upgrade.")
+    report = library.refresh(fetch_feeds=False)
+    assert report.full_build_reason is None
+    patched = version_path(tmp_path / "idx")
+    manifest = Manifest.load(patched)
+    assert all(record["blocks"] == block_sha256(patched / name) for name, record in manifest.files.items())
+    manifest.verify(patched)
+    wait_for_flushes()
