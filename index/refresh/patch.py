@@ -37,7 +37,7 @@ from corpus.article import Article
 from corpus.chunking import ChunkConfig
 from index.encoder import Encoder
 from index.refresh.build import BuildStats
-from index.refresh.steps import (Chunked, Pair, Written, chunk_and_hash, embedded_texts, publish, run_writers,
+from index.refresh.steps import (Chunked, CopyAhead, Pair, Written, chunk_and_hash, embedded_texts, publish, run_writers,
                                  scratch_version, seal_version, vectors_for, version_manifest, with_kept_versions)
 from index.store.manifest import (FORMAT_VERSION, PATCH_RECORD, PATCH_RECORD_MAX, ByteRange, Manifest, block_sha256,
                                   corpus_fingerprint, patched_block_sha256)
@@ -88,7 +88,7 @@ def patch_version(index_dir: Path, base: Path, encoder: Encoder, config: ChunkCo
                   drop: Sequence[str], add: Sequence[Article], relabel: Relabel,
                   progress: Progress | None = None, extra_manifest: dict | None = None,
                   extra_writers: Mapping[str, IndexWriter] | None = None,
-                  dense: DenseConfig = DenseConfig()) -> BuildStats:
+                  dense: DenseConfig = DenseConfig(), ahead: CopyAhead | None = None) -> BuildStats:
     """Publish `base` minus `drop`, plus `add`, with `relabel`'s attribution updated; returns its stats.
 
     Args:
@@ -104,6 +104,8 @@ def patch_version(index_dir: Path, base: Path, encoder: Encoder, config: ChunkCo
         extra_writers: name → writer of further files; patched where the writer can (see
             `index.store.writers.PatchingWriter`), else written from every passage.
         dense: which dense index the version gets; an approximate base's codes are patched (`patch_ann`).
+        ahead: a folder where `base`'s largest files were copied while the refresh planned (the patch writes
+            its version there; the caller still closes it).
 
     Raises:
         ValueError: the base's vectors and metadata disagree on the row count.
@@ -111,7 +113,8 @@ def patch_version(index_dir: Path, base: Path, encoder: Encoder, config: ChunkCo
         sqlite3.Error, OSError: a file could not be read or written (nothing is published).
     """
     started = time.perf_counter()
-    with scratch_version(index_dir) as tmp:
+    with scratch_version(index_dir, ahead, base) as tmp:
+        copied = {name for name in (META_FILE, VECTORS_FILE) if ahead is not None and ahead.copied(name)}
         kept = MetadataStore(base)
         try:
             chunked = chunk_and_hash(add, encoder, config, progress, taken=_kept_passage_ids(kept, drop))
@@ -128,13 +131,13 @@ def patch_version(index_dir: Path, base: Path, encoder: Encoder, config: ChunkCo
                                                _patch_or_write(tmp, base, config, incoming.plan, chunked.pairs,
                                                                meta_done, progress))
             try:
-                rows = _patch_metadata(tmp, base, chunked, drop, add, relabel, incoming)
+                rows = _patch_metadata(tmp, base, chunked, drop, add, relabel, incoming, META_FILE in copied)
             finally:
                 meta_done.set()
             if progress:
                 progress("writing", 1, 3)
             written, checksums = _write_files(tmp, base, rows, encoder.info.dim, writers_done, progress, dense,
-                                              Manifest.load(base).files)
+                                              Manifest.load(base).files, VECTORS_FILE in copied)
         extra = {**dict(extra_manifest or {}), **written.extra, **_patch_record(base, rows.plan, drop, add)}
         articles, n_new = len(rows.fingerprints), rows.plan.n_new
         manifest = version_manifest(encoder, config, articles, n_new, corpus_fingerprint(rows.fingerprints), extra)
@@ -205,14 +208,14 @@ def _incoming_rows(index_dir: Path, base: Path, kept: MetadataStore, encoder: En
 
 
 def _patch_metadata(tmp: Path, base: Path, chunked: Chunked, drop: Sequence[str], add: Sequence[Article],
-                    relabel: Relabel, incoming: IncomingRows) -> PatchedRows:
-    """Write the patched metadata: the base's copied, then edited by the plan.
+                    relabel: Relabel, incoming: IncomingRows, copied: bool = False) -> PatchedRows:
+    """Write the patched metadata: the base's copied (`copied`: it already is), then edited by the plan.
 
     Raises:
         RuntimeError: the copy does not hold the rows the plan was made from, or the patched rows are not 0..n-1.
     """
     plan = incoming.plan
-    with MetadataPatch(base, tmp) as meta:
+    with MetadataPatch(base, tmp, copied=copied) as meta:
         if meta.passage_count() != plan.n_old or meta.rows_of_articles(drop) != list(plan.freed):
             raise RuntimeError(f"the metadata copied from {base} differs from what the patch was planned on")
         now = datetime.now(timezone.utc).isoformat(timespec="seconds")
@@ -241,7 +244,8 @@ def _patch_or_write(tmp: Path, base: Path, config: ChunkConfig, plan: RowPlan, i
 
 def _write_files(tmp: Path, base: Path, rows: PatchedRows, dim: int, writers_done: Future[Written],
                  progress: Progress | None, dense: DenseConfig = DenseConfig(),
-                 base_files: Mapping[str, dict] | None = None) -> tuple[Written, dict[str, list[str]]]:
+                 base_files: Mapping[str, dict] | None = None,
+                 vectors_copied: bool = False) -> tuple[Written, dict[str, list[str]]]:
     """The vector files, the extra writers' outcome (`writers_done`, running meanwhile), and every file's
     block checksums but the manifest's.
 
@@ -262,7 +266,7 @@ def _write_files(tmp: Path, base: Path, rows: PatchedRows, dim: int, writers_don
             else:
                 checks[name] = pool.submit(block_sha256, tmp / name)
 
-        _patch_row_files(tmp, base, rows, dim, done, dense, vector_ranges)
+        _patch_row_files(tmp, base, rows, dim, done, dense, vector_ranges, vectors_copied)
         if progress:
             progress("writing", 2, 3)
         written = writers_done.result()
@@ -273,7 +277,8 @@ def _write_files(tmp: Path, base: Path, rows: PatchedRows, dim: int, writers_don
 
 
 def _patch_row_files(tmp: Path, base: Path, rows: PatchedRows, dim: int, done: Callable[[str], None],
-                     dense: DenseConfig = DenseConfig(), vector_ranges: list[ByteRange] | None = None) -> None:
+                     dense: DenseConfig = DenseConfig(), vector_ranges: list[ByteRange] | None = None,
+                     vectors_copied: bool = False) -> None:
     """`vectors.npy` and the dense index: the base's with the moved and incoming rows rewritten.
 
     A flat base's `faiss.index` has its rows rewritten; an approximate base's index gets the incoming
@@ -300,7 +305,7 @@ def _patch_row_files(tmp: Path, base: Path, rows: PatchedRows, dim: int, done: C
         return full[0]
 
     if not patch_npy(base / VECTORS_FILE, tmp / VECTORS_FILE, plan.n_old, plan.n_new, dim, updates,
-                     vector_ranges):
+                     vector_ranges, copied=vectors_copied):
         if vector_ranges is not None:
             vector_ranges.clear()
         save_vectors(tmp, all_vectors())

@@ -38,6 +38,7 @@ from index.encoder import Encoder
 from index.errors import IndexCorrupt, IndexMissing, NewsIndexError
 from index.refresh.build import BuildStats, build_version
 from index.refresh.patch import patch_unusable, patch_version
+from index.refresh.steps import CopyAhead
 from index.refresh.stopping import Interrupted, StopFlag, stop_on_interrupt
 from index.store.durability import ensure_durable, flush_in_background, make_durable
 from index.store.layout import (CURRENT, current_version, fallback_order, list_versions, pointed_version,
@@ -45,9 +46,10 @@ from index.store.layout import (CURRENT, current_version, fallback_order, list_v
 from index.store.lock import RefreshLock
 from index.store.manifest import Manifest
 from index.store.recovery import clean_up
-from index.store.metadata import MetadataStore
+from index.store.metadata import META_FILE, MetadataStore
 from index.store.state import INTERRUPTED, RecordsMemo, StateStore
 from index.store.dense import DenseConfig
+from index.store.vectors import VECTORS_FILE
 from index.store.writers import IndexWriter, Progress
 
 log = logging.getLogger(__name__)
@@ -304,6 +306,30 @@ def _refresh(job: _Job, state: StateStore, before: str | None, started: float) -
     if job.ingest is not None and not job.dry_run:
         feeds = job.ingest(job.progress, {r.url for record in cached.values() for r in record.refs if r.url})
     scan = _scan(job, cached)
+    ahead = _copy_ahead(job, before, scan)
+    try:
+        return _plan_and_write(job, state, before, started, signature, cached, feeds, scan, ahead)
+    finally:
+        if ahead is not None:
+            ahead.close()
+
+
+def _copy_ahead(job: _Job, before: str | None, scan: Scan) -> CopyAhead | None:
+    """Start copying the serving version's largest files for a patch while the refresh plans, when files
+    changed and a patch is likely (`CopyAhead`); None otherwise."""
+    if before is None or job.dry_run or job.full or not scan.files_read:
+        return None
+    base = version_path(job.index_dir, before)
+    if patch_unusable(base, job.encoder, job.config) is not None:
+        return None
+    return CopyAhead(job.index_dir, base, (META_FILE, VECTORS_FILE))
+
+
+def _plan_and_write(job: _Job, state: StateStore, before: str | None, started: float, signature: str,
+                    cached: Mapping[str, FileRecord], feeds: FeedOutcome | None, scan: Scan,
+                    ahead: CopyAhead | None) -> _Outcome:
+    """Plan the scanned folder against the serving version, then (unless a dry run or nothing changed)
+    write and publish a new version."""
     problems = list(scan.problems) + (list(feeds.problems) if feeds else [])
     plan = plan_refresh(scan.refs, indexed_articles(job.index_dir) if before else {}, problems)
     log.info("refresh plan: %s (%d file(s), %d parsed)", plan.counts_line(), scan.files_total, scan.files_read)
@@ -322,7 +348,7 @@ def _refresh(job: _Job, state: StateStore, before: str | None, started: float) -
     reason = _full_build_reason(job, before)
     plan, articles = _articles_to_write(plan, scan, embed_all=reason is not None)
     if reason is None:
-        stats = _patch(job, plan, articles, before)
+        stats = _patch(job, plan, articles, before, ahead)
     else:
         stats = _build(job, plan, articles, reason)
     pruned = prune_versions(job.index_dir, job.keep_versions, background=True)
@@ -380,8 +406,9 @@ def _articles_to_write(plan: RefreshPlan, scan: Scan, embed_all: bool) -> tuple[
     return plan, {i: replace(a, also_published_by=also.get(i, ())) for i, a in articles.items()}
 
 
-def _patch(job: _Job, plan: RefreshPlan, articles: Mapping[str, Article], before: str) -> BuildStats:
-    """Publish the serving version patched with the plan's changes."""
+def _patch(job: _Job, plan: RefreshPlan, articles: Mapping[str, Article], before: str,
+           ahead: CopyAhead | None = None) -> BuildStats:
+    """Publish the serving version patched with the plan's changes (in `ahead`'s folder, when given)."""
     also = plan.also_published_by
     changed_ids = [e.id for e in plan.changed if e.id in articles]
     return patch_version(
@@ -389,7 +416,8 @@ def _patch(job: _Job, plan: RefreshPlan, articles: Mapping[str, Article], before
         drop=changed_ids + [e.id for e in plan.removed],
         add=[articles[e.id] for e in (*plan.new, *plan.changed) if e.id in articles],
         relabel={e.id: (e.source, also.get(e.id, ())) for e in plan.relabelled},
-        progress=job.progress, extra_manifest=_provenance(job), extra_writers=job.extra_writers, dense=job.dense)
+        progress=job.progress, extra_manifest=_provenance(job), extra_writers=job.extra_writers, dense=job.dense,
+        ahead=ahead)
 
 
 def _build(job: _Job, plan: RefreshPlan, articles: Mapping[str, Article], reason: str) -> BuildStats:

@@ -17,6 +17,7 @@ import logging
 import os
 import shutil
 import sqlite3
+import threading
 import time
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -218,10 +219,60 @@ def run_writers(writers: Mapping[str, IndexWriter] | None, run: Callable[[IndexW
     return Written(extra, seconds)
 
 
+class CopyAhead:
+    """A scratch version folder into which the base version's largest files are being copied in the background,
+    started while the refresh still plans: a patch then finds them there (`adopt`) instead of copying them
+    itself (1.5 GB each of `meta.sqlite` and `vectors.npy` at a million passages).
+
+    The base version is immutable, so the copies equal what the patch would copy. `close` (always call it,
+    e.g. in a `finally`) waits for the copies and removes the folder unless a patch adopted it; a folder left
+    by a killed process is removed by the next refresh like any scratch version (`index.store.layout`).
+    """
+
+    def __init__(self, index_dir: Path, base: Path, names: Sequence[str]) -> None:
+        """Start copying `names` (files of the version folder `base`) into a new scratch folder of `index_dir`."""
+        self.base = base
+        self.folder = new_tmp_version(index_dir)
+        self.names = tuple(n for n in names if (base / n).is_file())
+        self._adopted = False
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._copy, name="copy-ahead", daemon=True)
+        self._thread.start()
+
+    def _copy(self) -> None:
+        try:
+            for name in self.names:
+                shutil.copyfile(self.base / name, self.folder / name)
+        except BaseException as exc:  # noqa: BLE001 - reported to whoever adopts the folder
+            self._error = exc
+
+    def adopt(self, base: Path) -> Path | None:
+        """The folder, its copies complete, for a patch of `base` to write its version in; None when the
+        copies are of another version or failed (the caller then writes in a fresh folder)."""
+        self._thread.join()
+        if base != self.base or self._error is not None:
+            if self._error is not None:
+                log.info("copying ahead failed (%s): the patch copies its files itself", self._error)
+            return None
+        self._adopted = True
+        return self.folder
+
+    def copied(self, name: str) -> bool:
+        """Whether the adopted folder already holds the base's `name`, copied whole."""
+        return self._adopted and name in self.names
+
+    def close(self) -> None:
+        """Wait for the copies; remove the folder unless a patch adopted it (it then owns it)."""
+        self._thread.join()
+        if not self._adopted:
+            shutil.rmtree(self.folder, ignore_errors=True)
+
+
 @contextmanager
-def scratch_version(index_dir: Path) -> Iterator[Path]:
-    """A fresh hidden folder to write a version in; removed if the block fails (a killed process: see layout)."""
-    tmp = new_tmp_version(index_dir)
+def scratch_version(index_dir: Path, ahead: CopyAhead | None = None, base: Path | None = None) -> Iterator[Path]:
+    """A fresh hidden folder to write a version in (`ahead`'s, holding copies of `base`'s files, when it has
+    them); removed if the block fails (a killed process: see layout)."""
+    tmp = (ahead.adopt(base) if ahead is not None and base is not None else None) or new_tmp_version(index_dir)
     try:
         yield tmp
     except BaseException:

@@ -102,11 +102,12 @@ def _apply(dest: Path, header: bytes, header_len: int, n_new: int, dim: int, row
 
 
 def patch_npy(base: Path, dest: Path, n_old: int, n_new: int, dim: int, rows: RowUpdates,
-              written: list[tuple[int, int]] | None = None) -> bool:
+              written: list[tuple[int, int]] | None = None, copied: bool = False) -> bool:
     """`dest` = `base` (a (n_old, dim) float32 .npy) with `rows` set and n_new rows; False if not applicable.
 
     `written`, when given, receives the byte ranges [start, end) of `dest` written after the copy (the
     header and each row), so its checksum re-hashes only them (`index.store.manifest.patched_block_sha256`).
+    `copied`: `dest` already is a whole copy of `base` (`index.refresh.steps.CopyAhead`).
 
     The base's header is compared byte for byte with the one numpy writes for (n_old, dim) float32 rather
     than parsed: numpy parses headers with `ast.literal_eval`, and on CPython 3.11 two threads building
@@ -125,7 +126,8 @@ def patch_npy(base: Path, dest: Path, n_old: int, n_new: int, dim: int, rows: Ro
     header = _npy_header(n_new, dim)
     if len(header) != header_len:
         return False  # the row count's digits no longer fit the header's padding
-    shutil.copyfile(base, dest)
+    if not copied:
+        shutil.copyfile(base, dest)
     _apply(dest, header, header_len, n_new, dim, rows, written)
     return True
 

@@ -178,3 +178,40 @@ def test_a_manifest_with_whole_file_checksums_still_verifies_and_is_patched(tmp_
     assert all(record["blocks"] == block_sha256(patched / name) for name, record in manifest.files.items())
     manifest.verify(patched)
     wait_for_flushes()
+
+
+def test_the_largest_files_are_copied_once_while_planning_and_no_scratch_is_left(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import shutil
+
+    import index.refresh.steps as steps_module
+
+    corpus = tmp_path / "corpus"
+    paths = write_records(corpus, bench_records(15))
+    age(corpus)
+    library = Library(corpus, tmp_path / "idx", HashEncoder())
+    library.refresh(fetch_feeds=False)
+    copies: list[tuple[str, str]] = []
+    real_copy = shutil.copyfile
+
+    def counting(src, dst, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003, ANN202
+        copies.append((Path(src).name, __import__("threading").current_thread().name))
+        return real_copy(src, dst, *args, **kwargs)
+
+    monkeypatch.setattr(shutil, "copyfile", counting)
+    edit(paths[2], "A paragraph about the lifeboat station.")
+    report = library.refresh(fetch_feeds=False)
+    assert report.full_build_reason is None
+    big = [c for c in copies if c[0] in (META_FILE, VECTORS_FILE)]
+    assert sorted(name for name, _ in big) == [META_FILE, VECTORS_FILE]  # each once, by the copy ahead
+    assert all(thread == "copy-ahead" for _, thread in big)
+    folder = version_path(tmp_path / "idx")
+    Manifest.load(folder).verify(folder)
+    # a file touched without changing: the copy ahead starts, nothing is published, nothing is left behind
+    paths[4].write_text(paths[4].read_text())
+    os.utime(paths[4], ns=(paths[4].stat().st_atime_ns, paths[4].stat().st_mtime_ns + 5_000_000_000))
+    report = library.refresh(fetch_feeds=False)
+    assert report.stats is None
+    versions = (tmp_path / "idx" / "versions")
+    assert [p.name for p in versions.iterdir() if p.name.startswith(".")] == []
+    wait_for_flushes()
