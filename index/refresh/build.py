@@ -111,7 +111,7 @@ def build_version(articles: Sequence[Article], encoder: Encoder, index_dir: Path
         extra = {**dict(extra_manifest or {}), **written.extra}
         manifest = version_manifest(encoder, config, len(articles), len(chunked.pairs),
                                     corpus_fingerprint(a.fingerprint for a in articles), extra)
-        seal_version(tmp, manifest, flush=True)
+        seal_version(tmp, manifest, written.digests, flush=True)
         if progress:
             progress("writing", 1, 1)
         name = publish(index_dir, tmp, progress)

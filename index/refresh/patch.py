@@ -271,9 +271,9 @@ def _write_files(tmp: Path, base: Path, rows: PatchedRows, dim: int, writers_don
             progress("writing", 2, 3)
         written = writers_done.result()
         for path in tmp.iterdir():
-            if path.name not in checks:
+            if path.name not in checks and path.name not in written.digests:
                 checks[path.name] = pool.submit(block_sha256, path)
-        return written, {name: future.result() for name, future in checks.items()}
+        return written, {**written.digests, **{name: future.result() for name, future in checks.items()}}
 
 
 def _patch_row_files(tmp: Path, base: Path, rows: PatchedRows, dim: int, done: Callable[[str], None],

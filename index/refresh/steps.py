@@ -31,7 +31,7 @@ from corpus.chunking import ChunkConfig, Passage, chunk_article, embedding_text,
 from index.encoder import Encoder, embed_hash
 from index.errors import NewsIndexError
 from index.store.layout import VERSIONS, fsync_dir, list_versions, new_tmp_version, publish_version
-from index.store.manifest import Manifest, model_record
+from index.store.manifest import BLOCK_DIGESTS, Manifest, model_record
 from index.store.metadata import MetadataStore
 from index.store.vectors import load_vectors
 from index.store.writers import IndexWriter, Progress
@@ -207,16 +207,21 @@ class Written(NamedTuple):
 
     extra: dict[str, dict]  # writer name → its record for the manifest's `extra`
     embed_seconds: float  # model time they reported ("embed_seconds"), e.g. the sentences' vectors
+    digests: dict[str, list[str]] = {}  # file name → block digests a writer computed as it wrote (`BLOCK_DIGESTS`)
 
 
 def run_writers(writers: Mapping[str, IndexWriter] | None, run: Callable[[IndexWriter], dict]) -> Written:
-    """Run each writer in order through `run` (a full write or a patch) and gather their records."""
+    """Run each writer in order through `run` (a full write or a patch) and gather their records (and the
+    block digests of files they report under `BLOCK_DIGESTS`, which leave their records)."""
     extra: dict[str, dict] = {}
+    digests: dict[str, list[str]] = {}
     seconds = 0.0
     for name, writer in (writers or {}).items():
-        extra[name] = run(writer)
-        seconds += float(extra[name].get("embed_seconds", 0.0))
-    return Written(extra, seconds)
+        record = dict(run(writer))
+        digests.update(record.pop(BLOCK_DIGESTS, None) or {})
+        extra[name] = record
+        seconds += float(record.get("embed_seconds", 0.0))
+    return Written(extra, seconds, digests)
 
 
 class CopyAhead:

@@ -22,13 +22,17 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from index.encoder import ModelInfo
 from index.errors import IndexCorrupt, ModelMismatch
+
+if TYPE_CHECKING:
+    import numpy as np
 
 FORMAT_VERSION = 1
 MANIFEST = "manifest.json"
@@ -192,6 +196,10 @@ def sha256_file(path: Path) -> str:
 
 BLOCK_SIZE = 8 << 20  # bytes per checksummed block: a one-row edit re-hashes 8 MiB (about 6 ms)
 
+# the key under which an extra writer's record may hand over block digests of files it wrote (file name →
+# `block_sha256` of it): taken out of the record by `index.refresh.steps.run_writers`, never stored as such
+BLOCK_DIGESTS = "block_digests"
+
 # a byte range [start, end) of a file that a patch wrote
 ByteRange = tuple[int, int]
 
@@ -254,3 +262,55 @@ def patched_block_sha256(path: Path, base: Mapping | None, written: Iterable[Byt
         same_span = min(end, new_size) == min(end, old_size) and i * BLOCK_SIZE < old_size
         reuse.append(old_blocks[i] if same_span and i not in dirty and i < len(old_blocks) else None)
     return block_sha256(path, BLOCK_SIZE, reuse)
+
+
+def npy_block_sha256(array: "np.ndarray", path: Path, written: Callable[[], object] = lambda: None) -> list[str] | None:
+    """`block_sha256(path)` of the file `np.save(path, array)` wrote, hashed from `array` in memory (so it can
+    run while the file is being written, in another thread) and checked against the file's header and size
+    afterwards; None when the file is not exactly that (the caller then hashes the file).
+
+    Args:
+        array: the C-contiguous array saved (numpy's version 1.0 header; arrays whose header needs 2.0 give None).
+        written: blocks until the file is written (called after hashing, before the check).
+    """
+    import io
+
+    import numpy as np
+
+    if not array.flags.c_contiguous:
+        return None
+    header = io.BytesIO()
+    np.lib.format.write_array_header_1_0(header, np.lib.format.header_data_from_array_1_0(array))
+    head = header.getvalue()
+    digests = _stream_block_sha256([memoryview(head), memoryview(array).cast("B")])
+    written()
+    try:
+        with path.open("rb") as f:
+            same_head = f.read(len(head)) == head
+        same_size = path.stat().st_size == len(head) + array.nbytes
+    except OSError:
+        return None
+    return digests if same_head and same_size else None
+
+
+def _stream_block_sha256(parts: Sequence[memoryview]) -> list[str]:
+    """`block_sha256` of the bytes of `parts` one after another (slices, no copies)."""
+    size = BLOCK_SIZE
+    out: list[str] = []
+    h = hashlib.sha256()
+    filled = 0
+    total = 0
+    for part in parts:
+        at = 0
+        while at < len(part):
+            take = min(size - filled, len(part) - at)
+            h.update(part[at:at + take])
+            at += take
+            filled += take
+            total += take
+            if filled == size:
+                out.append(h.hexdigest())
+                h, filled = hashlib.sha256(), 0
+    if filled or not out:
+        out.append(h.hexdigest())
+    return out
