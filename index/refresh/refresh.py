@@ -148,7 +148,8 @@ def indexed_articles(index_dir: Path) -> dict[str, IndexedArticle]:
         log.warning("cannot read the serving index version (%s): the refresh rebuilds it in full", exc)
         return {}
     try:
-        return {i: IndexedArticle(i, fp, title, source, also) for i, fp, title, source, also in store.article_states()}
+        make = IndexedArticle._make  # tuple.__new__, without the named constructor's Python frame
+        return {state[0]: make(state) for state in store.article_states()}
     finally:
         store.close()
 
