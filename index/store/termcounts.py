@@ -84,7 +84,13 @@ def _from_entries(rows: np.ndarray, cols: np.ndarray, lengths: np.ndarray, n_ter
 
 def patch_counts(base: TermCounts, old_to_new: np.ndarray, added: TermCounts, added_rows: np.ndarray,
                  n_rows: int) -> TermCounts:
-    """The counts of a patched version, in a few linear passes over the base's entries (no sort).
+    """The counts of a patched version: the same arrays a build of its rows would have (each column's rows
+    ascending, which the search's postings lookups rely on), in a few linear passes over the base's entries.
+
+    The entries of passages that left, and of passages that moved into holes, are taken out; the incoming
+    passages' entries and the moved ones (under their new rows) go in at their row's place in their column.
+    A base whose columns are not in row order (written by a patch before they were kept so) is put in order
+    first, once.
 
     Args:
         base: the base version's counts.
@@ -94,47 +100,74 @@ def patch_counts(base: TermCounts, old_to_new: np.ndarray, added: TermCounts, ad
         added_rows: the new-version row of each incoming passage.
         n_rows: rows of the new version.
     """
+    base = _in_row_order(base)
     n_terms = max(base.terms, added.terms)
     base_indptr = np.concatenate([base.indptr, np.full(n_terms - base.terms, base.indptr[-1], dtype=np.int64)])
     old_to_new = np.asarray(old_to_new, dtype=np.int64)
     left = old_to_new < 0
     moved = ~left & (old_to_new != np.arange(len(old_to_new)))
-    dropped = np.flatnonzero(left[base.indices]) if left.any() else np.zeros(0, dtype=np.int64)
-    added_cols = added.columns()
-    if len(dropped) + len(added_cols) <= _SPLICE_MAX_EDITS:
-        tf, indices = _splice(base, base_indptr, dropped, added_cols, added.tf,
-                              np.asarray(added_rows, dtype=np.int32)[added.indices])
-        kept_indptr = base_indptr - np.searchsorted(dropped, base_indptr)
-        if moved.any():  # surviving passages moved into holes (only when more passages leave than come)
-            relabel = moved[indices]
-            indices[relabel] = old_to_new[indices[relabel]]
-        indptr = kept_indptr + np.concatenate([[0], np.cumsum(np.bincount(added_cols, minlength=n_terms))])
-        return TermCounts(tf, indices, indptr, _patched_lengths(base, old_to_new, left, added, added_rows, n_rows))
-    if left.any():
-        keep = ~left[base.indices]  # a gather of booleans: the cheapest full pass
-        kept_tf, kept_rows = base.tf[keep], base.indices[keep]
-        # column bounds shrink by the entries dropped before them (few: those of the passages that left)
-        dropped = np.flatnonzero(~keep)
-        kept_indptr = base_indptr - np.searchsorted(dropped, base_indptr)
+    out_rows = left | moved  # rows whose entries are taken out (moved ones come back under their new row)
+    taken = np.flatnonzero(out_rows[base.indices]) if out_rows.any() else np.zeros(0, dtype=np.int64)
+    # what goes in: the incoming passages' entries, and the moved passages' under their new rows
+    moving = taken[moved[base.indices[taken]]] if moved.any() else np.zeros(0, dtype=np.int64)
+    cols = np.concatenate([added.columns().astype(np.int64),
+                           np.searchsorted(base_indptr, moving, side="right").astype(np.int64) - 1])
+    rows = np.concatenate([np.asarray(added_rows, dtype=np.int64)[added.indices],
+                           old_to_new[base.indices[moving]]])
+    tfs = np.concatenate([added.tf.astype(_TF_DTYPE), base.tf[moving].astype(_TF_DTYPE)])
+    order = np.lexsort((rows, cols))
+    cols, rows, tfs = cols[order], rows[order], tfs[order]
+    at = _column_positions(base.indices, base_indptr, cols, rows)
+    if len(taken) + len(cols) <= _SPLICE_MAX_EDITS:
+        tf, indices = _splice(base, taken, at, tfs, rows.astype(np.int32))
     else:
-        kept_tf, kept_rows, kept_indptr = base.tf, base.indices, base_indptr
-    if moved.any():  # surviving passages moved into holes (only when more passages leave than come)
-        kept_rows = kept_rows.copy() if kept_rows is base.indices else kept_rows
-        relabel = moved[kept_rows]
-        kept_rows[relabel] = old_to_new[kept_rows[relabel]]
-    # a term's column holds its kept base entries (in base order), then the incoming passages' entries:
-    # each incoming entry goes in at the end of its column in the kept arrays
-    at = kept_indptr[added_cols + 1]
-    tf = np.insert(kept_tf, at, added.tf)
-    indices = np.insert(kept_rows, at, np.asarray(added_rows, dtype=np.int32)[added.indices])
-    indptr = kept_indptr + np.concatenate([[0], np.cumsum(np.bincount(added_cols, minlength=n_terms))])
+        keep = np.ones(len(base.tf), dtype=bool)
+        keep[taken] = False
+        kept_at = at - np.searchsorted(taken, at)
+        tf = np.insert(base.tf[keep], kept_at, tfs)
+        indices = np.insert(base.indices[keep], kept_at, rows.astype(np.int32))
+    indptr = (base_indptr - np.searchsorted(taken, base_indptr)
+              + np.concatenate([[0], np.cumsum(np.bincount(cols, minlength=n_terms))]))
     return TermCounts(tf.astype(_TF_DTYPE, copy=False), indices.astype(np.int32, copy=False), indptr,
                       _patched_lengths(base, old_to_new, left, added, added_rows, n_rows))
 
 
-# a patch with at most this many entries dropped plus added is spliced in one copy of the arrays (a Python
+# a patch with at most this many entries taken out plus put in is spliced in one copy of the arrays (a Python
 # step per edit); larger ones take the vectorised path (two copies, no per-edit step)
 _SPLICE_MAX_EDITS = 50_000
+
+
+def _column_positions(indices: np.ndarray, indptr: np.ndarray, cols: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """For entries (cols, rows) sorted by column then row: the position in `indices` each goes before to
+    keep its column's rows ascending (the first base entry of its column with a row not below it)."""
+    at = np.empty(len(cols), dtype=np.int64)
+    bounds = np.flatnonzero(np.diff(cols)) + 1
+    for start, end in zip(np.concatenate([[0], bounds]).tolist(), np.concatenate([bounds, [len(cols)]]).tolist()):
+        if start == end:
+            continue
+        col = int(cols[start])
+        lo, hi = int(indptr[col]), int(indptr[col + 1])
+        at[start:end] = lo + np.searchsorted(indices[lo:hi], rows[start:end])
+    return at
+
+
+def _in_row_order(counts: TermCounts) -> TermCounts:
+    """`counts` with every column's rows ascending: itself when they are (one pass to check), else a copy with
+    the out-of-order columns sorted."""
+    indices = counts.indices
+    if len(indices) < 2:
+        return counts
+    falls = np.flatnonzero(indices[1:] <= indices[:-1]) + 1  # positions whose row is not above the previous
+    starts = np.asarray(counts.indptr)
+    falls = falls[~np.isin(falls, starts)]  # a column's first entry may be below the last one's
+    if not len(falls):
+        return counts
+    tf, indices = np.array(counts.tf), np.array(indices)
+    for col in np.unique(np.searchsorted(starts, falls, side="right") - 1).tolist():
+        lo, hi = int(starts[col]), int(starts[col + 1])
+        order = np.argsort(indices[lo:hi], kind="stable")
+        tf[lo:hi], indices[lo:hi] = tf[lo:hi][order], indices[lo:hi][order]
+    return TermCounts(tf, indices, counts.indptr, counts.lengths)
 
 
 def _patched_lengths(base: TermCounts, old_to_new: np.ndarray, left: np.ndarray, added: TermCounts,
@@ -145,34 +178,31 @@ def _patched_lengths(base: TermCounts, old_to_new: np.ndarray, left: np.ndarray,
     return lengths
 
 
-def _splice(base: TermCounts, base_indptr: np.ndarray, dropped: np.ndarray, added_cols: np.ndarray,
-            added_tf: np.ndarray, added_rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The base's tf and row arrays less the entries at `dropped` (ascending positions), with each incoming
-    entry (column, tf, new row) put at the end of its column: what the vectorised path's compaction then
-    `np.insert` give, in one copy of each array (a one-article refresh at a million passages edits a few
-    hundred of 64 million entries)."""
-    order = np.argsort(added_cols, kind="stable")  # incoming entries by column, in their given order
-    cols, tfs, rows = added_cols[order], added_tf[order], added_rows[order]
-    inserts = base_indptr[cols + 1]  # base position each goes before (the end of its column)
-    total = len(base.tf) - len(dropped) + len(cols)
+def _splice(base: TermCounts, taken: np.ndarray, at: np.ndarray, tfs: np.ndarray,
+            rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The base's tf and row arrays less the entries at `taken` (ascending positions), with the entries
+    (`tfs`, `rows`) put before base positions `at` (ascending; several at one position in their order): what
+    compacting then `np.insert` give, in one copy of each array (a one-article refresh at a million passages
+    edits a few hundred of 64 million entries)."""
+    total = len(base.tf) - len(taken) + len(at)
     tf = np.empty(total, dtype=_TF_DTYPE)
     indices = np.empty(total, dtype=np.int32)
     src = dst = 0
     d = i = 0
-    while d < len(dropped) or i < len(inserts):
-        # the next edit in base order; at one position, an insert (end of the previous column) comes first
-        if i < len(inserts) and (d >= len(dropped) or inserts[i] <= dropped[d]):
-            at = int(inserts[i])
-            n = at - src
-            tf[dst:dst + n], indices[dst:dst + n] = base.tf[src:at], base.indices[src:at]
+    while d < len(taken) or i < len(at):
+        # the next edit in base order; at one position, an insert comes before taking the entry out
+        if i < len(at) and (d >= len(taken) or at[i] <= taken[d]):
+            pos = int(at[i])
+            n = pos - src
+            tf[dst:dst + n], indices[dst:dst + n] = base.tf[src:pos], base.indices[src:pos]
             dst += n
             tf[dst], indices[dst] = tfs[i], rows[i]
-            dst, src, i = dst + 1, at, i + 1
+            dst, src, i = dst + 1, pos, i + 1
         else:
-            at = int(dropped[d])
-            n = at - src
-            tf[dst:dst + n], indices[dst:dst + n] = base.tf[src:at], base.indices[src:at]
-            dst, src, d = dst + n, at + 1, d + 1
+            pos = int(taken[d])
+            n = pos - src
+            tf[dst:dst + n], indices[dst:dst + n] = base.tf[src:pos], base.indices[src:pos]
+            dst, src, d = dst + n, pos + 1, d + 1
     n = len(base.tf) - src
     tf[dst:dst + n], indices[dst:dst + n] = base.tf[src:], base.indices[src:]
     return tf, indices

@@ -112,3 +112,47 @@ def test_scores_in_slices_equal_scores_in_one_go(monkeypatch: pytest.MonkeyPatch
     for size in (1, 7, 64):
         monkeypatch.setattr(termcounts, "_SCORE_SLICE", size)
         assert np.array_equal(bm25_scores(counts, 1.2, 0.9), whole), size
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_a_patch_has_exactly_the_arrays_of_a_build_rows_ascending_in_every_column(seed: int) -> None:
+    """The search looks rows up in each term's postings by binary search (`LexicalIndex.normalised_rows`):
+    a patched version's columns must be in row order, as a build's are — the same arrays, byte for byte,
+    through several patches in a row (rows freed and reused, moved into holes, appended)."""
+    rng = random.Random(500 + seed)
+    docs = _docs(rng, rng.randint(5, 50))
+    vocab: dict[str, int] = {}
+    counts = count_terms(docs, vocab)
+    for _ in range(3):
+        freed = sorted(rng.sample(range(len(docs)), rng.randint(0, len(docs) // 2)))
+        incoming = _docs(rng, rng.randint(0, 8)) + ([[f"new{rng.randint(0, 3)}", "storm"]] if rng.random() < 0.5 else [])
+        plan = assign_rows(len(docs), freed, len(incoming))
+        added = count_terms(incoming, vocab)
+        counts = patch_counts(counts, plan.old_to_new(), added, np.asarray(plan.targets), plan.n_new)
+        final: list[list[str]] = [[] for _ in range(plan.n_new)]
+        for old, new in enumerate(plan.old_to_new()):
+            if new >= 0:
+                final[new] = docs[old]
+        for row, terms in zip(plan.targets, incoming):
+            final[row] = terms
+        docs = final
+        built = count_terms(docs, dict(vocab))  # every term already known: the same ids
+        for name in ("tf", "indices", "indptr", "lengths"):
+            a, b = getattr(counts, name), getattr(built, name)
+            assert a.dtype == b.dtype and np.array_equal(a, b), (seed, name)
+
+
+def test_a_base_written_out_of_row_order_is_put_in_order_first() -> None:
+    rng = random.Random(3)
+    docs = _docs(rng, 30)
+    vocab: dict[str, int] = {}
+    built = count_terms(docs, vocab)
+    shuffled_tf, shuffled_rows = built.tf.copy(), built.indices.copy()
+    for col in range(built.terms):  # what patches before 30 Nov 2026 could leave: columns out of row order
+        lo, hi = built.indptr[col], built.indptr[col + 1]
+        order = np.random.default_rng(col).permutation(hi - lo)
+        shuffled_tf[lo:hi], shuffled_rows[lo:hi] = shuffled_tf[lo:hi][order], shuffled_rows[lo:hi][order]
+    base = TermCounts(shuffled_tf, shuffled_rows, built.indptr, built.lengths)
+    plan = assign_rows(30, [], 0)
+    patched = patch_counts(base, plan.old_to_new(), count_terms([], vocab), np.zeros(0, np.int64), 30)
+    assert np.array_equal(patched.indices, built.indices) and np.array_equal(patched.tf, built.tf)
