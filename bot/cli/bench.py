@@ -165,6 +165,7 @@ def _timed_refreshes(library: Library, runs: int, edit_paths: list[Path] | None,
             marks[stage] = time.perf_counter()  # the last event of each stage
 
         wait_for_flushes()  # refreshes are minutes apart in real use: start each with the disk idle
+        library.wait_for_standby_copies()  # (and, in a long-lived process, its standby copy made)
         started = time.perf_counter()
         report = library.refresh(actor="bench", fetch_feeds=False, progress=progress)
         total = time.perf_counter() - started

@@ -114,6 +114,7 @@ def cmd_watch(args: argparse.Namespace, settings: Settings) -> int:
         raise SettingsError("--watch fetches feeds and refreshes when something new came in: it cannot be combined "
                             "with --dry-run or --no-feeds")
     collections = make_collections(settings)
+    collections.base.keep_standby_copies()  # refreshes minutes apart: each patch finds its big files copied
     if args.server is not None and not collections.server_dir(args.server).is_dir():
         raise SettingsError(f"server {args.server} has no articles or feeds of its own here — `newsbot feeds add URL "
                             "--server ID` adds one")

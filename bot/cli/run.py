@@ -44,6 +44,7 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
                                "WARNING or ERROR") from None
     token = check_token(settings.discord_token)
     library = make_library(settings)
+    library.keep_standby_copies()  # refreshes minutes apart: each patch finds its big files already copied
     print(f"starting newsbot: corpus {settings.corpus_dir}, index {settings.index_dir}; Ctrl+C stops it",
           file=sys.stderr)
     bot = create_bot(settings, library, args.shards, args.shard_ids)

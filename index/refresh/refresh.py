@@ -38,7 +38,7 @@ from index.encoder import Encoder
 from index.errors import IndexCorrupt, IndexMissing, NewsIndexError
 from index.refresh.build import BuildStats, build_version
 from index.refresh.patch import patch_unusable, patch_version
-from index.refresh.steps import CopyAhead
+from index.refresh.steps import CopyAhead, StandbyCopies
 from index.refresh.stopping import Interrupted, StopFlag, stop_on_interrupt
 from index.store.durability import ensure_durable, flush_in_background, make_durable
 from index.store.layout import (CURRENT, current_version, fallback_order, list_versions, pointed_version,
@@ -158,7 +158,8 @@ def refresh_index(corpus_dir: Path, index_dir: Path, encoder: Encoder, config: C
                   progress: Progress | None = None, dry_run: bool = False, ingest: FeedIngest | None = None,
                   actor: str | None = None, keep_versions: int = 3,
                   extra_writers: Mapping[str, IndexWriter] | None = None, rescan: bool = False,
-                  memo: RecordsMemo | None = None, dense: DenseConfig = DenseConfig()) -> RefreshReport:
+                  memo: RecordsMemo | None = None, dense: DenseConfig = DenseConfig(),
+                  standby: StandbyCopies | None = None) -> RefreshReport:
     """Bring the index in line with the corpus folder (see the module docstring).
 
     Args:
@@ -170,6 +171,8 @@ def refresh_index(corpus_dir: Path, index_dir: Path, encoder: Encoder, config: C
         rescan: parse every file again instead of trusting unchanged files' records.
         memo: the last scan's file records kept in memory by a long-lived caller.
         dense: which dense index new versions get (`index.store.vectors.DenseConfig`).
+        standby: a long-lived caller's `StandbyCopies`: its copy of the serving version's largest files is
+            used by this refresh's patch, and a new one is started after a publish.
 
     Raises:
         IndexBusy: another refresh, build or rollback is running.
@@ -177,7 +180,7 @@ def refresh_index(corpus_dir: Path, index_dir: Path, encoder: Encoder, config: C
     """
     job = _Job(corpus_dir, index_dir, encoder, config, "dry run" if dry_run else "refresh", progress=progress,
                ingest=ingest, keep_versions=keep_versions, extra_writers=extra_writers, rescan=rescan, memo=memo,
-               dense=dense)
+               dense=dense, standby=standby)
     return _run(job, actor).report
 
 
@@ -226,6 +229,7 @@ class _Job:
     memo: RecordsMemo | None = None
     reuse: bool = True  # a full build may reuse the serving version's vectors
     dense: DenseConfig = DenseConfig()  # which dense index new versions get
+    standby: StandbyCopies | None = None  # a long-lived caller's copies made ahead for its next patch
 
     @property
     def dry_run(self) -> bool:
@@ -287,6 +291,8 @@ def _run_locked(job: _Job, actor: str | None) -> _Outcome:
     report = outcome.report
     if report.stats is not None and report.full_build_reason is None:
         flush_in_background(version_path(index_dir, report.version))  # a patched version: see index.store.durability
+    if report.stats is not None and job.standby is not None:
+        job.standby.start(index_dir, version_path(index_dir, report.version))  # for the next refresh's patch
     return outcome
 
 
@@ -311,19 +317,23 @@ def _refresh(job: _Job, state: StateStore, before: str | None, started: float) -
     try:
         return _plan_and_write(job, state, before, started, signature, cached, feeds, scan, ahead)
     finally:
-        if ahead is not None:
+        if ahead is not None and job.standby is not None and not ahead.adopted:
+            job.standby.put_back(ahead)  # nothing was patched: still a copy of the serving version
+        elif ahead is not None:
             ahead.close()
 
 
 def _copy_ahead(job: _Job, before: str | None, scan: Scan) -> CopyAhead | None:
-    """Start copying the serving version's largest files for a patch while the refresh plans, when files
-    changed and a patch is likely (`CopyAhead`); None otherwise."""
+    """The serving version's largest files copied for a patch, when files changed and a patch is likely:
+    the caller's standby copy when it has one of that version (`StandbyCopies`), else copied while the
+    refresh plans (`CopyAhead`); None otherwise."""
     if before is None or job.dry_run or job.full or not scan.files_read:
         return None
     base = version_path(job.index_dir, before)
     if patch_unusable(base, job.encoder, job.config) is not None:
         return None
-    return CopyAhead(job.index_dir, base, (META_FILE, VECTORS_FILE))
+    waiting = job.standby.take(base) if job.standby is not None else None
+    return waiting or CopyAhead(job.index_dir, base, (META_FILE, VECTORS_FILE))
 
 
 def _plan_and_write(job: _Job, state: StateStore, before: str | None, started: float, signature: str,

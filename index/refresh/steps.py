@@ -30,10 +30,10 @@ from corpus.article import Article
 from corpus.chunking import ChunkConfig, Passage, chunk_article, embedding_text, unique_passage_ids
 from index.encoder import Encoder, embed_hash
 from index.errors import NewsIndexError
-from index.store.layout import VERSIONS, fsync_dir, list_versions, new_tmp_version, publish_version
+from index.store.layout import STANDBY_TAG, VERSIONS, fsync_dir, list_versions, new_tmp_version, publish_version
 from index.store.manifest import BLOCK_DIGESTS, Manifest, model_record
-from index.store.metadata import MetadataStore
-from index.store.vectors import load_vectors
+from index.store.metadata import META_FILE, MetadataStore
+from index.store.vectors import VECTORS_FILE, load_vectors
 from index.store.writers import IndexWriter, Progress
 
 log = logging.getLogger(__name__)
@@ -234,10 +234,11 @@ class CopyAhead:
     by a killed process is removed by the next refresh like any scratch version (`index.store.layout`).
     """
 
-    def __init__(self, index_dir: Path, base: Path, names: Sequence[str]) -> None:
-        """Start copying `names` (files of the version folder `base`) into a new scratch folder of `index_dir`."""
+    def __init__(self, index_dir: Path, base: Path, names: Sequence[str], tag: str = "") -> None:
+        """Start copying `names` (files of the version folder `base`) into a new scratch folder of `index_dir`
+        (`tag` goes into its name: `index.store.layout.new_tmp_version`)."""
         self.base = base
-        self.folder = new_tmp_version(index_dir)
+        self.folder = new_tmp_version(index_dir, tag)
         self.names = tuple(n for n in names if (base / n).is_file())
         self._adopted = False
         self._error: BaseException | None = None
@@ -262,6 +263,15 @@ class CopyAhead:
         self._adopted = True
         return self.folder
 
+    @property
+    def adopted(self) -> bool:
+        """Whether a patch took the folder (it then owns it)."""
+        return self._adopted
+
+    def wait(self) -> None:
+        """Wait for the copies to end (whether they succeeded is told by `adopt`)."""
+        self._thread.join()
+
     def copied(self, name: str) -> bool:
         """Whether the adopted folder already holds the base's `name`, copied whole."""
         return self._adopted and name in self.names
@@ -271,6 +281,70 @@ class CopyAhead:
         self._thread.join()
         if not self._adopted:
             shutil.rmtree(self.folder, ignore_errors=True)
+
+
+class StandbyCopies:
+    """Copies of the serving version's largest files made in the background right after the refresh that
+    published it, so that the next refresh's patch finds them made (double buffering).
+
+    Why: at a million passages a one-article patch copies `meta.sqlite` and `vectors.npy` (1.5 GB each),
+    and that copy outlasted the refresh's planning by ~2 s (`CopyAhead` starts it when a refresh begins).
+    A long-lived process (the bot, `refresh --watch`) refreshes minutes apart: made after a publish, the
+    copies are ready when the next refresh starts. The cost: one more copy of those files on disk between
+    refreshes. A copy of a version that no longer serves when the next refresh comes (another process
+    refreshed, a rollback) is removed unused. Held by `index.library.Library(standby=True)`; thread-safe.
+    """
+
+    NAMES = (META_FILE, VECTORS_FILE)
+
+    def __init__(self) -> None:
+        self._ahead: CopyAhead | None = None
+        self._lock = threading.Lock()
+
+    def start(self, index_dir: Path, base: Path) -> None:
+        """Begin copying `base`'s largest files (replacing an older standby copy)."""
+        with self._lock:
+            old, self._ahead = self._ahead, CopyAhead(index_dir, base, self.NAMES, tag=STANDBY_TAG)
+        if old is not None:
+            old.close()
+
+    def take(self, base: Path) -> CopyAhead | None:
+        """The standby copy of `base` (possibly still copying), now the caller's; None when there is none
+        of that version (an outdated one is removed)."""
+        with self._lock:
+            ahead, self._ahead = self._ahead, None
+        if ahead is not None and (ahead.base != base or not ahead.folder.is_dir()):
+            ahead.close()
+            return None
+        return ahead
+
+    def put_back(self, ahead: CopyAhead) -> None:
+        """Keep a copy the caller took from here but did not adopt (the serving version did not change) for next
+        time; any other copy (made while a refresh planned: its folder is not kept by `clean_partial_versions`)
+        is removed."""
+        if ahead.adopted:
+            return
+        if f"-{STANDBY_TAG}-" not in ahead.folder.name:
+            ahead.close()
+            return
+        with self._lock:
+            old, self._ahead = self._ahead, ahead
+        if old is not None:
+            old.close()
+
+    def wait(self) -> None:
+        """Wait until the standby copy, if any, is complete (benchmarks: refreshes minutes apart)."""
+        with self._lock:
+            ahead = self._ahead
+        if ahead is not None:
+            ahead.wait()
+
+    def close(self) -> None:
+        """Remove the standby copy (waiting for its copying to end)."""
+        with self._lock:
+            ahead, self._ahead = self._ahead, None
+        if ahead is not None:
+            ahead.close()
 
 
 @contextmanager

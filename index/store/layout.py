@@ -50,11 +50,14 @@ def write_atomic(path: Path, data: bytes) -> None:
     fsync_dir(path.parent)
 
 
-def new_tmp_version(index_dir: Path) -> Path:
-    """A fresh scratch folder for a version being written (`versions/.tmp-<pid>-<random>`, created)."""
+STANDBY_TAG = "standby"  # scratch folders holding copies for a later refresh (`index.refresh.steps.StandbyCopies`)
+
+
+def new_tmp_version(index_dir: Path, tag: str = "") -> Path:
+    """A fresh scratch folder for a version being written (`versions/.tmp-<pid>-[<tag>-]<random>`, created)."""
     versions = index_dir / VERSIONS
     versions.mkdir(parents=True, exist_ok=True)
-    path = versions / f"{TMP_PREFIX}{os.getpid()}-{uuid.uuid4().hex[:8]}"
+    path = versions / f"{TMP_PREFIX}{os.getpid()}-{tag + '-' if tag else ''}{uuid.uuid4().hex[:8]}"
     path.mkdir()
     return path
 
@@ -151,8 +154,9 @@ def clean_partial_versions(index_dir: Path) -> list[str]:
         if path.name.startswith(TMP_PREFIX):
             pid = path.name[len(TMP_PREFIX):].split("-", 1)[0]
             pruning = "-pruned-" in path.name
-            if pid.isdigit() and _alive(int(pid)) and (int(pid) != os.getpid() or pruning):
-                continue  # a live process is still writing it (or deleting an old version in the background)
+            kept = pruning or f"-{STANDBY_TAG}-" in path.name  # this process's background work, not a leftover
+            if pid.isdigit() and _alive(int(pid)) and (int(pid) != os.getpid() or kept):
+                continue  # a live process is still writing it (or deleting an old version, or copying ahead)
             shutil.rmtree(path, ignore_errors=True)
             (unfinished if pruning else removed).append(path.name)
     if removed:

@@ -219,3 +219,63 @@ def test_the_largest_files_are_copied_once_while_planning_and_no_scratch_is_left
     versions = (tmp_path / "idx" / "versions")
     assert [p.name for p in versions.iterdir() if p.name.startswith(".")] == []
     wait_for_flushes()
+
+
+def test_a_long_lived_library_patches_from_a_standby_copy_made_after_the_last_refresh(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`keep_standby_copies`: after a publish the new version's largest files are copied in the background; the
+    next refresh's patch adopts them (no copy while it plans) and its version is the same as without them; a
+    refresh that publishes nothing keeps the copy; a copy of a version that no longer serves is removed."""
+    import index.refresh.refresh as refresh_module
+
+    corpus = tmp_path / "corpus"
+    paths = write_records(corpus, bench_records(15))
+    age(corpus)
+    library = Library(corpus, tmp_path / "idx", HashEncoder())
+    library.refresh(fetch_feeds=False)
+    library.keep_standby_copies()
+    versions = tmp_path / "idx" / "versions"
+    # a refresh that copies while it plans and then publishes nothing leaves nothing behind
+    paths[6].write_text(paths[6].read_text())
+    os.utime(paths[6], ns=(paths[6].stat().st_atime_ns, paths[6].stat().st_mtime_ns + 5_000_000_000))
+    assert library.refresh(fetch_feeds=False).stats is None
+    assert [p.name for p in versions.iterdir() if p.name.startswith(".")] == []
+
+    def standby() -> list[Path]:
+        return [p for p in versions.iterdir() if "-standby-" in p.name]
+
+    edit(paths[2], "A paragraph about the lifeboat station.")
+    library.refresh(fetch_feeds=False)  # publishes without a standby copy, then starts one of its version
+    library.wait_for_standby_copies()
+    [waiting] = standby()
+    serving = version_path(tmp_path / "idx")
+    for name in (META_FILE, VECTORS_FILE):
+        assert (waiting / name).read_bytes() == (serving / name).read_bytes()
+    started: list[Path] = []
+    real_ahead = refresh_module.CopyAhead
+    monkeypatch.setattr(refresh_module, "CopyAhead", lambda *a, **k: started.append(a[1]) or real_ahead(*a, **k))
+    # a refresh that publishes nothing (a file touched, not changed) keeps the standby copy
+    paths[4].write_text(paths[4].read_text())
+    os.utime(paths[4], ns=(paths[4].stat().st_atime_ns, paths[4].stat().st_mtime_ns + 5_000_000_000))
+    assert library.refresh(fetch_feeds=False).stats is None
+    assert standby() == [waiting] and started == []
+    # the next patch adopts it: no copy while planning, and the version equals one patched the usual way
+    edit(paths[3], "A paragraph about the harbour master's logbook.")
+    report = library.refresh(fetch_feeds=False)
+    assert report.full_build_reason is None and started == []
+    assert not waiting.exists()  # it became the published version
+    folder = version_path(tmp_path / "idx")
+    Manifest.load(folder).verify(folder)
+    twin = Library(corpus, tmp_path / "twin-idx", HashEncoder())  # the same corpus, built from scratch
+    twin.refresh(fetch_feeds=False)
+    assert version_content(folder) == version_content(version_path(tmp_path / "twin-idx"))
+    # another process publishes (here: a rollback): the standby copy of the old version is removed unused
+    library.wait_for_standby_copies()
+    [newer] = standby()
+    library.rollback(actor="test")
+    edit(paths[5], "A paragraph about the fog signal.")
+    library.refresh(fetch_feeds=False)
+    assert not newer.exists() and len(started) == 1  # copied while planning, as without a standby copy
+    library.drop_standby_copies()
+    assert standby() == []
+    wait_for_flushes()
