@@ -72,16 +72,27 @@ def patch_unusable(base: Path, encoder: Encoder, config: ChunkConfig) -> str | N
     return None
 
 
-class PatchedRows(NamedTuple):
-    """The patched version's rows, once its metadata is written."""
+class IncomingRows(NamedTuple):
+    """Where the incoming passages go and their vectors, known before the metadata is copied."""
 
     plan: RowPlan
     base_vectors: np.ndarray  # the base's vectors, memory-mapped, shape (plan.n_old, dim)
-    new_vectors: np.ndarray  # float32, shape (len(plan.targets), dim): the incoming passages'
+    vectors: np.ndarray  # float32, shape (len(plan.targets), dim): the incoming passages'
     embedded: int  # incoming passages whose text went to the encoder
     embed_seconds: float
+
+
+class PatchedRows(NamedTuple):
+    """The patched version's rows, once its metadata is written."""
+
+    incoming: IncomingRows  # where the incoming passages went, and their vectors
     fingerprints: list[str]  # every article's content fingerprint, sorted
     meta_written: list[ByteRange]  # byte ranges of the metadata file the patch wrote after copying it
+
+    @property
+    def plan(self) -> RowPlan:
+        """The rows' plan (`IncomingRows.plan`)."""
+        return self.incoming.plan
 
 
 def patch_version(index_dir: Path, base: Path, encoder: Encoder, config: ChunkConfig,
@@ -147,12 +158,12 @@ def patch_version(index_dir: Path, base: Path, encoder: Encoder, config: ChunkCo
         if progress:
             progress("writing", 3, 3)
         name = publish(index_dir, tmp, progress)
-    stats = BuildStats(version=name, articles=articles, passages=n_new, embedded=rows.embedded,
-                       reused=n_new - rows.embedded, seconds=time.perf_counter() - started,
-                       embed_seconds=rows.embed_seconds, writers_embed_seconds=written.embed_seconds, extra=extra)
+    stats = BuildStats(version=name, articles=articles, passages=n_new, embedded=rows.incoming.embedded,
+                       reused=n_new - rows.incoming.embedded, seconds=time.perf_counter() - started,
+                       embed_seconds=rows.incoming.embed_seconds, writers_embed_seconds=written.embed_seconds, extra=extra)
     log.info("patched index %s into %s: -%d +%d article(s), %d passage row(s) rewritten, %d moved, %d embedded "
              "in %.2fs", base.name, name, len(drop), len(add), len(rows.plan.targets), len(rows.plan.moves),
-             rows.embedded, stats.seconds)
+             rows.incoming.embedded, stats.seconds)
     return stats
 
 
@@ -175,16 +186,6 @@ def _kept_passage_ids(base: MetadataStore, drop: Sequence[str]) -> Callable[[str
         return article is not None and article not in dropped
 
     return taken
-
-
-class IncomingRows(NamedTuple):
-    """Where the incoming passages go and their vectors, known before the metadata is copied."""
-
-    plan: RowPlan
-    base_vectors: np.ndarray  # the base's vectors, memory-mapped, shape (plan.n_old, dim)
-    vectors: np.ndarray  # float32, shape (len(plan.targets), dim): the incoming passages'
-    embedded: int  # incoming passages whose text went to the encoder
-    embed_seconds: float
 
 
 def _incoming_rows(index_dir: Path, base: Path, kept: MetadataStore, encoder: Encoder, chunked: Chunked,
@@ -223,8 +224,7 @@ def _patch_metadata(tmp: Path, base: Path, chunked: Chunked, drop: Sequence[str]
                                            zip(plan.targets, chunked.pairs, chunked.hashes)), relabel, now)
         meta.verify_rows(plan.n_new)
         fingerprints = meta.fingerprints()
-    return PatchedRows(plan, incoming.base_vectors, incoming.vectors, incoming.embedded, incoming.embed_seconds,
-                       fingerprints, meta.written)
+    return PatchedRows(incoming, fingerprints, meta.written)
 
 
 def _patch_or_write(tmp: Path, base: Path, config: ChunkConfig, plan: RowPlan, incoming: Sequence[Pair],
@@ -288,9 +288,9 @@ def _patch_row_files(tmp: Path, base: Path, rows: PatchedRows, dim: int, done: C
     `done(file name)` is called as each file is complete; `vector_ranges` receives the byte ranges of
     `vectors.npy` written after copying the base's (left empty when it is written in full).
     """
-    plan, base_vectors = rows.plan, rows.base_vectors
+    plan, base_vectors = rows.plan, rows.incoming.base_vectors
     updates = {to: np.asarray(base_vectors[frm]) for frm, to in plan.moves}
-    updates.update(zip(plan.targets, rows.new_vectors))
+    updates.update(zip(plan.targets, rows.incoming.vectors))
     full: list[np.ndarray] = []
 
     def all_vectors() -> np.ndarray:
@@ -312,7 +312,7 @@ def _patch_row_files(tmp: Path, base: Path, rows: PatchedRows, dim: int, done: C
     done(VECTORS_FILE)
     if plan.n_new >= dense.ann_min_passages:
         targets = np.asarray(plan.targets, dtype=np.int64)
-        if not patch_ann(base, tmp, plan.old_to_new(), targets, rows.new_vectors.reshape(len(targets), dim),
+        if not patch_ann(base, tmp, plan.old_to_new(), targets, rows.incoming.vectors.reshape(len(targets), dim),
                          plan.n_new, dense):
             write_dense_index(tmp, load_vectors(tmp), dense)  # the patched vectors, memory-mapped
         done(ANN_FILE)
