@@ -121,5 +121,8 @@ def cmd_watch(args: argparse.Namespace, settings: Settings) -> int:
     every = timedelta(minutes=settings.refresh_minutes)
     print(f"watching feeds (each fetched every {every.total_seconds() / 60:g} minutes; a refresh only when something "
           "new came in); Ctrl+C stops", file=sys.stderr)
-    return watch(lambda: watched(collections, args.server), sys.stdout, iterations=args.iterations,
-                 fetcher=Fetcher(settings.feed_config().policy))
+    try:
+        return watch(lambda: watched(collections, args.server), sys.stdout, iterations=args.iterations,
+                     fetcher=Fetcher(settings.feed_config().policy))
+    finally:
+        collections.base.drop_standby_copies()  # not left on disk for the next start to clean up

@@ -48,5 +48,8 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     print(f"starting newsbot: corpus {settings.corpus_dir}, index {settings.index_dir}; Ctrl+C stops it",
           file=sys.stderr)
     bot = create_bot(settings, library, args.shards, args.shard_ids)
-    asyncio.run(serve(bot, token, prepare=lambda: prepare_library(library)))
+    try:
+        asyncio.run(serve(bot, token, prepare=lambda: prepare_library(library)))
+    finally:
+        library.drop_standby_copies()  # not left on disk for the next start to clean up
     return 0

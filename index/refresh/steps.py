@@ -30,7 +30,8 @@ from corpus.article import Article
 from corpus.chunking import ChunkConfig, Passage, chunk_article, embedding_text, unique_passage_ids
 from index.encoder import Encoder, embed_hash
 from index.errors import NewsIndexError
-from index.store.layout import STANDBY_TAG, VERSIONS, fsync_dir, list_versions, new_tmp_version, publish_version
+from index.store.layout import (STANDBY_TAG, VERSIONS, fsync_dir, hold_standby, list_versions, new_tmp_version,
+                                publish_version)
 from index.store.manifest import BLOCK_DIGESTS, Manifest, model_record
 from index.store.metadata import META_FILE, MetadataStore
 from index.store.vectors import VECTORS_FILE, load_vectors
@@ -239,6 +240,9 @@ class CopyAhead:
         (`tag` goes into its name: `index.store.layout.new_tmp_version`)."""
         self.base = base
         self.folder = new_tmp_version(index_dir, tag)
+        self._standby = tag == STANDBY_TAG
+        if self._standby:
+            hold_standby(self.folder)
         self.names = tuple(n for n in names if (base / n).is_file())
         self._adopted = False
         self._error: BaseException | None = None
@@ -261,6 +265,7 @@ class CopyAhead:
                 log.info("copying ahead failed (%s): the patch copies its files itself", self._error)
             return None
         self._adopted = True
+        hold_standby(self.folder, held=False)  # the patch owns it now
         return self.folder
 
     @property
@@ -281,6 +286,7 @@ class CopyAhead:
         self._thread.join()
         if not self._adopted:
             shutil.rmtree(self.folder, ignore_errors=True)
+            hold_standby(self.folder, held=False)
 
 
 class StandbyCopies:
@@ -292,7 +298,8 @@ class StandbyCopies:
     A long-lived process (the bot, `refresh --watch`) refreshes minutes apart: made after a publish, the
     copies are ready when the next refresh starts. The cost: one more copy of those files on disk between
     refreshes. A copy of a version that no longer serves when the next refresh comes (another process
-    refreshed, a rollback) is removed unused. Held by `index.library.Library(standby=True)`; thread-safe.
+    refreshed, a rollback) is removed unused at this process's next refresh, and the copy is removed when the
+    process stops (`Library.drop_standby_copies`). Held by `index.library.Library.keep_standby_copies`; thread-safe.
     """
 
     NAMES = (META_FILE, VECTORS_FILE)

@@ -51,6 +51,16 @@ def write_atomic(path: Path, data: bytes) -> None:
 
 
 STANDBY_TAG = "standby"  # scratch folders holding copies for a later refresh (`index.refresh.steps.StandbyCopies`)
+_held_standby: set[str] = set()  # standby folders this process holds now (`hold_standby`); others are leftovers
+
+
+def hold_standby(path: Path, held: bool = True) -> None:
+    """Mark a standby folder as held by this process (kept by `clean_partial_versions`), or no longer held."""
+    key = str(Path(path).resolve())
+    if held:
+        _held_standby.add(key)
+    else:
+        _held_standby.discard(key)
 
 
 def new_tmp_version(index_dir: Path, tag: str = "") -> Path:
@@ -154,7 +164,9 @@ def clean_partial_versions(index_dir: Path) -> list[str]:
         if path.name.startswith(TMP_PREFIX):
             pid = path.name[len(TMP_PREFIX):].split("-", 1)[0]
             pruning = "-pruned-" in path.name
-            kept = pruning or f"-{STANDBY_TAG}-" in path.name  # this process's background work, not a leftover
+            # this process's background work, not a leftover (a restarted process may get the same pid: a
+            # standby folder it does not hold is a leftover of the one before)
+            kept = pruning or str(path.resolve()) in _held_standby
             if pid.isdigit() and _alive(int(pid)) and (int(pid) != os.getpid() or kept):
                 continue  # a live process is still writing it (or deleting an old version, or copying ahead)
             shutil.rmtree(path, ignore_errors=True)

@@ -70,6 +70,8 @@ def test_cli_feeds_add_list_watch_remove(seed_corpus: Path, seed_index: Path, tm
         assert main(["refresh", "--watch", "--iterations", "1", *paths]) == 0
         out = capsys.readouterr().out
         assert "base: feeds: 1 new article(s) saved from 1 feed(s)" in out and "added 1, updated 0" in out, out
+        # the watch kept a standby copy of what it published for its next refresh, and removed it on leaving
+        assert [p.name for p in (Path(paths[3]) / "versions").iterdir() if p.name.startswith(".")] == []
         assert main(["refresh", "--watch", "--iterations", "1", *paths]) == 0
         assert capsys.readouterr().out == "", "not due again for 30 minutes: the schedule is read back from the state db"
         assert main(["feeds", "list", "--json", *paths]) == 0

@@ -279,3 +279,31 @@ def test_a_long_lived_library_patches_from_a_standby_copy_made_after_the_last_re
     library.drop_standby_copies()
     assert standby() == []
     wait_for_flushes()
+
+
+def test_a_standby_folder_left_by_a_process_with_this_pid_is_removed(tmp_path: Path) -> None:
+    """A restarted process often gets the pid of the one before (a container's pid 1): a standby folder named
+    with this pid that this process does not hold is that process's leftover, removed by the next refresh;
+    the one it holds is kept."""
+    corpus = tmp_path / "corpus"
+    paths = write_records(corpus, bench_records(8))
+    age(corpus)
+    library = Library(corpus, tmp_path / "idx", HashEncoder())
+    library.refresh(fetch_feeds=False)
+    versions = tmp_path / "idx" / "versions"
+    leftover = versions / f".tmp-{os.getpid()}-standby-0badf00d"
+    leftover.mkdir()
+    (leftover / VECTORS_FILE).write_bytes(b"x" * 1000)
+    library.keep_standby_copies()
+    edit(paths[1], "A paragraph about the keeper's cottage.")
+    library.refresh(fetch_feeds=False)
+    assert not leftover.exists()
+    library.wait_for_standby_copies()
+    [held] = [p for p in versions.iterdir() if "-standby-" in p.name]
+    edit(paths[2], "A paragraph about the foghorn.")
+    library.refresh(fetch_feeds=False)  # adopts the held copy, then holds a new one
+    [newer] = [p for p in versions.iterdir() if "-standby-" in p.name]
+    assert newer != held
+    library.drop_standby_copies()
+    assert [p for p in versions.iterdir() if "-standby-" in p.name] == []
+    wait_for_flushes()

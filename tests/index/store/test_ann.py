@@ -229,12 +229,16 @@ def test_large_versions_rescore_from_a_half_precision_copy(tmp_path: Path, monke
     rounded = vectors[rows].astype(np.float16).astype(np.float32)
     np.testing.assert_array_equal(index._reader._pread(rows), vectors[rows])  # positioned reads, until the copy
     np.testing.assert_array_equal(index.rows(rows), rounded)  # is complete: rounded the same way
+    for outside in ([25_000], [-1]):
+        with pytest.raises(IndexError):
+            index._reader._pread(np.array(outside))
     assert index._reader.wait(30) and index._reader.half is not None
     np.testing.assert_array_equal(index.rows(rows), rounded)
     query = vectors[123]
     np.testing.assert_allclose(index.rows_dot(rows, query), vectors[rows] @ query, atol=1e-3)
-    with pytest.raises(IndexError):
-        index.rows(np.array([25_000]))
+    for outside in ([25_000], [-1]):  # after the copy is loaded as before
+        with pytest.raises(IndexError):
+            index.rows(np.array(outside))
     found = index.search(query, DEPTH)
     assert found.rows[0] == 123 and not touched
     fresh = VectorIndex.load(tmp_path, len(vectors), 48)  # its copy complete or not: the same scores
@@ -250,8 +254,9 @@ def test_large_versions_rescore_from_a_half_precision_copy(tmp_path: Path, monke
 
 
 def test_questions_asked_together_are_scanned_together_with_the_same_candidates() -> None:
-    """While a scan runs, arriving questions queue and go as one batch (`BatchedScan`); each gets exactly
-    the candidates it gets alone; an error reaches every question of its batch, and the slot is freed."""
+    """While a scan runs, arriving questions queue and go as one batch (`BatchedScan`) with the others asking
+    for as many codes; each gets exactly the candidates it gets alone; an error reaches every question of
+    its batch, and the slot is freed."""
     import threading
 
     import faiss
@@ -274,9 +279,10 @@ def test_questions_asked_together_are_scanned_together_with_the_same_candidates(
 
     scans = dense.BatchedScan(Slow(), slots=1)
     got: dict[int, np.ndarray] = {}
+    want = [7, 5, 5, 40, 5, 5, 5, 5]  # one asks for more codes (a filtered question): it goes in a batch of its own
 
     def ask(i: int) -> None:
-        got[i] = scans.search(queries[i], 5 + i)
+        got[i] = scans.search(queries[i], want[i])
 
     threads = [threading.Thread(target=ask, args=(i,)) for i in range(8)]
     threads[0].start()
@@ -289,9 +295,9 @@ def test_questions_asked_together_are_scanned_together_with_the_same_candidates(
     release.set()
     for t in threads:
         t.join(10)
-    assert calls == [1, 7] and scans.batches == 2
+    assert calls == [1, 6, 1] and scans.batches == 3
     for i in range(8):
-        assert np.array_equal(got[i], flat.search(queries[i:i + 1], 5 + i)[1][0])
+        assert np.array_equal(got[i], flat.search(queries[i:i + 1], want[i])[1][0])
     # a failing batch: each of its questions sees the error, and later questions still scan
     errors = []
     blocker = threading.Event()
