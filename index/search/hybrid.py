@@ -81,10 +81,10 @@ class Candidates(NamedTuple):
 class HybridRetriever:
     """Candidate generation and fusion over one index version's arrays."""
 
-    def __init__(self, vectors: np.ndarray, index: VectorIndex, lexical: LexicalIndex | None,
-                 article_of_row: np.ndarray, article_day: np.ndarray | None = None) -> None:
-        """`article_day`: each article's publication day as a day number (NaN when undated)."""
-        self.vectors = vectors
+    def __init__(self, index: VectorIndex, lexical: LexicalIndex | None, article_of_row: np.ndarray,
+                 article_day: np.ndarray | None = None) -> None:
+        """`index`: the version's dense index (its stored vectors give every candidate's cosine);
+        `article_day`: each article's publication day as a day number (NaN when undated)."""
         self.index = index
         self.lexical = lexical
         self.article_of_row = article_of_row

@@ -105,7 +105,7 @@ class SearchService:
         self.article_ids: list[str] = article_ids  # article number → id (sorted), what a patched successor reuses
         # "now" for the recency prior: today, or the newest article's day when the corpus is older
         self.newest_day = float(np.nanmax(article_day)) if np.isfinite(article_day).any() else None
-        self.retriever = HybridRetriever(self.vectors.vectors, self.vectors, lexical, article_of_row, article_day)
+        self.retriever = HybridRetriever(self.vectors, lexical, article_of_row, article_day)
         self.retrieval = self.retriever.effective(retrieval)
         # sentence vectors embedded at build time, beside the versions (INDEX/versions/<this> → INDEX)
         self.sentences = SentenceStore(sentence_root or folder.parent.parent, encoder.info.fingerprint)

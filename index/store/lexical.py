@@ -2,9 +2,11 @@
 
 Why BM25 next to the dense model: names, numbers and rare words ("Patriot
 Front", "USB-C") are where a small sentence-embedding model is weakest and
-exact term matching is strongest. bm25s does the scoring with sparse matrices
-(fast, no server); `index.analysis` turns passages and questions into terms
-identically.
+exact term matching is strongest. bm25s stores each term's precomputed BM25
+contribution per passage (a sparse column per term, saved as flat arrays and
+memory-mapped); a question's scores are those of its terms' columns added up
+(`LexicalIndex.question`), or looked up for chosen rows (`normalised_rows`);
+`index.analysis` turns passages and questions into terms identically.
 
 Rows are passage rows: row i here is FAISS id i and metadata row i.
 """
@@ -86,7 +88,8 @@ def _passage_terms(text: str) -> list[str]:
 
 
 class LexicalIndex:
-    """BM25 scores of every passage for a question, as one dense array."""
+    """BM25 scores of passages for a question: of every passage (`question`, `normalised`), or of chosen ones
+    (`normalised_rows`)."""
 
     def __init__(self, retriever, config: LexicalConfig, counts: TermCounts | None = None) -> None:  # noqa: ANN001
         # retriever: a bm25s.BM25, None when the index is empty
@@ -166,13 +169,6 @@ class LexicalIndex:
     def term_ids(self, question: str) -> list[int]:
         """Vocabulary ids of the question's terms (unknown terms dropped, repeats kept)."""
         return [self._vocab[t] for t in analyze(question) if t in self._vocab and t != ""]
-
-    def scores(self, question: str) -> np.ndarray:
-        """Raw BM25 score of every passage row: float32, shape (passages,) (zeros when no term is known)."""
-        ids = self.term_ids(question)
-        if not ids:
-            return np.zeros(self.count, dtype=np.float32)
-        return np.asarray(self._bm25.get_scores_from_ids(ids), dtype=np.float32)
 
     def idf(self, df: np.ndarray | float) -> np.ndarray:
         """Lucene's BM25 idf (the one bm25s scores with) for document frequencies."""

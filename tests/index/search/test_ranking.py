@@ -102,7 +102,7 @@ def test_recency_orders_equal_matches_but_leaves_the_confidence_alone() -> None:
     from index.store.vectors import VectorIndex
 
     vectors = np.eye(4, dtype=np.float32)[[0, 0, 1]]  # rows 0 and 1 identical (articles 0 and 1), row 2 off-topic
-    retriever = HybridRetriever(vectors, VectorIndex.from_vectors(vectors), None, np.array([0, 1, 2]),
+    retriever = HybridRetriever(VectorIndex.from_vectors(vectors), None, np.array([0, 1, 2]),
                                 article_day=np.array([100.0, 400.0, 400.0]))
     query = np.eye(4, dtype=np.float32)[0]
     dense = RetrievalConfig(mode="dense", focus=0.0, recency=0.05)
