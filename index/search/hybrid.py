@@ -144,7 +144,7 @@ class HybridRetriever:
         """Cosine, lexical, focus prior, relevance and ranking score (relevance less the recency prior) of rows.
 
         `lexical`: the rows' normalised BM25 scores (None: zeros, no lexical side). `known`: rows whose
-        exact cosines the dense search already gave (their vectors are not read again)."""
+        cosines the dense search already gave (their vectors are not read again)."""
         dense = self._cosines(rows, query, known)
         lexical = lexical if lexical is not None else np.zeros(len(rows), dtype=np.float32)
         owners = self.article_of_row[rows]
@@ -157,7 +157,8 @@ class HybridRetriever:
 
 
     def _cosines(self, rows: np.ndarray, query: np.ndarray, known: Neighbours | None) -> np.ndarray:
-        """Exact cosines of `rows` (float32, aligned), reading only the vectors `known` does not score."""
+        """Cosines of `rows` as `VectorIndex.rows_dot` gives them (float32, aligned), reading only the vectors
+        `known` does not score."""
         if known is None or not len(known.rows):
             return self.index.rows_dot(rows, query)
         order = np.argsort(known.rows)

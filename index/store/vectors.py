@@ -361,7 +361,8 @@ class VectorIndex:
         return np.asarray(self.vectors[rows], dtype=np.float32)
 
     def rows_dot(self, rows: np.ndarray, query: np.ndarray) -> np.ndarray:
-        """Exact inner products (cosines) of `rows`' stored vectors with `query` (shape (dim,)): float32, aligned."""
+        """Inner products (cosines) of `rows`' stored vectors with `query` (shape (dim,)): float32, aligned; exact,
+        or within ~1e-3 where rows come from a `HalfCopy`."""
         return np.asarray(self.rows(rows) @ np.asarray(query, dtype=np.float32).reshape(-1), dtype=np.float32)
 
     def _rescore(self, q: np.ndarray, rows: np.ndarray, k: int) -> Neighbours:
@@ -405,7 +406,8 @@ class VectorIndex:
         if (folder / ANN_FILE).exists():
             ann = ApproximateIndex.load(folder, expected_count, dim)
             big = vectors.nbytes > MAPPED_RESCORING_MAX_BYTES
-            return cls(vectors, ann=ann, config=config, reader=HalfCopy(folder / VECTORS_FILE, vectors) if big else None)
+            reader = HalfCopy(folder / VECTORS_FILE, vectors) if big else None
+            return cls(vectors, ann=ann, config=config, reader=reader)
         path = folder / FAISS_FILE
         if not path.exists():
             raise IndexCorrupt(f"{path} is missing — run `newsbot build` to rebuild the index")
